@@ -1,0 +1,9 @@
+"""`hermes-tui bench ...` (not yet implemented)."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    """Add the `bench` command(s) to the parser."""

@@ -1,0 +1,1 @@
+"""The agent loop: model access, tools, prompts, and the typed event stream."""

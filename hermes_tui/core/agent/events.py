@@ -1,0 +1,219 @@
+"""The one typed event stream out of the agent loop.
+
+Every step of a session is an :class:`Event`. Sinks subscribe to an
+:class:`EventStream`: the recorder writes episodes to the store, the TUI renders
+the events, the headless command prints them (as JSON lines with ``--json``).
+Events are plain data (``to_dict`` gives a JSON-ready dict with a ``"type"`` field);
+they carry no callbacks. Answers to :class:`ApprovalRequested` go back through
+:class:`hermes_tui.core.agent.approvals.ApprovalBroker`, not through the event.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, ClassVar
+
+Sink = Callable[["Event"], None]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = "event"
+    episode_id: str = ""
+    ts: float = field(default_factory=time.time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": self.type, **asdict(self)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodeStarted(Event):
+    type: ClassVar[str] = "episode_started"
+    task: str
+    model: str
+    cwd: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnStarted(Event):
+    """One model request (a step) begins."""
+
+    type: ClassVar[str] = "turn_started"
+    step: int
+    model: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TextDelta(Event):
+    type: ClassVar[str] = "text_delta"
+    step: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReasoningDelta(Event):
+    type: ClassVar[str] = "reasoning_delta"
+    step: int
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCallStarted(Event):
+    type: ClassVar[str] = "tool_call"
+    step: int
+    call_id: str
+    name: str
+    arguments: Any  # the parsed JSON arguments (a dict), or the raw string when it did not parse
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolCallFinished(Event):
+    type: ClassVar[str] = "tool_result"
+    step: int
+    call_id: str
+    name: str
+    result: str  # what goes back to the model (already cut and redacted)
+    exit_code: int | None = None
+    duration_ms: float = 0.0
+    error: str | None = None  # set when the tool failed; the model still gets a result
+    truncated: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalRequested(Event):
+    type: ClassVar[str] = "approval_requested"
+    request_id: str
+    call_id: str
+    tool: str
+    command: str
+    rule: str  # the id of the approval rule that matched, e.g. "recursive-rm"
+    reason: str
+    choices: tuple[str, ...] = ("once", "session", "always", "deny")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalResolved(Event):
+    type: ClassVar[str] = "approval_resolved"
+    request_id: str
+    decision: str  # once, session, always, deny, timeout
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillShown(Event):
+    """Skills put in the system prompt's index (relevant: with description)."""
+
+    type: ClassVar[str] = "skill_shown"
+    relevant: tuple[str, ...] = ()
+    listed: tuple[str, ...] = ()
+    tokens: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillLoaded(Event):
+    """A skill's full body entered the context (``/skill-name`` or skill_view)."""
+
+    type: ClassVar[str] = "skill_loaded"
+    name: str
+    via: str  # "slash" or "tool"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Retrying(Event):
+    type: ClassVar[str] = "retrying"
+    step: int
+    attempt: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TurnFinished(Event):
+    type: ClassVar[str] = "turn_finished"
+    step: int
+    text: str = ""
+    tool_calls: int = 0
+    finish_reason: str | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ErrorEvent(Event):
+    type: ClassVar[str] = "error"
+    message: str
+    fatal: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class EpisodeFinished(Event):
+    """The final event of every episode, whatever happened."""
+
+    type: ClassVar[str] = "episode_finished"
+    outcome: str  # "success", "failure" or "interrupted"
+    reason: str = ""
+    answer: str = ""
+    steps: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float | None = None
+    duration_ms: float = 0.0
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        EpisodeStarted,
+        TurnStarted,
+        TextDelta,
+        ReasoningDelta,
+        ToolCallStarted,
+        ToolCallFinished,
+        ApprovalRequested,
+        ApprovalResolved,
+        SkillShown,
+        SkillLoaded,
+        Retrying,
+        TurnFinished,
+        ErrorEvent,
+        EpisodeFinished,
+    )
+}
+
+
+class EventStream:
+    """Fan an event out to every subscribed sink, in order, on the emitting thread.
+
+    A sink that raises is reported once on ``errors`` and unsubscribed; it never
+    stops the loop or the other sinks.
+    """
+
+    def __init__(self) -> None:
+        self._sinks: list[Sink] = []
+        self._lock = threading.Lock()
+        self.errors: list[str] = []
+
+    def subscribe(self, sink: Sink) -> Callable[[], None]:
+        with self._lock:
+            self._sinks.append(sink)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if sink in self._sinks:
+                    self._sinks.remove(sink)
+
+        return unsubscribe
+
+    def emit(self, event: Event) -> None:
+        with self._lock:
+            sinks = list(self._sinks)
+        for sink in sinks:
+            try:
+                sink(event)
+            except Exception as exc:  # a broken sink must not break the loop
+                self.errors.append(f"{getattr(sink, '__qualname__', sink)!s}: {exc}")
+                with self._lock:
+                    if sink in self._sinks:
+                        self._sinks.remove(sink)

@@ -1,0 +1,72 @@
+"""Atomic file writes: temp file in the same folder, fsync, rename, fsync the folder.
+
+A failed write (a full disk, a read-only folder) leaves the old file untouched,
+removes its temp file and raises a :class:`HermesError` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from hermes_tui.errors import HermesError
+
+
+def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
+    """A one-line description of an OSError, e.g. 'no space left on device: /x/y'."""
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on device"
+    where = path if path is not None else exc.filename
+    return f"{reason.lower()}: {where}" if where else reason.lower()
+
+
+def atomic_write(path: Path | str, data: str | bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically.
+
+    ``str`` is written as UTF-8 with the newlines given (no translation).
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path.parent)}") from exc
+    try:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(payload)
+                fh.flush()
+                os.fsync(fh.fileno())
+            if mode is not None:
+                os.chmod(tmp_name, mode)
+            elif path.exists():
+                os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+            else:
+                os.chmod(tmp_name, 0o644)
+            os.replace(tmp_name, path)
+        except BaseException:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path)}") from exc
+    fsync_dir(path.parent)
+
+
+def fsync_dir(folder: Path) -> None:
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

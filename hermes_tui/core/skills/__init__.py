@@ -1,0 +1,1 @@
+"""Skills in the Agent Skills format: parse, validate, library, bundled."""

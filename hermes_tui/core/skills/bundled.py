@@ -1,0 +1,69 @@
+"""Install the bundled skills (the repo's skills/ folder) into a home.
+
+A first run copies every bundled skill. A later run updates a bundled skill only
+when the copy in the home is still exactly what we installed (its hash matches the
+manifest); a skill the user edited, moved or deleted is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.home import Home, package_data_dir
+
+
+def _folder_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def bundled_skill_folders(source: Path | None = None) -> list[Path]:
+    source = source or package_data_dir("skills")
+    if source is None:
+        return []
+    return sorted(p.parent for p in source.rglob("SKILL.md"))
+
+
+def install_bundled_skills(home: Home, source: Path | None = None) -> list[str]:
+    """Install or update bundled skills; returns the relative folders written."""
+    source = source or package_data_dir("skills")
+    if source is None:
+        return []
+    try:
+        manifest = json.loads(home.bundled_manifest.read_text("utf-8"))
+        if not isinstance(manifest, dict):
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    written: list[str] = []
+    changed = False
+    for folder in bundled_skill_folders(source):
+        rel = folder.relative_to(source).as_posix()
+        target = home.skills_dir / rel
+        new_hash = _folder_hash(folder)
+        installed_hash = manifest.get(rel)
+        if target.exists():
+            if installed_hash is None or installed_hash == new_hash:
+                # Never recorded (the user's own folder of that name) or up to date.
+                continue
+            if _folder_hash(target) != installed_hash:
+                continue  # edited by the user: never overwrite
+            shutil.rmtree(target)
+        elif installed_hash is not None:
+            continue  # installed once and removed by the user: respect that
+        shutil.copytree(folder, target)
+        manifest[rel] = new_hash
+        written.append(rel)
+        changed = True
+    if changed:
+        atomic_write(home.bundled_manifest, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return written

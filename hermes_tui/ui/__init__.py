@@ -1,0 +1,1 @@
+"""The Textual user interface. It only calls the core and renders its events."""

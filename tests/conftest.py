@@ -1,0 +1,44 @@
+"""Shared fixtures. Autouse ones shut the host machine out of every test:
+a temporary HOME and HERMES_HOME, no provider keys, no network cost map."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO.parent / "shared" / "corpus"
+
+_SCRUB_PREFIXES = ("OPENAI_", "ANTHROPIC_", "OPENROUTER_", "GEMINI_", "AZURE_", "OLLAMA_", "HERMES_", "LITELLM_")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_user_home = tmp_path_factory.mktemp("userhome")
+    for name in list(os.environ):
+        if name.startswith(_SCRUB_PREFIXES) or name.endswith(("_API_KEY", "_API_BASE")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(fake_user_home))
+    monkeypatch.setenv("HERMES_HOME", str(fake_user_home / ".hermes"))
+    monkeypatch.setenv("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    monkeypatch.setenv("NO_COLOR", "1")
+    # The real ~/.hermes must never be touched: fail loudly if a test resolves it.
+    real = Path(os.path.expanduser("~")).resolve()
+    assert real == fake_user_home.resolve()
+
+
+@pytest.fixture
+def home(tmp_path: Path):
+    """A fresh, created home in a temporary folder (bundled skills installed)."""
+    from hermes_tui.core.home import Home
+
+    return Home(tmp_path / "home").ensure()
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("../shared/corpus is not beside the repository")
+    return CORPUS
