@@ -20,6 +20,7 @@ from hermes_tui.errors import HermesError
 # Command modules, in help order. Each defines register(subparsers, parent).
 COMMAND_MODULES = (
     "hermes_tui.cli.skills",
+    "hermes_tui.cli.pending",
     "hermes_tui.cli.search",
     "hermes_tui.cli.memory",
     "hermes_tui.cli.bench",

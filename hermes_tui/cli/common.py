@@ -25,3 +25,36 @@ def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")
     sys.stdout.flush()
+
+
+class Workspace:
+    """The home, its store and its skill library, opened together for one command.
+
+    The library is synced from the files on open (cheap when nothing changed), so
+    every command sees hand edits even when no watcher is running.
+    """
+
+    def __init__(self, args: Any, *, sync: bool = True) -> None:
+        from hermes_tui.core.skills.library import SkillLibrary
+        from hermes_tui.core.store import Store
+
+        self.home = home_from_args(args)
+        self.store = Store.open(self.home.db_path)
+        self.library = SkillLibrary(self.home, self.store)
+        self.sync_report = self.library.sync() if sync else None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def stdout_is_tty() -> bool:
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False

@@ -1,0 +1,74 @@
+"""`hermes-tui pending list | show | approve | reject`: the approval queue on the command line."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from hermes_tui.cli.common import Workspace, home_from_args, print_json
+from hermes_tui.core.gate import PendingQueue
+
+
+def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("pending", parents=[parent], help="skill changes waiting for approval")
+    pending_sub = group.add_subparsers(dest="pending_command", metavar="ACTION")
+
+    p = pending_sub.add_parser("list", parents=[parent], help="list pending changes")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_list)
+
+    p = pending_sub.add_parser("show", parents=[parent], help="show one pending change")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_show)
+
+    p = pending_sub.add_parser("approve", parents=[parent], help="apply a pending change to the library")
+    p.add_argument("id", metavar="ID")
+    p.set_defaults(func=cmd_approve)
+
+    p = pending_sub.add_parser("reject", parents=[parent], help="reject a pending change (kept for the record)")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_reject)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    items = PendingQueue(home_from_args(args)).list()
+    if args.json:
+        print_json([i.to_dict() for i in items])
+        return 0
+    for item in items:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
+        print(f"{item.id}  {when}  {item.change.summary()}  {item.change.reason}".rstrip())
+    if not items:
+        print("no pending changes")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    item = PendingQueue(home_from_args(args)).get(args.id)
+    data = item.to_dict()
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{item.id}: {item.change.summary()} (by {item.change.author}, episode {item.change.episode_id or '-'})")
+    if item.change.reason:
+        print(f"reason: {item.change.reason}")
+    if item.change.op == "patch":
+        print("--- old\n" + (item.change.old or "") + "\n+++ new\n" + (item.change.new or ""))
+    elif item.change.content is not None:
+        print(item.change.content)
+    return 0
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    with Workspace(args) as ws:
+        result = PendingQueue(ws.home).approve(args.id, ws.library)
+    print(result)
+    return 0
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    PendingQueue(home_from_args(args)).reject(args.id, args.reason)
+    print(f"rejected {args.id}")
+    return 0

@@ -1,0 +1,177 @@
+"""`hermes-tui skills list | show | history | diff | restore` (the library side)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from hermes_tui.cli.common import Workspace, print_json, stdout_is_tty
+from hermes_tui.core.skills.model import STATES
+from hermes_tui.errors import UsageError
+
+ROW_KEYS = (
+    "skill_id",
+    "name",
+    "category",
+    "description",
+    "state",
+    "pinned",
+    "source",
+    "views",
+    "uses",
+    "successes",
+    "failures",
+    "last_used",
+    "error",
+    "path",
+)
+
+
+def public_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {key: row.get(key) for key in ROW_KEYS}
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
+
+
+def add_library_commands(skills_sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
+    p = skills_sub.add_parser("list", parents=[parent], help="list the skills in the library")
+    p.add_argument("--state", choices=STATES, help="only skills in this state")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_list)
+
+    p = skills_sub.add_parser("show", parents=[parent], help="show one skill")
+    p.add_argument("name", metavar="NAME", help="a skill name or id (category/name)")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_show)
+
+    p = skills_sub.add_parser("history", parents=[parent], help="list a skill's recorded versions")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_history)
+
+    p = skills_sub.add_parser(
+        "diff",
+        parents=[parent],
+        help="diff two versions (V1 V2), a version and the latest (V1), or the last change (none)",
+    )
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("v1", metavar="V1", type=int, nargs="?")
+    p.add_argument("v2", metavar="V2", type=int, nargs="?")
+    p.set_defaults(func=cmd_diff)
+
+    p = skills_sub.add_parser("restore", parents=[parent], help="restore a version (recorded as a new version)")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("version", metavar="VERSION", type=int)
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_restore)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with Workspace(args) as ws:
+        rows = [public_row(r) for r in ws.library.list(args.state)]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no skills" + (f" in state {args.state}" if args.state else ""))
+        return 0
+    width = min(max(len(r["skill_id"]) for r in rows), 48)
+    for r in rows:
+        flag = "" if r["state"] == "active" else f" [{r['state']}]"
+        desc = " ".join((r["description"] or r["error"] or "").split())
+        print(f"{r['skill_id']:<{width}}  {desc[:90]}{flag}")
+    print(f"{len(rows)} skills")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from hermes_tui.core.skills.validate import validate_skill
+
+    with Workspace(args) as ws:
+        row = ws.library.row(args.name)
+        versions = ws.library.history(row["skill_id"])
+        try:
+            skill = ws.library.load(row["skill_id"])
+            problems = validate_skill(skill)
+        except Exception as exc:  # shown, not raised: the row still has its last good version
+            skill, problems, load_error = None, [], str(exc)
+        else:
+            load_error = None
+    data = public_row(row)
+    data.update(
+        {
+            "tags": row.get("tags") or [],
+            "versions": len(versions),
+            "load_error": load_error,
+            "frontmatter": skill.frontmatter if skill else None,
+            "support_files": skill.support_files if skill else [],
+            "errors": [str(p) for p in problems if p.level == "error"],
+            "warnings": [str(p) for p in problems if p.level == "warning"],
+            "body": skill.body if skill else row.get("body", ""),
+        }
+    )
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['name']}  ({data['skill_id']})  state: {data['state']}  source: {data['source']}")
+    print(f"path: {data['path']}")
+    print(f"description: {' '.join((data['description'] or '').split())}")
+    if data["tags"]:
+        print(f"tags: {', '.join(data['tags'])}")
+    print(
+        f"usage: {data['views']} views, {data['uses']} uses, {data['successes']} successes, "
+        f"{data['failures']} failures, last used {_when(data['last_used'])}; {data['versions']} versions"
+    )
+    if data["support_files"]:
+        print("files: " + ", ".join(data["support_files"]))
+    for message in ([load_error] if load_error else []) + data["errors"]:
+        print(f"error: {message}")
+    for message in data["warnings"]:
+        print(f"warning: {message}")
+    print()
+    print(data["body"].rstrip())
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    with Workspace(args) as ws:
+        skill_id = ws.library.resolve(args.name)
+        versions = ws.library.history(skill_id)
+    if args.json:
+        print_json(versions)
+        return 0
+    for v in versions:
+        print(f"v{v['version']:<4} {_when(v['created_at'])}  {v['author']:<8} {v['size']:>7} chars  {v['content_hash'][:12]}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    if args.v2 is not None and args.v1 is None:
+        raise UsageError("give V1 before V2")
+    with Workspace(args) as ws:
+        diff = ws.library.diff(args.name, args.v1, args.v2)
+    if not diff:
+        print("no differences")
+        return 0
+    if stdout_is_tty():
+        from rich.console import Console
+        from rich.syntax import Syntax
+
+        Console().print(Syntax(diff, "diff", theme="ansi_dark", word_wrap=True))
+    else:
+        print(diff, end="")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    with Workspace(args) as ws:
+        skill_id = ws.library.resolve(args.name)
+        version = ws.library.restore(skill_id, args.version)
+    if args.json:
+        print_json({"skill_id": skill_id, "restored": args.version, "version": version})
+    else:
+        print(f"restored {skill_id} to version {args.version} (recorded as version {version})")
+    return 0

@@ -1,0 +1,197 @@
+"""The one gate for agent-written skill text: submit → pending → approval.
+
+With the gate on (the default, ``[approvals] skill_gate = true``) every change the
+agent proposes to a skill is written to ``workbench/pending/<id>/`` and nothing
+under ``skills/`` is touched: the agent never sees a pending skill. A person
+approves it (the change is then applied through :class:`SkillLibrary`, the one
+write path) or rejects it (it is kept under ``pending/rejected/`` for the record).
+
+Each pending item is a folder holding ``change.json`` (what, why, from which
+episode) and, when the change carries text, that text as a file a person can read
+(``SKILL.md`` for create/edit, ``files/<path>`` for write_file).
+
+Scanning of the text (the guardrails issue) plugs in at :meth:`PendingQueue.submit`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.home import Home
+from hermes_tui.errors import HermesError
+
+OPS = ("create", "edit", "patch", "delete", "write_file")
+
+
+@dataclass
+class SkillChange:
+    op: str
+    skill: str  # a skill name (create) or a name / skill_id (the others)
+    category: str | None = None
+    content: str | None = None  # create / edit: the whole SKILL.md; write_file: the file's text
+    old: str | None = None  # patch: exact text to replace
+    new: str | None = None  # patch: its replacement
+    file_path: str | None = None  # write_file: path inside the skill folder
+    episode_id: str | None = None
+    reason: str = ""
+    author: str = "agent"
+
+    def check(self) -> None:
+        """Raise HermesError (one line) if the change is not well formed."""
+        if self.op not in OPS:
+            raise HermesError(f"unknown skill change {self.op!r}; use one of {', '.join(OPS)}")
+        if not (self.skill or "").strip():
+            raise HermesError("a skill name is required")
+        if self.op in ("create", "edit") and not (self.content or "").strip():
+            raise HermesError(f"{self.op} needs the full SKILL.md text in 'content'")
+        if self.op == "patch" and (not self.old or self.new is None):
+            raise HermesError("patch needs 'old_string' (exact text to find) and 'new_string'")
+        if self.op == "write_file" and (not self.file_path or self.content is None):
+            raise HermesError("write_file needs 'file_path' and 'file_content'")
+
+    def summary(self) -> str:
+        target = f"{self.skill}/{self.file_path}" if self.op == "write_file" else self.skill
+        return f"{self.op} {target}"
+
+
+@dataclass
+class PendingItem:
+    id: str
+    change: SkillChange
+    created_at: float
+    folder: Path
+    status: str = "pending"  # pending, rejected
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "status": self.status,
+            "note": self.note,
+            "folder": str(self.folder),
+            **asdict(self.change),
+        }
+
+
+def _new_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
+
+
+class PendingQueue:
+    def __init__(self, home: Home) -> None:
+        self.home = home
+
+    @property
+    def root(self) -> Path:
+        return self.home.pending_dir
+
+    def submit(self, change: SkillChange) -> PendingItem:
+        change.check()
+        item_id = _new_id()
+        folder = self.root / item_id
+        try:
+            folder.mkdir(parents=True, exist_ok=False)
+        except OSError as exc:
+            raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
+        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder)
+        try:
+            if change.op in ("create", "edit") and change.content is not None:
+                atomic_write(folder / "SKILL.md", change.content)
+            elif change.op == "write_file" and change.content is not None:
+                from hermes_tui.core.skills.library import safe_join
+
+                atomic_write(safe_join(folder / "files", change.file_path or ""), change.content)
+            atomic_write(folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return item
+
+    def _read(self, folder: Path) -> PendingItem | None:
+        try:
+            data = json.loads((folder / "change.json").read_text("utf-8"))
+            names = set(SkillChange.__dataclass_fields__)
+            change = SkillChange(**{k: v for k, v in data.items() if k in names})
+            return PendingItem(
+                id=data["id"],
+                change=change,
+                created_at=float(data.get("created_at", 0)),
+                folder=folder,
+                status=data.get("status", "pending"),
+                note=data.get("note", ""),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def list(self) -> list[PendingItem]:
+        if not self.root.is_dir():
+            return []
+        items = []
+        for folder in sorted(self.root.iterdir()):
+            if folder.is_dir() and folder.name != "rejected":
+                item = self._read(folder)
+                if item is not None:
+                    items.append(item)
+        return items
+
+    def get(self, item_id: str) -> PendingItem:
+        if not item_id or "/" in item_id or item_id.startswith("."):
+            raise HermesError(f"no pending change {item_id!r}")
+        item = self._read(self.root / item_id)
+        if item is None:
+            raise HermesError(f"no pending change {item_id!r}")
+        return item
+
+    def approve(self, item_id: str, library: Any) -> str:
+        """Apply a pending change through the library, then remove it from the queue."""
+        item = self.get(item_id)
+        result = apply_change(item.change, library)
+        shutil.rmtree(item.folder, ignore_errors=True)
+        return result
+
+    def reject(self, item_id: str, reason: str = "") -> None:
+        item = self.get(item_id)
+        item.status, item.note = "rejected", reason
+        target = self.root / "rejected" / item.id
+        target.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        os.replace(item.folder, target)
+
+
+def apply_change(change: SkillChange, library: Any) -> str:
+    """Apply a change through the library's one write path. Returns a one-line summary."""
+    change.check()
+    author = change.author if change.author in ("user", "agent", "import", "restore") else "agent"
+    if change.op == "create":
+        if library.find(change.skill) is not None:
+            raise HermesError(f"a skill named {change.skill!r} already exists; use edit or patch")
+        version = library.save(change.skill, change.content or "", author=author, category=change.category)
+        return f"created {change.skill} (version {version})"
+    skill_id = library.resolve(change.skill)
+    if change.op == "edit":
+        version = library.save(skill_id, change.content or "", author=author)
+        return f"edited {skill_id} (version {version})"
+    if change.op == "patch":
+        current = Path(library.row(skill_id)["path"]).read_text("utf-8")
+        count = current.count(change.old or "")
+        if count != 1:
+            raise HermesError(
+                f"patch of {skill_id}: the text to replace occurs {count} times in SKILL.md (it must occur exactly once)"
+            )
+        version = library.save(skill_id, current.replace(change.old or "", change.new or "", 1), author=author)
+        return f"patched {skill_id} (version {version})"
+    if change.op == "delete":
+        target = library.archive(skill_id, author=author)
+        return f"archived {skill_id} to {target}"
+    path = library.write_support_file(skill_id, change.file_path or "", change.content or "", author=author)
+    return f"wrote {path.relative_to(library.root)}"

@@ -1,0 +1,461 @@
+"""The skill library: SKILL.md folders under ``skills/`` mirrored into the store.
+
+The files are the source of truth for content; the store holds the index, the
+state (active, pending, stale, archived, broken), usage counters and every
+version. :meth:`SkillLibrary.save` is the ONE write path for skill text: it writes
+atomically and records a version. Hand edits found by :meth:`sync` (or the
+watcher, through :meth:`sync_paths`) are recorded as versions too, authored "user".
+
+A file that stops parsing keeps its last good version in the index, with its
+error shown; a skill that never had a usable description is "broken" and never
+reaches a prompt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable
+
+from hermes_tui.core.fsutil import atomic_write, describe_os_error
+from hermes_tui.core.home import Home
+from hermes_tui.core.skills.model import (
+    ACTIVE,
+    ARCHIVED,
+    AUTHORS,
+    BROKEN,
+    LoadError,
+    Skill,
+    content_hash,
+)
+from hermes_tui.errors import HermesError
+
+SKILL_FILE_NAMES = ("SKILL.md", "skill.md", "Skill.md")
+NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[LoadError] = field(default_factory=list)  # files that could not be loaded
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+def _skill_file(folder: Path) -> Path | None:
+    for name in SKILL_FILE_NAMES:
+        candidate = folder / name
+        if candidate.is_file():
+            return candidate
+    try:
+        for entry in folder.iterdir():
+            if entry.name.lower() == "skill.md" and entry.is_file():
+                return entry
+    except OSError:
+        return None
+    return None
+
+
+class SkillLibrary:
+    def __init__(self, home: Home, store: Any) -> None:
+        self.home = home
+        self.store = store
+
+    @property
+    def root(self) -> Path:
+        return self.home.skills_dir
+
+    # -- reading ----------------------------------------------------------------------
+    def list(self, state: str | None = None) -> list[dict[str, Any]]:
+        return self.store.list_skills(state)
+
+    def active(self) -> list[dict[str, Any]]:
+        """Skills a prompt may show: active, loaded without error, with a description."""
+        return [r for r in self.store.list_skills(ACTIVE) if (r.get("description") or "").strip()]
+
+    def find(self, name_or_id: str) -> str | None:
+        """The skill_id for a skill id, a name, or a folder name; None when unknown.
+
+        Raises HermesError when the name is ambiguous."""
+        key = name_or_id.strip().strip("/")
+        if not key:
+            raise HermesError("no skill name given")
+        if self.store.get_skill(key) is not None:
+            return key
+        rows = self.store.find_skills_by_name(key)
+        if not rows:
+            rows = [r for r in self.store.list_skills() if PurePosixPath(r["skill_id"]).name == key]
+        if len(rows) > 1:
+            ids = ", ".join(sorted(r["skill_id"] for r in rows))
+            raise HermesError(f"{name_or_id!r} is ambiguous: give one of {ids}")
+        return rows[0]["skill_id"] if rows else None
+
+    def resolve(self, name_or_id: str) -> str:
+        """Like :meth:`find`, but an unknown skill is an error."""
+        skill_id = self.find(name_or_id)
+        if skill_id is None:
+            raise HermesError(f"no skill named {name_or_id!r} (try `hermes-tui skills list`)")
+        return skill_id
+
+    def row(self, name_or_id: str) -> dict[str, Any]:
+        skill_id = self.resolve(name_or_id)
+        row = self.store.get_skill(skill_id)
+        assert row is not None
+        return row
+
+    def load(self, name_or_id: str) -> Skill:
+        """Parse a skill from disk (the source of truth)."""
+        from hermes_tui.core.skills.parse import load_skill
+
+        row = self.row(name_or_id)
+        path = Path(row["path"])
+        loaded = load_skill(path, self.root if row.get("state") != ARCHIVED else path.parent.parent)
+        if isinstance(loaded, LoadError):
+            raise HermesError(f"skill {row['skill_id']} cannot be loaded: {loaded.reason}")
+        return loaded
+
+    def folder(self, name_or_id: str) -> Path:
+        return Path(self.row(name_or_id)["path"]).parent
+
+    # -- sync from files --------------------------------------------------------------
+    def sync(self) -> SyncReport:
+        """Bring the store in line with every SKILL.md under skills/."""
+        from hermes_tui.core.skills.discover import find_skill_files
+
+        report = SyncReport()
+        paths, errors = find_skill_files(self.root) if self.root.is_dir() else ([], [])
+        report.errors.extend(errors)
+        known = {r["skill_id"]: r for r in self.store.list_skills()}
+        seen: set[str] = set()
+        with self.store.transaction():
+            for path in paths:
+                skill_id = self._skill_id_for(path.parent)
+                seen.add(skill_id)
+                self._sync_one(path, skill_id, known.get(skill_id), report)
+            for skill_id, row in known.items():
+                if skill_id not in seen and row.get("state") != ARCHIVED:
+                    self.store.delete_skill(skill_id)
+                    report.removed.append(skill_id)
+        return report
+
+    def sync_paths(self, paths: Iterable[Path | str]) -> SyncReport:
+        """Re-sync the skills that the changed ``paths`` belong to (for the watcher)."""
+        report = SyncReport()
+        root = self.root.resolve()
+        folders: set[Path] = set()
+        gone_prefixes: set[str] = set()
+        for raw in paths:
+            path = Path(raw)
+            try:
+                rel = path.resolve().relative_to(root) if path.exists() else path.absolute().relative_to(root)
+            except ValueError:
+                try:
+                    rel = path.absolute().relative_to(self.root.absolute())
+                except ValueError:
+                    continue
+            parts = rel.parts
+            if not parts:
+                return self.sync()
+            # The skill folder is the nearest ancestor (or the path) that holds a skill file.
+            found = False
+            for depth in range(len(parts), 0, -1):
+                candidate = root.joinpath(*parts[:depth])
+                if candidate.is_dir() and _skill_file(candidate) is not None:
+                    folders.add(candidate)
+                    found = True
+                    break
+            if not found:
+                # Deleted or moved away: every skill at or below this path may be gone.
+                target = PurePosixPath(*parts)
+                if target.name.lower() == "skill.md":
+                    target = target.parent
+                gone_prefixes.add(target.as_posix())
+            if path.is_dir():
+                # A folder moved in, or a category folder: pick up every skill below it.
+                from hermes_tui.core.skills.discover import find_skill_files
+
+                inner, errors = find_skill_files(path)
+                report.errors.extend(errors)
+                folders.update(p.parent.resolve() for p in inner)
+        known = {r["skill_id"]: r for r in self.store.list_skills()}
+        with self.store.transaction():
+            for folder in sorted(folders):
+                skill_file = _skill_file(folder)
+                if skill_file is None:
+                    continue
+                skill_id = folder.relative_to(root).as_posix()
+                self._sync_one(skill_file, skill_id, known.get(skill_id), report)
+            for prefix in gone_prefixes:
+                for skill_id, row in known.items():
+                    if row.get("state") == ARCHIVED:
+                        continue
+                    if skill_id == prefix or skill_id.startswith(prefix + "/"):
+                        if _skill_file(root / skill_id) is None:
+                            self.store.delete_skill(skill_id)
+                            report.removed.append(skill_id)
+        return report
+
+    def _skill_id_for(self, folder: Path) -> str:
+        try:
+            return folder.relative_to(self.root).as_posix()
+        except ValueError:
+            return folder.resolve().relative_to(self.root.resolve()).as_posix()
+
+    def _source_for(self, skill_id: str, row: dict[str, Any] | None) -> str:
+        if row is not None and row.get("source"):
+            return row["source"]
+        import json
+
+        try:
+            manifest = json.loads(self.home.bundled_manifest.read_text("utf-8"))
+        except (OSError, ValueError):
+            manifest = {}
+        return "bundled" if isinstance(manifest, dict) and skill_id in manifest else "user"
+
+    def _sync_one(
+        self,
+        path: Path,
+        skill_id: str,
+        row: dict[str, Any] | None,
+        report: SyncReport,
+        *,
+        author: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        from hermes_tui.core.skills.parse import load_skill
+
+        loaded = load_skill(path, self.root)
+        if isinstance(loaded, LoadError):
+            report.errors.append(loaded)
+            if row is not None:
+                # Keep the last good version in the index; show the error.
+                if row.get("error") != loaded.reason:
+                    self.store.upsert_skill({**row, "error": loaded.reason})
+                    report.updated.append(skill_id)
+                else:
+                    report.unchanged += 1
+                return
+            self.store.upsert_skill(
+                {
+                    "skill_id": skill_id,
+                    "name": PurePosixPath(skill_id).name,
+                    "category": str(PurePosixPath(skill_id).parent) if "/" in skill_id else None,
+                    "path": str(path),
+                    "description": "",
+                    "tags": [],
+                    "body": "",
+                    "content_hash": "",
+                    "state": BROKEN,
+                    "source": source or self._source_for(skill_id, None),
+                    "error": loaded.reason,
+                    "warnings": [],
+                }
+            )
+            report.added.append(skill_id)
+            return
+        if row is not None and row.get("content_hash") == loaded.content_hash and not row.get("error"):
+            if row.get("path") != str(path):
+                self.store.upsert_skill({**row, "path": str(path)})
+            report.unchanged += 1
+            return
+        if not loaded.usable:
+            reason = "no description: the skill cannot be shown to the model"
+            if row is not None and row.get("content_hash") and row.get("state") != BROKEN:
+                self.store.upsert_skill({**row, "error": reason})
+                report.updated.append(skill_id)
+                return
+            state, error = BROKEN, reason
+        else:
+            previous = row.get("state") if row else None
+            state = ACTIVE if previous in (None, BROKEN) else previous
+            error = None
+        self.store.upsert_skill(
+            {
+                "skill_id": skill_id,
+                "name": loaded.name,
+                "category": loaded.category,
+                "path": str(path),
+                "description": loaded.description,
+                "tags": loaded.tags,
+                "body": loaded.body,
+                "content_hash": loaded.content_hash,
+                "state": state,
+                "source": source or self._source_for(skill_id, row),
+                "error": error,
+                "warnings": list(loaded.warnings),
+            }
+        )
+        latest = self._latest_version(skill_id)
+        if latest is None or latest["content_hash"] != loaded.content_hash:
+            who = author or ("import" if latest is None else "user")
+            self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
+        (report.added if row is None else report.updated).append(skill_id)
+
+    def _latest_version(self, skill_id: str) -> dict[str, Any] | None:
+        versions = self.store.skill_versions(skill_id)
+        return versions[-1] if versions else None
+
+    # -- the one write path -----------------------------------------------------------
+    def save(
+        self,
+        name_or_id: str,
+        text: str,
+        *,
+        author: str,
+        category: str | None = None,
+        source: str | None = None,
+    ) -> int:
+        """Create or update a skill's SKILL.md atomically and record a version.
+
+        An existing skill is found by id or name; a new one is created at
+        ``skills/[category/]NAME/``. Returns the new version number (the current
+        one when the text did not change).
+        """
+        from hermes_tui.core.skills.parse import parse_skill_text
+
+        if author not in AUTHORS:
+            raise ValueError(f"author must be one of {AUTHORS}")
+        skill_id = self.find(name_or_id)
+        if skill_id is not None:
+            existing = self.store.get_skill(skill_id)
+            folder = Path(existing["path"]).parent
+            if existing.get("state") == ARCHIVED:
+                raise HermesError(f"skill {skill_id} is archived (in {folder}); restore it first")
+        else:
+            name = name_or_id.strip()
+            if not NAME_RE.match(name) or len(name) > 64:
+                raise HermesError(f"invalid skill name {name!r}: use 1-64 lowercase letters, digits and single hyphens")
+            parts = [p for p in (category or "").replace("\\", "/").split("/") if p]
+            for part in parts:
+                if part.startswith(".") or not re.match(r"^[A-Za-z0-9._-]+$", part):
+                    raise HermesError(f"invalid category {category!r}")
+            folder = self.root.joinpath(*parts, name)
+            skill_id = self._skill_id_for(folder)
+        path = _skill_file(folder) or folder / "SKILL.md"
+        skill = parse_skill_text(text, path=path, root=self.root)
+        if not skill.usable:
+            raise HermesError("the skill has no description; it would be unusable (add `description:` to its frontmatter)")
+        if skill.name != PurePosixPath(skill_id).name and not self.store.get_skill(skill_id):
+            raise HermesError(f"the frontmatter name {skill.name!r} differs from the folder name {PurePosixPath(skill_id).name!r}")
+        row = self.store.get_skill(skill_id)
+        atomic_write(path, text)
+        report = SyncReport()
+        with self.store.transaction():
+            self._sync_one(path, skill_id, row, report, author=author, source=source or ("agent" if author == "agent" else None))
+        latest = self._latest_version(skill_id)
+        return int(latest["version"]) if latest else 0
+
+    def write_support_file(self, name_or_id: str, rel_path: str, content: str | bytes, *, author: str) -> Path:
+        """Write a file inside a skill folder (references/, scripts/, assets/ ...)."""
+        folder = self.folder(name_or_id)
+        target = safe_join(folder, rel_path)
+        if target.name.lower() == "skill.md" and target.parent == folder:
+            raise HermesError("use save() to change SKILL.md itself")
+        atomic_write(target, content)
+        return target
+
+    def archive(self, name_or_id: str, *, author: str = "user") -> Path:
+        """Retire a skill: move its folder to workbench/archive/ (never deleted)."""
+        row = self.row(name_or_id)
+        if row.get("state") == ARCHIVED:
+            raise HermesError(f"skill {row['skill_id']} is already archived")
+        folder = Path(row["path"]).parent
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        target = self.home.archive_dir / f"{row['skill_id'].replace('/', '__')}-{stamp}" / folder.name
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder), str(target))
+        except OSError as exc:
+            raise HermesError(f"cannot archive {row['skill_id']}: {describe_os_error(exc)}") from exc
+        skill_file = _skill_file(target) or target / "SKILL.md"
+        with self.store.transaction():
+            self.store.upsert_skill({**row, "path": str(skill_file), "state": ARCHIVED})
+        return target
+
+    # -- versions ---------------------------------------------------------------------
+    def history(self, name_or_id: str) -> list[dict[str, Any]]:
+        return self.store.skill_versions(self.resolve(name_or_id))
+
+    def version_text(self, name_or_id: str, version: int) -> str:
+        skill_id = self.resolve(name_or_id)
+        text = self.store.skill_version_text(skill_id, int(version))
+        if text is None:
+            known = [v["version"] for v in self.store.skill_versions(skill_id)]
+            raise HermesError(f"{skill_id} has no version {version} (versions: {', '.join(map(str, known)) or 'none'})")
+        return text
+
+    def diff(self, name_or_id: str, v1: int | None = None, v2: int | None = None) -> str:
+        """A unified diff: V1 → V2; V1 → latest; or, with neither, the last change
+        (the latest version → the file on disk when they differ, else the two latest versions)."""
+        skill_id = self.resolve(name_or_id)
+        versions = [v["version"] for v in self.store.skill_versions(skill_id)]
+        if not versions:
+            raise HermesError(f"{skill_id} has no recorded versions")
+        if v1 is None:
+            path = Path(self.store.get_skill(skill_id)["path"])
+            latest = versions[-1]
+            latest_text = self.version_text(skill_id, latest)
+            try:
+                disk = path.read_text("utf-8", errors="replace")
+            except OSError:
+                disk = latest_text
+            if disk != latest_text:
+                return unified_diff(latest_text, disk, f"{skill_id}@v{latest}", f"{skill_id} (on disk)")
+            if len(versions) < 2:
+                return ""
+            v1, v2 = versions[-2], latest
+        if v2 is None:
+            v2 = versions[-1]
+        return unified_diff(
+            self.version_text(skill_id, v1), self.version_text(skill_id, v2), f"{skill_id}@v{v1}", f"{skill_id}@v{v2}"
+        )
+
+    def restore(self, name_or_id: str, version: int) -> int:
+        skill_id = self.resolve(name_or_id)
+        text = self.version_text(skill_id, version)
+        return self.save(skill_id, text, author="restore")
+
+    # -- usage ------------------------------------------------------------------------
+    def record_view(self, skill_id: str) -> None:
+        self.store.bump_skill_usage(skill_id, views=1)
+
+    def record_use(self, skill_id: str, success: bool | None = None) -> None:
+        self.store.bump_skill_usage(
+            skill_id, uses=1, successes=1 if success is True else 0, failures=1 if success is False else 0
+        )
+
+
+def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=old_name, tofile=new_name
+    )
+    out = []
+    for line in lines:
+        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def safe_join(folder: Path, rel_path: str) -> Path:
+    """``folder/rel_path``, refusing absolute paths and anything that escapes ``folder``."""
+    rel = str(rel_path).replace("\\", "/").strip()
+    if not rel or rel.startswith("/") or os.path.isabs(rel):
+        raise HermesError(f"invalid file path {rel_path!r}: give a path inside the skill folder")
+    parts = PurePosixPath(rel).parts
+    if any(p in ("..", "") for p in parts):
+        raise HermesError(f"invalid file path {rel_path!r}: '..' is not allowed")
+    target = folder.joinpath(*parts)
+    try:
+        target.resolve().relative_to(folder.resolve())
+    except ValueError:
+        raise HermesError(f"invalid file path {rel_path!r}: it leaves the skill folder") from None
+    return target

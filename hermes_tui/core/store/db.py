@@ -1,0 +1,507 @@
+"""The store: one SQLite file (apsw) holding skills, episodes, events and notes.
+
+``Store.open(path)`` creates or upgrades the database (see :mod:`.schema` for the
+migration steps) and refuses one written by a newer hermes-tui. Every failure a user
+can meet (not a database, newer schema, full disk, locked for too long) is a
+:class:`~hermes_tui.errors.StoreError` with a one-line message.
+
+Threads: a :class:`Store` wraps one apsw connection and serialises every call with a
+re-entrant lock (a ``transaction()`` block holds it until the block ends), so sharing
+one Store between threads is safe but serial. The intended pattern is one Store per
+thread (``Store.open`` in the agent's worker thread for the recorder, another in the
+UI thread): the database is in WAL mode, so readers never block the writer and the
+writer never blocks readers; a second writer waits up to the busy timeout (5 s).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import apsw
+
+from hermes_tui.core.store.schema import (
+    ALL_FTS_TABLES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    WORD_FTS_TABLES,
+    trigram_fill_sql,
+)
+from hermes_tui.errors import StoreError
+
+BUSY_TIMEOUT_MS = 5000
+NOTE_BATCH = 5000  # rows per executemany call in add_notes (all in one transaction)
+
+_SKILL_JSON_FIELDS = ("provenance", "warnings")
+_EPISODE_JSON_FIELDS = ("skills_shown", "skills_loaded")
+
+
+def clean_text(value: Any) -> Any:
+    """Make a ``str`` storable: lone surrogates (not valid UTF-8) become U+FFFD.
+
+    Anything that is not a ``str`` is returned unchanged.
+    """
+    if isinstance(value, str) and not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "replace").decode("utf-8")
+    return value
+
+
+def _json(value: Any) -> str:
+    return clean_text(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _describe(exc: apsw.Error, path: Path | str) -> str:
+    if isinstance(exc, apsw.NotADBError):
+        return f"{path} is not a hermes-tui database (the file is not an SQLite database); move it aside"
+    if isinstance(exc, apsw.CorruptError):
+        return f"{path} is damaged (database disk image is malformed)"
+    if isinstance(exc, apsw.FullError):
+        return f"cannot write {path}: no space left on device (database or disk is full)"
+    if isinstance(exc, apsw.BusyError):
+        return f"{path} is busy: another process holds a lock longer than {BUSY_TIMEOUT_MS // 1000} s"
+    if isinstance(exc, apsw.ReadOnlyError):
+        return f"cannot write {path}: the database is read-only"
+    if isinstance(exc, apsw.CantOpenError):
+        return f"cannot open {path}"
+    if isinstance(exc, apsw.IOError):
+        return f"input/output error on {path}"
+    return f"database error on {path}: {exc}"
+
+
+class Store:
+    """Typed access to the workbench database. Create with :meth:`open`."""
+
+    def __init__(self, conn: apsw.Connection, path: Path):
+        self._conn = conn
+        self.path = path
+        self._lock = threading.RLock()
+        # Caches used by the search module, valid while ``data_version`` is unchanged.
+        self.search_cache: dict[Any, Any] = {}
+
+    # -- opening ----------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str, *, _migrate_to: int | None = None) -> "Store":
+        """Open (creating or upgrading) the database at ``path``.
+
+        ``_migrate_to`` stops the upgrade at an older schema version (tests only).
+        """
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {path.parent}: {exc.strerror or exc}") from exc
+        if path.exists() and not path.is_file():
+            raise StoreError(f"{path} is not a file")
+        try:
+            conn = apsw.Connection(str(path))
+        except apsw.Error as exc:
+            raise StoreError(_describe(exc, path)) from exc
+        store = cls(conn, path)
+        try:
+            conn.set_busy_timeout(BUSY_TIMEOUT_MS)
+            store._check_version()  # before anything writes to the file
+            conn.execute("PRAGMA journal_mode=WAL")
+            for pragma in (
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA cache_size=-32000",
+                "PRAGMA temp_store=MEMORY",
+                "PRAGMA mmap_size=268435456",
+            ):
+                conn.execute(pragma)
+            store._migrate(SCHEMA_VERSION if _migrate_to is None else _migrate_to)
+        except StoreError:
+            conn.close()
+            raise
+        except apsw.Error as exc:
+            conn.close()
+            raise StoreError(_describe(exc, path)) from exc
+        return store
+
+    def _check_version(self) -> int:
+        version = int(self._conn.execute("PRAGMA user_version").fetchall()[0][0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"workbench.db was written by a newer hermes-tui (schema {version}, this version "
+                f"knows {SCHEMA_VERSION}); upgrade hermes-tui"
+            )
+        return version
+
+    def _migrate(self, target: int) -> None:
+        with self._conn:  # one transaction: all steps or none
+            version = self._check_version()
+            for step in range(version, target):
+                self._conn.execute(MIGRATIONS[step])
+                self._conn.execute(f"PRAGMA user_version={step + 1}")
+
+    @property
+    def schema_version(self) -> int:
+        return self._one("PRAGMA user_version")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- low level --------------------------------------------------------------------
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Hold the lock and turn apsw errors into one-line StoreErrors."""
+        with self._lock:
+            try:
+                yield
+            except apsw.Error as exc:
+                raise StoreError(_describe(exc, self.path)) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator["Store"]:
+        """``with store.transaction(): ...``: all or nothing; nested blocks are savepoints."""
+        with self._guard(), self._conn:
+            yield self
+
+    def execute(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
+        """Run one SQL statement and return all rows (for the search module and tests)."""
+        with self._guard():
+            return self._conn.execute(sql, bindings).fetchall()
+
+    def _rows(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self._guard():
+            cursor = self._conn.execute(sql, bindings)
+            try:
+                names = [d[0] for d in cursor.get_description()]
+            except apsw.ExecutionCompleteError:
+                return []
+            return [dict(zip(names, row)) for row in cursor]
+
+    def _one(self, sql: str, bindings: Sequence[Any] | None = None) -> Any:
+        rows = self.execute(sql, bindings)
+        return rows[0][0] if rows else None
+
+    def data_version(self) -> tuple[int, int]:
+        """Changes by other connections and by this one: a key for read caches."""
+        with self._guard():
+            return (self._conn.data_version(), self._conn.total_changes())
+
+    # -- episodes and events ----------------------------------------------------------
+    def create_episode(self, *, id: str, task: str, model: str | None, cwd: str | None, started_at: float) -> None:
+        with self._guard():
+            self._conn.execute(
+                "INSERT INTO episodes(id, task, model, cwd, started_at) VALUES (?, ?, ?, ?, ?)",
+                (id, clean_text(task or ""), model, clean_text(cwd), started_at),
+            )
+
+    def add_event(
+        self,
+        *,
+        episode_id: str,
+        seq: int,
+        ts: float,
+        type: str,
+        data: dict[str, Any] | None,
+        tool_name: str | None = None,
+        arguments: str | None = None,
+        result: str | None = None,
+        duration_ms: float | None = None,
+    ) -> int:
+        """Record one event; returns its id. ``arguments``/``result`` are kept whole."""
+        if arguments is not None and not isinstance(arguments, str):
+            arguments = _json(arguments)
+        with self._guard():
+            self._conn.execute(
+                "INSERT INTO events(episode_id, seq, ts, type, tool_name, arguments, result, data, duration_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    episode_id,
+                    seq,
+                    ts,
+                    type,
+                    tool_name,
+                    clean_text(arguments),
+                    clean_text(result),
+                    _json(data or {}),
+                    duration_ms,
+                ),
+            )
+            return self._conn.last_insert_rowid()
+
+    def finish_episode(
+        self,
+        *,
+        id: str,
+        outcome: str | None,
+        reason: str | None,
+        answer: str | None,
+        steps: int | None,
+        prompt_tokens: int | None,
+        completion_tokens: int | None,
+        cost: float | None,
+        skills_shown: Iterable[str] = (),
+        skills_loaded: Iterable[str] = (),
+        finished_at: float | None = None,
+    ) -> None:
+        with self._guard():
+            self._conn.execute(
+                "UPDATE episodes SET outcome=?, reason=?, answer=?, steps=?, prompt_tokens=?,"
+                " completion_tokens=?, cost=?, skills_shown=?, skills_loaded=?, finished_at=? WHERE id=?",
+                (
+                    outcome,
+                    clean_text(reason),
+                    clean_text(answer),
+                    steps,
+                    prompt_tokens,
+                    completion_tokens,
+                    cost,
+                    _json(list(skills_shown or ())),
+                    _json(list(skills_loaded or ())),
+                    time.time() if finished_at is None else finished_at,
+                    id,
+                ),
+            )
+            if self._conn.changes() == 0:
+                raise StoreError(f"no episode {id!r} to finish")
+
+    @staticmethod
+    def _episode_out(row: dict[str, Any]) -> dict[str, Any]:
+        row.pop("rid", None)
+        for key in _EPISODE_JSON_FIELDS:
+            row[key] = json.loads(row[key] or "[]")
+        return row
+
+    def list_episodes(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+        """Episodes, newest first (without their events)."""
+        rows = self._rows("SELECT * FROM episodes ORDER BY started_at DESC, rid DESC LIMIT ? OFFSET ?", (limit, offset))
+        return [self._episode_out(r) for r in rows]
+
+    def get_episode(self, id: str) -> dict[str, Any] | None:
+        """One episode with its ``"events"`` (in ``seq`` order; ``data`` decoded)."""
+        rows = self._rows("SELECT * FROM episodes WHERE id = ?", (id,))
+        if not rows:
+            return None
+        episode = self._episode_out(rows[0])
+        events = self._rows("SELECT * FROM events WHERE episode_id = ? ORDER BY seq, id", (id,))
+        for event in events:
+            event["data"] = json.loads(event["data"] or "{}")
+        episode["events"] = events
+        return episode
+
+    def get_event(self, event_id: int) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM events WHERE id = ?", (event_id,))
+        if not rows:
+            return None
+        rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
+        return rows[0]
+
+    # -- notes --------------------------------------------------------------------------
+    def add_notes(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Bulk-insert notes in one transaction; returns how many were added.
+
+        Each row: ``text`` (required), ``title``, ``kind`` (default "note"),
+        ``created_at`` (unix seconds, default now), ``source``.
+        """
+        now = time.time()
+        count = 0
+
+        def tuples() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for row in rows:
+                text = row.get("text")
+                if not isinstance(text, str):
+                    raise StoreError(f"note {count + 1} has no text")
+                count += 1
+                created = row.get("created_at")
+                yield (
+                    row.get("kind") or "note",
+                    clean_text(row.get("title")),
+                    clean_text(text),
+                    now if created is None else float(created),
+                    clean_text(row.get("source")),
+                )
+
+        with self._guard(), self._conn:
+            self._conn.executemany(
+                "INSERT INTO notes(kind, title, text, created_at, source) VALUES (?, ?, ?, ?, ?)", tuples()
+            )
+        return count
+
+    def get_note(self, note_id: int) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM notes WHERE id = ?", (note_id,))
+        return rows[0] if rows else None
+
+    def delete_note(self, note_id: int) -> bool:
+        with self._guard():
+            self._conn.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+            return self._conn.changes() > 0
+
+    def count(self, table: str) -> int:
+        """Rows in one of the store's tables."""
+        if table not in ("skills", "skill_versions", "episodes", "events", "notes", "feedback"):
+            raise StoreError(f"unknown table {table!r}")
+        return int(self._one(f"SELECT count(*) FROM {table}"))
+
+    # -- skills -------------------------------------------------------------------------
+    @staticmethod
+    def _skill_out(row: dict[str, Any]) -> dict[str, Any]:
+        row.pop("id", None)
+        row["tags"] = json.loads(row.pop("tags_json") or "[]")
+        row["pinned"] = bool(row["pinned"])
+        for key in _SKILL_JSON_FIELDS:
+            row[key] = json.loads(row[key] or "[]")
+        return row
+
+    def upsert_skill(self, row: dict[str, Any]) -> None:
+        """Insert or update a skill row (usage counters, pin and provenance are kept)."""
+        try:
+            skill_id = row["skill_id"]
+        except KeyError:
+            raise StoreError("a skill row needs a skill_id") from None
+        tags = [str(t) for t in (row.get("tags") or [])]
+        values = {
+            "skill_id": skill_id,
+            "name": clean_text(row.get("name") or skill_id.rsplit("/", 1)[-1]),
+            "category": row.get("category"),
+            "path": None if row.get("path") is None else str(row.get("path")),
+            "description": clean_text(row.get("description") or ""),
+            "tags": clean_text(" ".join(tags)),
+            "tags_json": _json(tags),
+            "body": clean_text(row.get("body") or ""),
+            "content_hash": row.get("content_hash"),
+            "state": row.get("state") or "active",
+            "source": row.get("source"),
+            "error": clean_text(row.get("error")),
+            "warnings": _json(list(row.get("warnings") or [])),
+            "updated_at": time.time(),
+        }
+        columns = ", ".join(values)
+        marks = ", ".join(f":{k}" for k in values)
+        updates = ", ".join(f"{k}=excluded.{k}" for k in values if k != "skill_id")
+        with self._guard():
+            self._conn.execute(
+                f"INSERT INTO skills({columns}) VALUES ({marks}) ON CONFLICT(skill_id) DO UPDATE SET {updates}",
+                values,
+            )
+
+    def delete_skill(self, skill_id: str) -> None:
+        with self._guard():
+            self._conn.execute("DELETE FROM skills WHERE skill_id = ?", (skill_id,))
+
+    def get_skill(self, skill_id: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM skills WHERE skill_id = ?", (skill_id,))
+        return self._skill_out(rows[0]) if rows else None
+
+    def list_skills(self, state: str | None = None) -> list[dict[str, Any]]:
+        """Skill rows ordered by skill_id, optionally only those in ``state``."""
+        if state is None:
+            rows = self._rows("SELECT * FROM skills ORDER BY skill_id")
+        else:
+            rows = self._rows("SELECT * FROM skills WHERE state = ? ORDER BY skill_id", (state,))
+        return [self._skill_out(r) for r in rows]
+
+    def find_skills_by_name(self, name: str) -> list[dict[str, Any]]:
+        """Skills whose name is ``name`` (case-insensitive), by skill_id."""
+        rows = self._rows("SELECT * FROM skills WHERE name = ? COLLATE NOCASE ORDER BY skill_id", (name,))
+        return [self._skill_out(r) for r in rows]
+
+    def _update_skill(self, skill_id: str, sql: str, bindings: tuple[Any, ...]) -> None:
+        with self._guard():
+            self._conn.execute(sql, (*bindings, skill_id))
+            if self._conn.changes() == 0:
+                raise StoreError(f"no skill {skill_id!r} in the store")
+
+    def set_skill_state(self, skill_id: str, state: str) -> None:
+        self._update_skill(skill_id, "UPDATE skills SET state = ?, updated_at = ? WHERE skill_id = ?", (state, time.time()))
+
+    def set_skill_pinned(self, skill_id: str, pinned: bool) -> None:
+        self._update_skill(skill_id, "UPDATE skills SET pinned = ? WHERE skill_id = ?", (int(bool(pinned)),))
+
+    def bump_skill_usage(
+        self, skill_id: str, *, views: int = 0, uses: int = 0, successes: int = 0, failures: int = 0
+    ) -> None:
+        """Add to the usage counters and set ``last_used`` to now."""
+        self._update_skill(
+            skill_id,
+            "UPDATE skills SET views = views + ?, uses = uses + ?, successes = successes + ?,"
+            " failures = failures + ?, last_used = ? WHERE skill_id = ?",
+            (views, uses, successes, failures, time.time()),
+        )
+
+    def add_skill_provenance(self, skill_id: str, episode_ids: Iterable[str]) -> None:
+        """Append episode ids (once each, in order) to the skill's provenance list."""
+        with self.transaction():
+            current = self._one("SELECT provenance FROM skills WHERE skill_id = ?", (skill_id,))
+            if current is None:
+                raise StoreError(f"no skill {skill_id!r} in the store")
+            provenance: list[str] = json.loads(current or "[]")
+            for episode_id in episode_ids:
+                if episode_id not in provenance:
+                    provenance.append(episode_id)
+            self._conn.execute("UPDATE skills SET provenance = ? WHERE skill_id = ?", (_json(provenance), skill_id))
+
+    # -- skill versions -------------------------------------------------------------------
+    def add_skill_version(
+        self, skill_id: str, *, text: str, content_hash: str | None, author: str, created_at: float | None = None
+    ) -> int:
+        """Keep one version of a skill's text; returns its number (1, 2, 3 ... per skill)."""
+        with self.transaction():
+            version = int(
+                self._one("SELECT coalesce(max(version), 0) + 1 FROM skill_versions WHERE skill_id = ?", (skill_id,))
+            )
+            self._conn.execute(
+                "INSERT INTO skill_versions(skill_id, version, text, content_hash, author, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (skill_id, version, clean_text(text), content_hash, author, time.time() if created_at is None else created_at),
+            )
+        return version
+
+    def skill_versions(self, skill_id: str) -> list[dict[str, Any]]:
+        """Versions of a skill, oldest first: version, content_hash, created_at, author, size (chars)."""
+        return self._rows(
+            "SELECT version, content_hash, created_at, author, length(text) AS size FROM skill_versions"
+            " WHERE skill_id = ? ORDER BY version",
+            (skill_id,),
+        )
+
+    def skill_version_text(self, skill_id: str, version: int) -> str | None:
+        return self._one("SELECT text FROM skill_versions WHERE skill_id = ? AND version = ?", (skill_id, version))
+
+    # -- maintenance ----------------------------------------------------------------------
+    def rebuild_indexes(self) -> None:
+        """Rebuild every full-text index from the tables (one transaction)."""
+        with self.transaction():
+            for table in WORD_FTS_TABLES:
+                self._conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
+            self._conn.execute("DELETE FROM trigram_fts")
+            self._conn.execute(trigram_fill_sql())
+
+    def optimize(self) -> None:
+        """Merge every full-text index into one b-tree (faster queries after bulk loads)."""
+        with self.transaction():
+            for table in ALL_FTS_TABLES:
+                self._conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
+        with self._guard():
+            self._conn.execute("PRAGMA optimize")
+
+    def integrity_check(self) -> list[str]:
+        """Problems found by SQLite and by the FTS5 integrity checks ([] when all is well)."""
+        problems: list[str] = []
+        with self._guard():
+            for (line,) in self._conn.execute("PRAGMA integrity_check"):
+                if line != "ok":
+                    problems.append(str(line))
+            for table in WORD_FTS_TABLES:
+                try:
+                    self._conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")
+                except apsw.CorruptError as exc:
+                    problems.append(f"{table}: {exc}")
+        return problems

@@ -1,0 +1,268 @@
+"""The database schema as a list of migration steps, keyed on ``PRAGMA user_version``.
+
+``MIGRATIONS[i]`` takes a database at version ``i`` to version ``i + 1``. A step is a
+string of SQL statements run inside the upgrade transaction. Never edit a released
+step: add a new one at the end.
+
+Layout notes:
+
+* Tables with a text key (skills, episodes) also have an ``INTEGER PRIMARY KEY`` so
+  the full-text indexes have a stable rowid (an implicit rowid may change on VACUUM).
+* The word indexes are external-content FTS5 tables kept in sync by triggers, so
+  ``snippet()``/``highlight()`` work without storing any text twice. The event
+  index reads from the view ``events_fts_src`` which cuts ``arguments``/``result``
+  to :data:`EVENT_INDEX_CHARS`; the triggers insert and delete exactly the same cut
+  values (FTS5 needs the old values to delete a row) while the table keeps the text
+  whole.
+* The trigram index (substring, short and CJK queries) is one contentless table with
+  ``contentless_delete=1``; its rowid encodes the kind (``id * 4 + kind code``) and it
+  covers the short, title-like text of every kind plus the first
+  :data:`TRIGRAM_CHARS` characters of long text: trigram indexes grow with every
+  character, so covering whole bodies would halve the ingest rate.
+"""
+
+from __future__ import annotations
+
+EVENT_INDEX_CHARS = 2000
+TRIGRAM_CHARS = 300
+
+# Kind codes in the trigram rowid: rowid = id * 4 + code.
+TRI_SKILL, TRI_EPISODE, TRI_EVENT, TRI_NOTE = 0, 1, 2, 3
+TRI_KINDS = {TRI_SKILL: "skill", TRI_EPISODE: "episode", TRI_EVENT: "event", TRI_NOTE: "note"}
+
+WORD_TOKENIZER = "unicode61 remove_diacritics 2"
+
+_V1_TABLES = """
+CREATE TABLE skills (
+    id INTEGER PRIMARY KEY,
+    skill_id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT '',
+    category TEXT,
+    path TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '',
+    tags_json TEXT NOT NULL DEFAULT '[]',
+    body TEXT NOT NULL DEFAULT '',
+    content_hash TEXT,
+    state TEXT NOT NULL DEFAULT 'active',
+    pinned INTEGER NOT NULL DEFAULT 0,
+    source TEXT,
+    views INTEGER NOT NULL DEFAULT 0,
+    uses INTEGER NOT NULL DEFAULT 0,
+    successes INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    last_used REAL,
+    provenance TEXT NOT NULL DEFAULT '[]',
+    error TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    updated_at REAL
+);
+CREATE INDEX skills_name ON skills(name);
+CREATE INDEX skills_state ON skills(state);
+
+CREATE TABLE skill_versions (
+    id INTEGER PRIMARY KEY,
+    skill_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    content_hash TEXT,
+    author TEXT,
+    created_at REAL NOT NULL,
+    UNIQUE (skill_id, version)
+);
+
+CREATE TABLE episodes (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    task TEXT NOT NULL DEFAULT '',
+    model TEXT,
+    cwd TEXT,
+    started_at REAL,
+    finished_at REAL,
+    outcome TEXT,
+    reason TEXT,
+    answer TEXT,
+    steps INTEGER,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    cost REAL,
+    skills_shown TEXT NOT NULL DEFAULT '[]',
+    skills_loaded TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX episodes_started ON episodes(started_at);
+
+CREATE TABLE events (
+    id INTEGER PRIMARY KEY,
+    episode_id TEXT NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    type TEXT NOT NULL,
+    tool_name TEXT,
+    arguments TEXT,
+    result TEXT,
+    data TEXT NOT NULL DEFAULT '{}',
+    duration_ms REAL
+);
+CREATE INDEX events_episode ON events(episode_id, seq);
+
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'note',
+    title TEXT,
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    source TEXT
+);
+CREATE INDEX notes_created ON notes(created_at);
+"""
+
+_V2_WORD_INDEXES = f"""
+CREATE VIRTUAL TABLE skills_fts USING fts5(
+    name, description, tags, body,
+    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+CREATE TRIGGER skills_fts_ai AFTER INSERT ON skills BEGIN
+    INSERT INTO skills_fts(rowid, name, description, tags, body)
+    VALUES (new.id, new.name, new.description, new.tags, new.body);
+END;
+CREATE TRIGGER skills_fts_ad AFTER DELETE ON skills BEGIN
+    INSERT INTO skills_fts(skills_fts, rowid, name, description, tags, body)
+    VALUES ('delete', old.id, old.name, old.description, old.tags, old.body);
+END;
+CREATE TRIGGER skills_fts_au AFTER UPDATE OF name, description, tags, body ON skills BEGIN
+    INSERT INTO skills_fts(skills_fts, rowid, name, description, tags, body)
+    VALUES ('delete', old.id, old.name, old.description, old.tags, old.body);
+    INSERT INTO skills_fts(rowid, name, description, tags, body)
+    VALUES (new.id, new.name, new.description, new.tags, new.body);
+END;
+
+CREATE VIRTUAL TABLE episodes_fts USING fts5(
+    task, answer,
+    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+CREATE TRIGGER episodes_fts_ai AFTER INSERT ON episodes BEGIN
+    INSERT INTO episodes_fts(rowid, task, answer) VALUES (new.rid, new.task, new.answer);
+END;
+CREATE TRIGGER episodes_fts_ad AFTER DELETE ON episodes BEGIN
+    INSERT INTO episodes_fts(episodes_fts, rowid, task, answer)
+    VALUES ('delete', old.rid, old.task, old.answer);
+END;
+CREATE TRIGGER episodes_fts_au AFTER UPDATE OF task, answer ON episodes BEGIN
+    INSERT INTO episodes_fts(episodes_fts, rowid, task, answer)
+    VALUES ('delete', old.rid, old.task, old.answer);
+    INSERT INTO episodes_fts(rowid, task, answer) VALUES (new.rid, new.task, new.answer);
+END;
+
+CREATE VIEW events_fts_src AS
+    SELECT id, tool_name,
+           substr(arguments, 1, {EVENT_INDEX_CHARS}) AS arguments,
+           substr(result, 1, {EVENT_INDEX_CHARS}) AS result
+    FROM events;
+CREATE VIRTUAL TABLE events_fts USING fts5(
+    tool_name, arguments, result,
+    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+CREATE TRIGGER events_fts_ai AFTER INSERT ON events BEGIN
+    INSERT INTO events_fts(rowid, tool_name, arguments, result)
+    VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
+            substr(new.result, 1, {EVENT_INDEX_CHARS}));
+END;
+CREATE TRIGGER events_fts_ad AFTER DELETE ON events BEGIN
+    INSERT INTO events_fts(events_fts, rowid, tool_name, arguments, result)
+    VALUES ('delete', old.id, old.tool_name, substr(old.arguments, 1, {EVENT_INDEX_CHARS}),
+            substr(old.result, 1, {EVENT_INDEX_CHARS}));
+END;
+CREATE TRIGGER events_fts_au AFTER UPDATE OF tool_name, arguments, result ON events BEGIN
+    INSERT INTO events_fts(events_fts, rowid, tool_name, arguments, result)
+    VALUES ('delete', old.id, old.tool_name, substr(old.arguments, 1, {EVENT_INDEX_CHARS}),
+            substr(old.result, 1, {EVENT_INDEX_CHARS}));
+    INSERT INTO events_fts(rowid, tool_name, arguments, result)
+    VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
+            substr(new.result, 1, {EVENT_INDEX_CHARS}));
+END;
+
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    title, text,
+    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes BEGIN
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+CREATE TRIGGER notes_fts_ad AFTER DELETE ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+END;
+CREATE TRIGGER notes_fts_au AFTER UPDATE OF title, text ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+END;
+
+INSERT INTO skills_fts(skills_fts) VALUES ('rebuild');
+INSERT INTO episodes_fts(episodes_fts) VALUES ('rebuild');
+INSERT INTO events_fts(events_fts) VALUES ('rebuild');
+INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
+"""
+
+# What the trigram index holds for each kind (an SQL expression over new./old.).
+TRIGRAM_TEXT = {
+    "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
+    "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
+    "events": f"coalesce({{r}}.tool_name, '') || ' ' || substr(coalesce({{r}}.result, ''), 1, {TRIGRAM_CHARS})",
+    "notes": f"coalesce({{r}}.title, '') || ' ' || substr({{r}}.text, 1, {TRIGRAM_CHARS})",
+}
+TRIGRAM_SOURCES = (  # table, rowid column, kind code, columns that feed it
+    ("skills", "id", TRI_SKILL, "name, description, tags"),
+    ("episodes", "rid", TRI_EPISODE, "task"),
+    ("events", "id", TRI_EVENT, "tool_name, result"),
+    ("notes", "id", TRI_NOTE, "title, text"),
+)
+
+
+def _trigram_step() -> str:
+    parts = [
+        "CREATE VIRTUAL TABLE trigram_fts USING fts5(text, content='', contentless_delete=1,"
+        " tokenize='trigram remove_diacritics 1', detail='none');"
+    ]
+    for table, key, code, columns in TRIGRAM_SOURCES:
+        new, old = TRIGRAM_TEXT[table].format(r="new"), TRIGRAM_TEXT[table].format(r="old")
+        parts.append(
+            f"""
+CREATE TRIGGER {table}_tri_ai AFTER INSERT ON {table} BEGIN
+    INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
+END;
+CREATE TRIGGER {table}_tri_ad AFTER DELETE ON {table} BEGIN
+    DELETE FROM trigram_fts WHERE rowid = old.{key} * 4 + {code};
+END;
+CREATE TRIGGER {table}_tri_au AFTER UPDATE OF {columns} ON {table} BEGIN
+    DELETE FROM trigram_fts WHERE rowid = old.{key} * 4 + {code};
+    INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
+END;"""
+        )
+    parts.append(trigram_fill_sql())
+    return "\n".join(parts)
+
+
+def trigram_fill_sql() -> str:
+    """SQL that (re)fills the trigram index from the tables (after a delete-all)."""
+    return "\n".join(
+        f"INSERT INTO trigram_fts(rowid, text) SELECT {key} * 4 + {code}, "
+        f"{TRIGRAM_TEXT[table].format(r=table)} FROM {table};"
+        for table, key, code, _ in TRIGRAM_SOURCES
+    )
+
+
+_V3_TRIGRAM_AND_FEEDBACK = (
+    _trigram_step()
+    + """
+CREATE TABLE feedback (
+    id INTEGER PRIMARY KEY,
+    episode_id TEXT,
+    skill_id TEXT,
+    rating INTEGER,
+    comment TEXT,
+    created_at REAL NOT NULL
+);
+CREATE INDEX feedback_skill ON feedback(skill_id);
+"""
+)
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")
+ALL_FTS_TABLES = (*WORD_FTS_TABLES, "trigram_fts")
