@@ -31,6 +31,7 @@ import random
 import re
 import threading
 import time
+import warnings
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
@@ -71,6 +72,8 @@ def import_litellm() -> ModuleType:
             except AttributeError:  # not in every version
                 pass
             silence_loggers()
+            # Its deprecation warnings (pydantic, httpx) are not the user's business.
+            warnings.filterwarnings("ignore", module=r"litellm(\..*)?$")
             _litellm = litellm
     return _litellm
 
@@ -230,7 +233,8 @@ _PROVIDER = re.compile(r"^\s*[A-Za-z]+Exception\s+-\s+")
 def clean_message(text: str, limit: int = 300) -> str:
     """litellm's "litellm.XError: XError: OpenAIException - msg" -> "msg", one line."""
     line = " ".join(str(text).split())
-    line = line.split(" Original exception:")[0]
+    for cut in (" Original exception:", "Traceback (most recent call last)", " LiteLLM Retried:"):
+        line = line.split(cut)[0].strip()
     for _ in range(4):
         new = _PROVIDER.sub("", _PREFIX.sub("", line))
         if new == line:

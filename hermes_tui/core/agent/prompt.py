@@ -39,6 +39,9 @@ __all__ = [
     "rank_skills",
     "query_terms",
     "read_memory_snapshot",
+    "memory_entries",
+    "shorten",
+    "word_forms",
     "expand_slash_command",
     "IDENTITY",
 ]
@@ -62,6 +65,9 @@ _MIN_DESCRIPTION = 40  # the shortest cut still worth showing
 _MIN_RELEVANT = 3  # relevant skills kept while other names are cut, budget permitting
 _RELEVANT_SHARE = 0.5  # when names must be cut anyway, the relevant part may use this much
 _SEARCH_TERMS = 16  # at most this many words of a task are searched
+_MIN_STEM = 4  # shortest stem searched as a prefix
+_PER_TERM_HITS = 40  # skills taken from the search of each word
+_RELATIVE_FLOOR = 0.2  # a skill scoring under this share of the best one is not "relevant"
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
@@ -239,11 +245,25 @@ def query_terms(task: str) -> list[str]:
     return list(seen)[:_SEARCH_TERMS]
 
 
+_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "ies", "ed", "er", "es", "s")
+
+
+def word_forms(word: str) -> list[str]:
+    """The word and, when a common suffix comes off leaving >= 4 letters, its stem
+    ("deploying" -> deploying, deploy): the word index does no stemming."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return [word, word[: -len(suffix)]]
+    return [word]
+
+
 def rank_skills(store: Any, task: str, *, active_ids: Iterable[str], limit: int) -> list[str]:
     """Active skill_ids ranked by relevance to ``task``, best first (at most ``limit``).
 
-    One query through the ONE search API (skills only, active only) over the task's
-    content words; the API falls back from all-words to any-word matching itself.
+    Each content word of the task is searched on its own through the ONE search API
+    (skills only, active only) and a skill's scores are added up: an any-word (OR)
+    ranking in which every word weighs by its rarity (bm25), so one unusual word of a
+    long request is not lost to an all-words match of common ones.
     """
     from hermes_tui.core.store.search import search
 
@@ -251,12 +271,25 @@ def rank_skills(store: Any, task: str, *, active_ids: Iterable[str], limit: int)
     terms = query_terms(task)
     if not terms or limit <= 0 or not allowed:
         return []
-    hits = search(store, " ".join(terms), kinds={"skill"}, skill_states={"active"}, limit=max(limit, 1))
-    ranked: list[str] = []
-    for hit in hits:
-        sid = hit.skill_id
-        if sid and sid in allowed and sid not in ranked:
-            ranked.append(sid)
+    scores: dict[str, float] = {}
+    for term in terms:
+        best: dict[str, float] = {}  # per skill, the best-scoring form of this word
+        for form in word_forms(term):
+            try:
+                # The trailing space keeps the search API from reading the word as a prefix.
+                hits = search(store, form + " ", kinds={"skill"}, skill_states={"active"}, limit=_PER_TERM_HITS)
+            except HermesError:  # routing is best effort: a word the search cannot take is skipped
+                continue
+            for hit in hits:
+                sid = hit.skill_id
+                if sid and sid in allowed:
+                    best[sid] = max(best.get(sid, 0.0), hit.score)
+        for sid, score in best.items():
+            scores[sid] = scores.get(sid, 0.0) + score
+    if not scores:
+        return []
+    floor = max(scores.values()) * _RELATIVE_FLOOR
+    ranked = sorted((sid for sid, score in scores.items() if score >= floor), key=lambda sid: (-scores[sid], sid))
     return ranked[:limit]
 
 

@@ -33,10 +33,9 @@ from hermes_tui.core.skills.model import (
     Skill,
     content_hash,
 )
+from hermes_tui.core.skills.parse import find_skill_file
 from hermes_tui.errors import HermesError
 
-SKILL_FILE_NAMES = ("SKILL.md", "skill.md", "Skill.md")
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass
@@ -50,20 +49,6 @@ class SyncReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
-
-
-def _skill_file(folder: Path) -> Path | None:
-    for name in SKILL_FILE_NAMES:
-        candidate = folder / name
-        if candidate.is_file():
-            return candidate
-    try:
-        for entry in folder.iterdir():
-            if entry.name.lower() == "skill.md" and entry.is_file():
-                return entry
-    except OSError:
-        return None
-    return None
 
 
 class SkillLibrary:
@@ -170,7 +155,7 @@ class SkillLibrary:
             found = False
             for depth in range(len(parts), 0, -1):
                 candidate = root.joinpath(*parts[:depth])
-                if candidate.is_dir() and _skill_file(candidate) is not None:
+                if candidate.is_dir() and find_skill_file(candidate) is not None:
                     folders.add(candidate)
                     found = True
                     break
@@ -190,7 +175,7 @@ class SkillLibrary:
         known = {r["skill_id"]: r for r in self.store.list_skills()}
         with self.store.transaction():
             for folder in sorted(folders):
-                skill_file = _skill_file(folder)
+                skill_file = find_skill_file(folder)
                 if skill_file is None:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
@@ -200,7 +185,7 @@ class SkillLibrary:
                     if row.get("state") == ARCHIVED:
                         continue
                     if skill_id == prefix or skill_id.startswith(prefix + "/"):
-                        if _skill_file(root / skill_id) is None:
+                        if find_skill_file(root / skill_id) is None:
                             self.store.delete_skill(skill_id)
                             report.removed.append(skill_id)
         return report
@@ -322,6 +307,7 @@ class SkillLibrary:
         one when the text did not change).
         """
         from hermes_tui.core.skills.parse import parse_skill_text
+        from hermes_tui.core.skills.validate import is_valid_name
 
         if author not in AUTHORS:
             raise ValueError(f"author must be one of {AUTHORS}")
@@ -333,7 +319,7 @@ class SkillLibrary:
                 raise HermesError(f"skill {skill_id} is archived (in {folder}); restore it first")
         else:
             name = name_or_id.strip()
-            if not NAME_RE.match(name) or len(name) > 64:
+            if not is_valid_name(name):
                 raise HermesError(f"invalid skill name {name!r}: use 1-64 lowercase letters, digits and single hyphens")
             parts = [p for p in (category or "").replace("\\", "/").split("/") if p]
             for part in parts:
@@ -341,7 +327,7 @@ class SkillLibrary:
                     raise HermesError(f"invalid category {category!r}")
             folder = self.root.joinpath(*parts, name)
             skill_id = self._skill_id_for(folder)
-        path = _skill_file(folder) or folder / "SKILL.md"
+        path = find_skill_file(folder) or folder / "SKILL.md"
         skill = parse_skill_text(text, path=path, root=self.root)
         if not skill.usable:
             raise HermesError("the skill has no description; it would be unusable (add `description:` to its frontmatter)")
@@ -377,7 +363,7 @@ class SkillLibrary:
             shutil.move(str(folder), str(target))
         except OSError as exc:
             raise HermesError(f"cannot archive {row['skill_id']}: {describe_os_error(exc)}") from exc
-        skill_file = _skill_file(target) or target / "SKILL.md"
+        skill_file = find_skill_file(target) or target / "SKILL.md"
         with self.store.transaction():
             self.store.upsert_skill({**row, "path": str(skill_file), "state": ARCHIVED})
         return target

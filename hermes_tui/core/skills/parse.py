@@ -64,15 +64,17 @@ RESTATED_BY_VALIDATION = (
 
 _YAML = YAMLHandler()
 _OPEN_RE = re.compile(r"^---[ \t]*$")
-_TOP_KEY_RE = re.compile(r"^(?P<key>[A-Za-z0-9_][\w.\-]*)[ \t]*:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
+# (Greedy value groups, stripped by the callers: no backtracking on long lines.)
+_TOP_KEY_RE = re.compile(r"^(?P<key>[A-Za-z0-9_][\w.\-]*)[ \t]*:(?:[ \t]+(?P<value>.*))?$")
 _KEY_VALUE_RE = re.compile(
-    r"^(?P<lead>[ \t]*(?:-[ \t]+)?[A-Za-z0-9_][\w.\-]*[ \t]*:[ \t]+)(?P<value>\S.*?)[ \t]*$"
+    r"^(?P<lead>[ \t]*(?:-[ \t]+)?[A-Za-z0-9_][\w.\-]*[ \t]*:[ \t]+)(?P<value>\S.*)$"
 )
+_HEADING_RE = re.compile(r"^#{1,6}[ \t]+\S")
 _BLOCK_RE = re.compile(r"^[|>][+-]?[0-9]?[+-]?$")
 
 
-class _BinaryFile(Exception):
-    pass
+class BinarySkillFile(ValueError):
+    """Raised by :func:`decode_skill_bytes` for data that is not text."""
 
 
 # -- public API ------------------------------------------------------------------------
@@ -141,16 +143,18 @@ def list_support_files(folder: Path, skill_file: Path | None = None, limit: int 
 
 
 def decode_skill_bytes(data: bytes) -> tuple[str, list[str]]:
-    """Decode a SKILL.md's bytes; raises ``_BinaryFile`` for binary data."""
+    """Decode a SKILL.md's bytes: ``(text, warnings)``. UTF-8, with bad bytes replaced
+    (warning); UTF-16 when it starts with its byte order mark. Raises
+    :class:`BinarySkillFile` for data with NUL bytes."""
     warnings: list[str] = []
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise _BinaryFile from None
+            raise BinarySkillFile from None
         return text.lstrip("\ufeff"), ["file: encoded as UTF-16; read as such (the spec expects UTF-8)"]
     if b"\x00" in data:
-        raise _BinaryFile
+        raise BinarySkillFile
     try:
         return data.decode("utf-8"), warnings
     except UnicodeDecodeError as exc:
@@ -184,7 +188,7 @@ def load_skill(path: Path, root: Path | None = None) -> Skill | LoadError:
         return LoadError(path, f"cannot read {path}: {reason}", skill_id)
     try:
         text, warnings = decode_skill_bytes(data)
-    except _BinaryFile:
+    except BinarySkillFile:
         return LoadError(path, f"binary file (contains NUL bytes), not a SKILL.md: {path}", skill_id)
     try:
         skill = parse_skill_text(text, path=path, root=root)
@@ -214,8 +218,7 @@ def parse_skill_text(text: str, *, path: Path, root: Path | None = None) -> Skil
         src = src[1:]
         warnings.append("file: starts with a UTF-8 byte order mark")
     if "\r" in src:
-        if "\r\n" in src:
-            warnings.append("file: CRLF line endings")
+        warnings.append("file: CRLF line endings" if "\r\n" in src else "file: CR line endings")
         src = src.replace("\r\n", "\n").replace("\r", "\n")
 
     fm, fm_text, body = _read_frontmatter(src, warnings)
@@ -244,7 +247,7 @@ def parse_skill_text(text: str, *, path: Path, root: Path | None = None) -> Skil
     if metadata is None:
         metadata = {}
     elif not isinstance(metadata, dict):
-        warnings.append(f"metadata: is a {_type_name(metadata)}, not a map; ignored")
+        warnings.append(f"metadata: is a {yaml_type_name(metadata)}, not a map; ignored")
         metadata = {}
 
     allowed_tools = _allowed_tools(fm.get("allowed-tools"), warnings)
@@ -302,9 +305,9 @@ def _read_frontmatter(src: str, warnings: list[str]) -> tuple[dict[str, Any], st
     fm_lines, body_lines = lines[first:close], lines[close + 1 :]
     local: list[str] = []
     data, fm_text = _parse_yaml_lines(fm_lines, first, local, fallback=False)
-    if data is None:
-        # Not YAML: perhaps an unclosed block whose "closing" line is a rule in the body.
-        count = _leading_key_lines(fm_lines)
+    count = _leading_key_lines(fm_lines)
+    if data is None or _looks_like_body(fm_lines[count:]):
+        # Perhaps an unclosed block whose "closing" line is a rule in the body.
         if 0 < count < len(fm_lines):
             head: list[str] = []
             guess, guess_text = _parse_yaml_lines(fm_lines[:count], first, head, fallback=False)
@@ -316,6 +319,7 @@ def _read_frontmatter(src: str, warnings: list[str]) -> tuple[dict[str, Any], st
                 warnings.extend(head)
                 body = "\n".join(fm_lines[count:] + lines[close:])
                 return guess, guess_text, body.strip("\n")
+    if data is None:
         local = []
         data, fm_text = _parse_yaml_lines(fm_lines, first, local, fallback=True)
     warnings.extend(local)
@@ -362,12 +366,12 @@ def _parse_yaml_lines(
         warnings.append("frontmatter: empty")
         return {}, fm_text
     if not isinstance(data, dict):
-        warnings.append(f"frontmatter: is a {_type_name(data)}, not a map; ignored")
+        warnings.append(f"frontmatter: is a {yaml_type_name(data)}, not a map; ignored")
         return {}, fm_text
     result: dict[str, Any] = {}
     for key, value in data.items():
         if not isinstance(key, str):
-            warnings.append(f"frontmatter: key {key!r} is a {_type_name(key)}; read as text")
+            warnings.append(f"frontmatter: key {key!r} is a {yaml_type_name(key)}; read as text")
             key = _raw_key(fm_text, key)
         result[key] = value
     return result, fm_text
@@ -397,7 +401,7 @@ def _safe_yaml(text: str) -> Any:
     except RecursionError:
         raise _YamlProblem("nested too deeply", None) from None
     if _count_nodes(data, MAX_YAML_NODES) > MAX_YAML_NODES:
-        raise _YamlProblem(f"expands to more than {MAX_YAML_NODES:,} values (alias bomb?)", None)
+        raise _YamlProblem(f"its aliases expand to over {MAX_YAML_NODES:,} values", None)
     return data
 
 
@@ -419,21 +423,38 @@ def _count_nodes(data: Any, limit: int) -> int:
 
 
 def _leading_key_lines(lines: list[str]) -> int:
-    """How many leading lines look like YAML frontmatter (top-level ``key:`` lines
-    with their indented or list continuation lines)."""
+    """How many leading lines look like YAML frontmatter: top-level ``key:`` lines with
+    their indented or list continuation lines; blank lines count when the next text
+    line continues the block (or, before any text, is a ``key:`` line)."""
     count = 0
+    seen_text = False
     while count < len(lines):
         line = lines[count]
         if _TOP_KEY_RE.match(line) or (line[:1] in (" ", "\t") and line.strip()) or line.startswith("- "):
             count += 1
+            seen_text = True
             continue
-        if not line.strip():
-            following = next((nxt for nxt in lines[count + 1 :] if nxt.strip()), "")
-            if following[:1] in (" ", "\t") and count > 0:
-                count += 1
-                continue
+        if line.strip():
+            break
+        nxt = count + 1
+        while nxt < len(lines) and not lines[nxt].strip():
+            nxt += 1
+        following = lines[nxt] if nxt < len(lines) else ""
+        if (seen_text and following[:1] in (" ", "\t")) or (not seen_text and _TOP_KEY_RE.match(following)):
+            count = nxt  # the whole run of blank lines
+            continue
         break
     return count
+
+
+def _looks_like_body(lines: list[str]) -> bool:
+    """True when the lines after a block's leading ``key:`` lines read as Markdown: they
+    start with a heading and hold no further ``key:`` line (YAML would take the
+    heading for a comment and silently drop the text)."""
+    text_lines = [line for line in lines if line.strip()]
+    if not text_lines or not _HEADING_RE.match(text_lines[0]):
+        return False
+    return not any(_TOP_KEY_RE.match(line) for line in text_lines)
 
 
 def _quote_risky_values(lines: list[str]) -> tuple[list[str], int]:
@@ -453,7 +474,7 @@ def _quote_risky_values(lines: list[str]) -> tuple[list[str], int]:
         if match is None:
             out.append(line)
             continue
-        value = match.group("value")
+        value = match.group("value").rstrip()
         if _BLOCK_RE.match(value):
             block_indent = indent
             out.append(line)
@@ -487,7 +508,7 @@ def _scan_key_values(lines: list[str]) -> dict[str, Any]:
         if match:
             finish()
             key, block = match.group("key"), []
-            value = match.group("value") or ""
+            value = (match.group("value") or "").strip()
             if _BLOCK_RE.match(value):
                 folded = value.startswith(">")
             else:
@@ -505,7 +526,8 @@ def _unquote(value: str) -> str:
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
-    return re.sub(r"\s+#.*$", "", value)
+    comment = re.search(r"[ \t]#", value)
+    return value[: comment.start()].rstrip() if comment else value
 
 
 def _raw_key(fm_text: str, key: Any) -> str:
@@ -535,9 +557,9 @@ def _text_field(fm: dict[str, Any], fm_text: str, key: str, warnings: list[str])
     if isinstance(value, (bool, int, float, date, datetime)):
         raw = _raw_scalar(fm_text, key)
         text = raw if raw else (value.isoformat() if isinstance(value, (date, datetime)) else str(value))
-        warnings.append(f"{key}: read by YAML as a {_type_name(value)}; used as the text {text!r} (quote it)")
+        warnings.append(f"{key}: read by YAML as a {yaml_type_name(value)}; used as the text {text!r} (quote it)")
         return text
-    warnings.append(f"{key}: is a {_type_name(value)}, not text; ignored")
+    warnings.append(f"{key}: is a {yaml_type_name(value)}, not text; ignored")
     return None
 
 
@@ -545,7 +567,7 @@ def _raw_scalar(fm_text: str, key: str) -> str | None:
     """The value of a top-level ``key: value`` line as written."""
     for line in fm_text.split("\n"):
         match = _TOP_KEY_RE.match(line)
-        if match and match.group("key") == key and match.group("value"):
+        if match and match.group("key") == key and (match.group("value") or "").strip():
             return _unquote(match.group("value"))
     return None
 
@@ -563,7 +585,7 @@ def _allowed_tools(value: Any, warnings: list[str]) -> list[str]:
             elif item is not None:
                 tools.append(str(item))
         return tools
-    warnings.append(f"allowed-tools: is a {_type_name(value)}, not a list of tools; ignored")
+    warnings.append(f"allowed-tools: is a {yaml_type_name(value)}, not a list of tools; ignored")
     return []
 
 
@@ -588,7 +610,10 @@ def split_tools(text: str) -> list[str]:
     return tools
 
 
-def _type_name(value: Any) -> str:
+def yaml_type_name(value: Any) -> str:
+    """A short name for the YAML type of a parsed value ("map", "list", "number", ...)."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, datetime):

@@ -24,7 +24,7 @@ import unicodedata
 from typing import Any, Iterable
 
 from hermes_tui.core.skills.model import Problem, Skill
-from hermes_tui.core.skills.parse import RESTATED_BY_VALIDATION
+from hermes_tui.core.skills.parse import RESTATED_BY_VALIDATION, yaml_type_name
 
 ERROR, WARNING = "error", "warning"
 NAME_MAX = 64
@@ -96,8 +96,16 @@ def is_valid(skill: Skill) -> bool:
 # -- checks ----------------------------------------------------------------------------
 
 
+def is_valid_name(name: str) -> bool:
+    """True for a spec-valid skill name: 1-64 lowercase letters, digits and single hyphens."""
+    return 0 < len(name) <= NAME_MAX and bool(_NAME_RE.fullmatch(name))
+
+
 def _check_name(skill: Skill, problems: list[Problem]) -> None:
     raw = skill.frontmatter.get("name")
+    if isinstance(raw, (dict, list)):
+        problems.append(Problem(ERROR, "name", f"must be text, not a {yaml_type_name(raw)}"))
+        return
     if raw is None or not str(raw).strip():
         problems.append(Problem(ERROR, "name", "missing (required)"))
         return
@@ -120,8 +128,11 @@ def _check_name(skill: Skill, problems: list[Problem]) -> None:
 
 def _check_description(skill: Skill, problems: list[Problem]) -> None:
     description = skill.description
-    if not description.strip():
-        missing = skill.frontmatter.get("description") is None
+    raw = skill.frontmatter.get("description")
+    if isinstance(raw, (dict, list)):
+        problems.append(Problem(ERROR, "description", f"must be text, not a {yaml_type_name(raw)}"))
+    elif not description.strip():
+        missing = raw is None
         problems.append(Problem(ERROR, "description", "missing (required)" if missing else "empty (required)"))
     elif len(description) > DESCRIPTION_MAX:
         problems.append(
@@ -145,18 +156,18 @@ def _check_metadata(metadata: Any, problems: list[Problem]) -> None:
     if metadata is None:
         return
     if not isinstance(metadata, dict):
-        problems.append(Problem(ERROR, "metadata", f"must be a map of string keys to string values, not a {_kind(metadata)}"))
+        problems.append(Problem(ERROR, "metadata", f"must be a map of string keys to string values, not a {yaml_type_name(metadata)}"))
         return
     for key, value in metadata.items():
         field = f"metadata.{key}"
         if not isinstance(key, str):
-            problems.append(Problem(ERROR, field, f"key is a {_kind(key)}; keys must be strings"))
+            problems.append(Problem(ERROR, field, f"key is a {yaml_type_name(key)}; keys must be strings"))
         if isinstance(value, str):
             continue
         if isinstance(value, dict) and key in KNOWN_METADATA_NAMESPACES:
             problems.append(Problem(WARNING, field, "a nested map (a client namespace); the spec wants string values"))
         else:
-            problems.append(Problem(ERROR, field, f"must be a string, not a {_kind(value)}"))
+            problems.append(Problem(ERROR, field, f"must be a string, not a {yaml_type_name(value)}"))
 
 
 def _check_allowed_tools(value: Any, present: bool, problems: list[Problem]) -> None:
@@ -165,7 +176,7 @@ def _check_allowed_tools(value: Any, present: bool, problems: list[Problem]) -> 
     if isinstance(value, (list, tuple)):
         problems.append(Problem(WARNING, "allowed-tools", "a YAML list; the spec asks for a space-delimited string"))
     elif not isinstance(value, str):
-        problems.append(Problem(ERROR, "allowed-tools", f"must be a space-delimited string, not a {_kind(value)}"))
+        problems.append(Problem(ERROR, "allowed-tools", f"must be a space-delimited string, not a {yaml_type_name(value)}"))
     elif "," in value:
         problems.append(Problem(WARNING, "allowed-tools", "comma-separated; the spec asks for spaces between tools"))
 
@@ -181,10 +192,3 @@ def _load_warnings(skill: Skill) -> list[Problem]:
         found.append(Problem(WARNING, field, message))
     return found
 
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if value is None:
-        return "null"
-    return {dict: "map", list: "list", int: "number", float: "number", str: "string"}.get(type(value), type(value).__name__)

@@ -16,6 +16,7 @@ writer never blocks readers; a second writer waits up to the busy timeout (5 s).
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ from hermes_tui.errors import StoreError
 BUSY_TIMEOUT_MS = 5000
 NOTE_BATCH = 5000  # rows per executemany call in add_notes (all in one transaction)
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SKILL_JSON_FIELDS = ("provenance", "warnings")
 _EPISODE_JSON_FIELDS = ("skills_shown", "skills_loaded")
 
@@ -49,7 +51,7 @@ def clean_text(value: Any) -> Any:
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return value.encode("utf-8", "replace").decode("utf-8")
+            return _SURROGATE.sub("\ufffd", value)
     return value
 
 

@@ -1,0 +1,170 @@
+"""Benchmark: ingest 100,000 notes + events of realistic text, then time search().
+
+    python benchmarks/bench_search.py [--docs N] [--keep DIR] [--reuse DIR] [--no-optimize]
+
+Prints ONE JSON line: {"docs", "ingest_docs_per_s", "notes_per_s", "events_per_s",
+"queries", "p50_ms", "p95_ms", "max_ms", "cold_p50_ms", "cold_p95_ms", "by_class"}.
+Each query runs once cold (the first time: document-frequency look-ups included),
+then the timed (warm) figures are the median of 3 further runs per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from textgen import CJK, TECH, TextGen  # noqa: E402
+
+from hermes_tui.core.store import Store, search  # noqa: E402
+
+
+def ingest(store: Store, docs: int, seed: int = 42) -> dict[str, float]:
+    gen = TextGen(seed)
+    n_notes = docs // 2
+    n_events = docs - n_notes
+    t0 = time.perf_counter()
+    store.add_notes(gen.notes(n_notes))
+    t1 = time.perf_counter()
+    per_episode = 20
+    start = 1.7e9
+    with store.transaction():
+        for e in range(0, n_events, per_episode):
+            episode = f"ep{e // per_episode:06d}"
+            store.create_episode(id=episode, task=gen.title(), model="m", cwd="/w", started_at=start + e * 30)
+            for seq in range(min(per_episode, n_events - e)):
+                tool = gen.rng.choice(("terminal", "read_file", "search_files", "patch", "web_search"))
+                store.add_event(
+                    episode_id=episode,
+                    seq=seq,
+                    ts=start + (e + seq) * 30,
+                    type="tool_result",
+                    data={"step": seq},
+                    tool_name=tool,
+                    arguments=json.dumps({"command": gen.title()}),
+                    result=gen.doc(10, 120),
+                )
+    t2 = time.perf_counter()
+    return {
+        "notes_per_s": round(n_notes / (t1 - t0)),
+        "events_per_s": round(n_events / (t2 - t1)),
+        "ingest_docs_per_s": round(docs / (t2 - t0)),
+    }
+
+
+def query_set(seed: int = 7) -> list[tuple[str, str]]:
+    gen = TextGen(42)
+    rng = random.Random(seed)
+    rare = gen.vocab[3000:]
+    mid = gen.vocab[300:3000]
+    out: list[tuple[str, str]] = []
+    for _ in range(25):
+        out.append(("rare", rng.choice(rare)))
+    for q in ("the", "the error", "error", "and the of", "the file", "error test", "to the", "of and",
+              "file server request", "is it", "a the to", "the error failed"):
+        out.append(("common", q))
+    for _ in range(25):
+        out.append(("multi", " ".join(rng.sample(mid, 2) + [rng.choice(TECH)])))
+    for _ in range(15):
+        out.append(("multi", f"the {rng.choice(mid)}"))
+    for _ in range(20):
+        word = rng.choice(TECH)
+        out.append(("prefix", word[: max(3, len(word) - 2)]))
+    for q in ("ser", "con", "the err", "err", "dat"):
+        out.append(("prefix", q))
+    for q in ('"the error"', '"docker container"', '"of the"', '"request timeout"', '"file not found"',
+              '"error test"', '"server the"'):
+        out.append(("phrase", q))
+    for q in ("api.py", "src/load/save.py", "get_user", "(error)", "a:b", "NOT", "col:x error", "*", "^the",
+              '"', "foo-bar", "error.", "!!!", "AND OR NOT", "NEAR(the error)", "user@example.com",
+              "C:\\path\\file.txt", "#include <stdio.h>", "x = y + 1;", "--help"):
+        out.append(("punct", q))
+    for q in CJK + ["数据库 错误", "検索"]:
+        out.append(("cjk", q))
+    for q in ("zzqqxxv", "qwertyuiopasdf", "the zzqqxxv", "nomatchword error"):
+        out.append(("nomatch", q))
+    return out
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=100_000)
+    ap.add_argument("--keep", metavar="DIR", help="build the database in DIR and keep it")
+    ap.add_argument("--reuse", metavar="DIR", help="skip ingest: reuse a database kept with --keep")
+    ap.add_argument("--no-optimize", action="store_true", help="do not merge the FTS indexes after ingest")
+    ap.add_argument("--verbose", action="store_true", help="also print the slowest queries (stderr)")
+    opts = ap.parse_args()
+
+    folder = Path(opts.reuse or opts.keep or tempfile.mkdtemp(prefix="hermes-bench-"))
+    db = folder / "workbench.db"
+    figures: dict[str, object] = {"docs": opts.docs}
+    if not opts.reuse:
+        folder.mkdir(parents=True, exist_ok=True)
+        if db.exists():
+            db.unlink()
+        store = Store.open(db)
+        figures.update(ingest(store, opts.docs))
+        if not opts.no_optimize:
+            t = time.perf_counter()
+            store.optimize()
+            figures["optimize_s"] = round(time.perf_counter() - t, 2)
+        store.close()
+    store = Store.open(db)
+    figures["docs"] = store.count("notes") + store.count("events")
+
+    queries = query_set()
+    cold: list[float] = []
+    warm: list[float] = []
+    by_class: dict[str, list[float]] = {}
+    slow: list[tuple[float, str, int]] = []
+    for cls, q in queries:
+        t = time.perf_counter()
+        search(store, q)
+        cold.append((time.perf_counter() - t) * 1000)
+    for cls, q in queries:
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            hits = search(store, q)
+            runs.append((time.perf_counter() - t) * 1000)
+        ms = statistics.median(runs)
+        warm.append(ms)
+        by_class.setdefault(cls, []).append(ms)
+        slow.append((ms, q, len(hits)))
+    store.close()
+    figures.update(
+        {
+            "queries": len(queries),
+            "p50_ms": round(pct(warm, 50), 3),
+            "p95_ms": round(pct(warm, 95), 3),
+            "max_ms": round(max(warm), 3),
+            "cold_p50_ms": round(pct(cold, 50), 3),
+            "cold_p95_ms": round(pct(cold, 95), 3),
+            "cold_max_ms": round(max(cold), 3),
+            "by_class": {
+                c: {"n": len(v), "p50_ms": round(pct(v, 50), 3), "p95_ms": round(pct(v, 95), 3), "max_ms": round(max(v), 3)}
+                for c, v in by_class.items()
+            },
+        }
+    )
+    if opts.verbose:
+        for ms, q, n in sorted(slow, reverse=True)[:12]:
+            print(f"{ms:8.3f} ms  {n:3d} hits  {q!r}", file=sys.stderr)
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""Helpers shared by the tools: arguments, paths, text files, approvals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
+from hermes_tui.core.guard.commands import protected_write_rule
+
+BINARY_SNIFF = 8192
+
+
+# -- arguments ------------------------------------------------------------------------------
+def str_arg(args: dict[str, Any], name: str, *, required: bool = True, allow_empty: bool = False) -> str | None:
+    value = args.get(name)
+    if value is None:
+        if required:
+            raise ToolError(f"missing the {name!r} argument")
+        return None
+    if not isinstance(value, str):
+        raise ToolError(f"the {name!r} argument must be a string, got {type(value).__name__}")
+    if not allow_empty and required and not value.strip():
+        raise ToolError(f"the {name!r} argument is empty")
+    return value
+
+
+def int_arg(args: dict[str, Any], name: str, default: int, *, low: int, high: int) -> int:
+    value = args.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise ToolError(f"the {name!r} argument must be a whole number")
+    try:
+        number = int(value)
+    except ValueError:
+        raise ToolError(f"the {name!r} argument must be a whole number, got {value!r}") from None
+    if number < low:
+        raise ToolError(f"the {name!r} argument must be at least {low}, got {number}")
+    return min(number, high)
+
+
+def bool_arg(args: dict[str, Any], name: str, default: bool = False) -> bool:
+    value = args.get(name, default)
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+# -- paths ------------------------------------------------------------------------------------
+def resolve_path(ctx: ToolContext, raw: str) -> Path:
+    """A path argument: ``~`` expanded, relative to the session's folder, normalised."""
+    if "\0" in raw:
+        raise ToolError("the path contains a NUL character")
+    path = Path(os.path.expanduser(raw.strip()))
+    if not path.is_absolute():
+        path = Path(ctx.cwd) / path
+    return Path(os.path.normpath(path))
+
+
+def display_path(ctx: ToolContext, path: Path) -> str:
+    """The path as the model should write it back: relative to the session's folder if inside."""
+    try:
+        return str(path.relative_to(Path(ctx.cwd)))
+    except ValueError:
+        return str(path)
+
+
+def refuse_managed(ctx: ToolContext, path: Path) -> None:
+    """Skills, memory files and the workbench have their own tools; file tools may not write them."""
+    real = Path(os.path.realpath(path))
+    home = ctx.home
+    for folder, tool in ((home.skills_dir, "skill_manage"), (home.workbench_dir, None)):
+        root = Path(os.path.realpath(folder))
+        if real == root or root in real.parents:
+            hint = f"use the {tool} tool" if tool else "it belongs to the workbench"
+            raise ToolError(f"{path} is managed by hermes-tui; {hint} instead of writing files there")
+    for memory in (home.memory_file, home.user_file):
+        if real == Path(os.path.realpath(memory)):
+            raise ToolError(f"{path} is a memory file; use the memory tool instead")
+
+
+def looks_binary(head: bytes) -> bool:
+    return b"\0" in head
+
+
+def read_text(path: Path, *, what: str | None = None) -> str:
+    """A whole text file (newlines kept as they are); binary files and folders refused."""
+    shown = what or str(path)
+    if path.is_dir():
+        raise ToolError(f"{shown} is a folder, not a file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ToolError(f"{shown} does not exist") from None
+    except OSError as exc:
+        raise ToolError(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}") from None
+    if looks_binary(data[:BINARY_SNIFF]):
+        raise ToolError(f"{shown} is a binary file ({len(data)} bytes); only text files can be read or edited")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+# -- approvals --------------------------------------------------------------------------------
+def approval_refusal(decision: str, rule: str, reason: str, what: str) -> ToolResult:
+    """The error result for an approval that was not given."""
+    if decision == "timeout":
+        error = "no answer: denied"
+    else:
+        error = "denied by the user"
+    return ToolResult(
+        output=f"error: {error} ({rule}: {reason}); {what} did not happen. Do not retry it; "
+        "ask the user or find another way.",
+        error=error,
+    )
+
+
+def ask(ctx: ToolContext, *, tool: str, command: str, matches: tuple[tuple[str, str], ...], what: str) -> ToolResult | None:
+    """Ask for each (rule, reason) in turn; None when all were approved, else the refusal."""
+    for rule, reason in matches:
+        decision = ctx.approvals.request(call_id=ctx.call_id, tool=tool, command=command, rule=rule, reason=reason)
+        if not ctx.approvals.approved(decision):
+            return approval_refusal(decision, rule, reason, what)
+    return None
+
+
+def check_write(ctx: ToolContext, path: Path, *, tool: str) -> ToolResult | None:
+    """Refuse managed paths; ask before writing a protected file. None means go ahead."""
+    refuse_managed(ctx, path)
+    rule = protected_write_rule(path)
+    if rule is None:
+        return None
+    return ask(ctx, tool=tool, command=f"{tool} {path}", matches=(rule,), what=f"the write to {path}")

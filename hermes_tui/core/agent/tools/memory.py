@@ -1,0 +1,55 @@
+"""The ``memory`` tool: curated notes (MEMORY.md) and the user profile (USER.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hermes_tui.core.agent.tools._common import str_arg
+from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
+from hermes_tui.core.memory import MemoryFiles
+
+
+def memory_files(ctx: ToolContext) -> MemoryFiles:
+    """The session's MemoryFiles (created once and kept on the context)."""
+    if ctx.memory is None:
+        ctx.memory = MemoryFiles(ctx.home)
+    return ctx.memory
+
+
+class MemoryTool:
+    name = "memory"
+    description = (
+        "Keep durable facts across sessions. target 'memory' is your own notes (environment facts, project "
+        "conventions, lessons learned); target 'user' is what you know about the user (preferences, habits). "
+        "Save only what will matter in later sessions, one short fact per entry; never secrets. "
+        "action add needs content; replace needs old_text (a short unique part of the entry) and content; "
+        "remove needs old_text. Space is limited: when full, replace or remove old entries."
+    )
+    parameters: dict[str, Any] = {
+        "type": "object",
+        "properties": {
+            "action": {"type": "string", "enum": ["add", "replace", "remove"]},
+            "target": {"type": "string", "enum": ["memory", "user"]},
+            "content": {"type": "string", "description": "The entry text (add, replace)."},
+            "old_text": {"type": "string", "description": "A short unique part of the entry to change (replace, remove)."},
+        },
+        "required": ["action", "target"],
+    }
+
+    def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        action = str_arg(args, "action")
+        target = str_arg(args, "target")
+        if target not in ("memory", "user"):
+            raise ToolError(f"target must be 'memory' or 'user', got {target!r}")
+        files = memory_files(ctx)
+        if action == "add":
+            message = files.add(target, str_arg(args, "content") or "")
+        elif action == "replace":
+            message = files.replace(target, str_arg(args, "old_text") or "", str_arg(args, "content") or "")
+        elif action == "remove":
+            message = files.remove(target, str_arg(args, "old_text") or "")
+        else:
+            raise ToolError(f"action must be add, replace or remove, got {action!r}")
+        entries = files.entries(target)
+        listing = "\n".join(f"- {entry}" for entry in entries) or "(no entries)"
+        return ToolResult(output=f"{message}\nentries now:\n{listing}")

@@ -1,0 +1,627 @@
+"""The ONE search API over skills, episodes, events and notes.
+
+``search(store, query, ...) -> list[Hit]``. Any string is a safe query: it is split
+into terms by :func:`parse_query` and every term is quoted as an FTS5 string, so no
+FTS5 syntax a user types (``AND``, ``NOT``, ``col:``, ``*``, ``^``, quotes, NUL ...)
+reaches the query parser. An empty query returns ``[]``.
+
+How a query runs:
+
+1. Terms are combined with AND; when that finds nothing anywhere, with OR (dropping
+   terms that are in most documents of a table when rarer terms exist). The last
+   term matches as a prefix (type-ahead) when its last word has >= 3 characters and
+   the query does not end with a space.
+2. Per kind, one query ranks candidates with ``bm25()`` and column weights and keeps
+   the best few (ids and scores only); snippets are computed afterwards for the final
+   top rows only, one row at a time by rowid.
+3. Queries that would match a large part of a table (estimated from document
+   frequencies read from ``fts5vocab`` and cached) are ranked within a recent window
+   of rowids (FTS5 applies ``rowid >= ?`` inside the index), widened four-fold until
+   enough rows are found. For such queries relevance barely separates documents,
+   so the newest of the best is the useful answer, and the cost stays bounded.
+4. Score = ``-bm25 * (1 + 0.1 * recency + 0.1 * usage)``: recency is 1 for now and
+   halves at 30 days; usage (skills only) grows with log(uses + views). Results of
+   all kinds are merged by score.
+5. Substring search with the trigram index: for terms with CJK characters (added to
+   the word results) and, when the word indexes find nothing, for any query of >= 3
+   characters. Trigram hits are ordered newest first.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+import unicodedata
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Iterable
+
+from hermes_tui.core.store.db import Store
+from hermes_tui.core.store.schema import TRI_KINDS, WORD_TOKENIZER
+from hermes_tui.errors import HermesError
+
+HIGHLIGHT_START = "«"
+HIGHLIGHT_END = "»"
+ELLIPSIS = "…"
+KINDS = ("skill", "episode", "event", "note")
+MAX_TERMS = 32
+MAX_QUERY_CHARS = 1000
+SNIPPET_TOKENS = 14
+PREFIX_MIN_CHARS = 3
+TRIGRAM_MIN_CHARS = 3
+# Ranking of common queries within a recent window.
+WINDOW_TRIGGER = 300  # estimated matches above which ranking is done within a recent window
+WINDOW_TARGET = 100  # matches aimed for in the first window (at least 3 * k)
+OWN_RANK_DF = 1500  # a term in more documents: rank with hermes_rank (cached IDFs), not bm25()
+MAX_COMPLETIONS = 24  # a prefix term of >= 4 chars matches its most frequent completions
+COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
+RECENCY_HALF_LIFE_DAYS = 30.0
+BOOST = 0.1
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. Higher ``score`` is better."""
+
+    kind: str  # "skill" | "episode" | "event" | "note"
+    id: str  # skill_id, episode id, event id or note id (as text)
+    title: str
+    snippet: str  # with HIGHLIGHT_START / HIGHLIGHT_END around matches
+    score: float
+    created_at: float | None
+    episode_id: str | None
+    skill_id: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query term: a phrase of words as the user typed it (quoted later)."""
+
+    text: str
+    prefix: bool = False
+
+    def fts(self) -> str:
+        quoted = '"' + self.text.replace('"', '""') + '"'
+        return quoted + "*" if self.prefix else quoted
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: str
+    fts: str
+    base: str
+    key: str
+    weights: tuple[float, ...]
+    time_col: str
+
+
+_SOURCES = {
+    "skill": _Source("skill", "skills_fts", "skills", "id", (10.0, 5.0, 3.0, 1.0), "updated_at"),
+    "episode": _Source("episode", "episodes_fts", "episodes", "rid", (2.0, 1.0), "started_at"),
+    "event": _Source("event", "events_fts", "events", "id", (3.0, 2.0, 1.0), "ts"),
+    "note": _Source("note", "notes_fts", "notes", "id", (2.0, 1.0), "created_at"),
+}
+_BY_TABLE = {s.base: s for s in _SOURCES.values()}
+
+_QUOTED_OR_BARE = re.compile(r'"([^"]*)"?|(\S+)')
+_BAD_CHARS = {"Cc", "Cs", "Cn", "Co", "Cf"}
+
+
+def _is_cjk(ch: str) -> bool:
+    o = ord(ch)
+    return (
+        0x2E80 <= o <= 0x9FFF  # CJK radicals, kana, CJK unified
+        or 0xAC00 <= o <= 0xD7AF  # Hangul syllables
+        or 0xF900 <= o <= 0xFAFF
+        or 0x20000 <= o <= 0x3FFFF
+    )
+
+
+def _sanitize(query: str) -> str:
+    """Control, format, private-use and surrogate characters become spaces."""
+    query = query[:MAX_QUERY_CHARS]
+    if query.isascii():
+        return "".join(c if c.isprintable() else " " for c in query)
+    return "".join(" " if unicodedata.category(c) in _BAD_CHARS else c for c in query)
+
+
+def _has_word(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def parse_query(query: str) -> list[Term]:
+    """Split a typed query into at most :data:`MAX_TERMS` terms (never raises).
+
+    ``"quoted words"`` stay one phrase; other chunks split on whitespace. Chunks
+    without a letter or digit are dropped. The last bare chunk becomes a prefix term
+    when its last word has >= 3 characters (2 for CJK) and the query does not end
+    in a space.
+    """
+    if not isinstance(query, str):
+        return []
+    text = _sanitize(query)
+    terms: list[Term] = []
+    last_bare = False
+    for match in _QUOTED_OR_BARE.finditer(text):
+        quoted, bare = match.group(1), match.group(2)
+        chunk = (quoted if quoted is not None else bare or "").strip()
+        if not chunk or not _has_word(chunk):
+            continue
+        terms.append(Term(" ".join(chunk.split())))
+        last_bare = bare is not None
+        if len(terms) >= MAX_TERMS:
+            break
+    if terms and last_bare and not text[-1:].isspace():
+        last_word = re.split(r"[^\w]|_", terms[-1].text)
+        words = [w for w in last_word if w]
+        minimum = 2 if words and any(_is_cjk(c) for c in words[-1]) else PREFIX_MIN_CHARS
+        if words and len(words[-1]) >= minimum:
+            terms[-1] = Term(terms[-1].text, prefix=True)
+    return terms
+
+
+# -- statistics (cached) for the window / OR decisions ------------------------------------
+class _Stats:
+    """Row counts, document frequencies and prefix completions, cached on the Store.
+
+    Frequencies and completions are dropped whenever the database changed (SQLite's
+    ``data_version`` plus this connection's ``total_changes``), so a new word is found
+    at once. A table's row count is re-counted only when its largest rowid moved by
+    more than 10 %: it only sizes windows and IDFs, where a close figure is enough.
+    """
+
+    def __init__(self, store: Store):
+        self.store = store
+        cache = store.search_cache
+        if "tokenizer" not in cache:
+            args = WORD_TOKENIZER.split()
+            for source in _SOURCES.values():
+                store.execute(
+                    f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{source.fts}_vocab USING fts5vocab(main, {source.fts}, row)"
+                )
+            cache["df_words"] = {}
+            cache["tables"] = {}
+            store._conn.register_fts5_function("hermes_rank", _make_rank(cache["df_words"]))
+            cache["tokenizer"] = store._conn.fts5_tokenizer(args[0], args[1:])
+        version = store.data_version()
+        if cache.get("version") != version:
+            # Something was written: document frequencies and completions may be stale.
+            cache["version"] = version
+            cache["df_words"].clear()
+            for entry in cache["tables"].values():
+                entry["df"] = {}
+        self.tables: dict[str, dict[str, Any]] = cache["tables"]
+        self.tokenizer = cache["tokenizer"]
+        self.df_words: dict[str, int] = cache["df_words"]
+
+    def words(self, text: str) -> list[str]:
+        import apsw
+
+        return [t[0] for t in self.tokenizer(text.encode("utf-8"), apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False)]
+
+    def table(self, source: _Source) -> dict[str, Any]:
+        # Two sub-selects: SQLite answers a lone min() or max() from the b-tree edge.
+        lo, hi = self.store.execute(
+            f"SELECT (SELECT min({source.key}) FROM {source.base}), (SELECT max({source.key}) FROM {source.base})"
+        )[0]
+        entry = self.tables.get(source.fts)
+        if entry is None or abs((hi or 0) - entry["hi"]) > 0.1 * entry["n"] + 50 or (lo or 0) != entry["lo"]:
+            n = self.store.execute(f"SELECT count(*) FROM {source.base}")[0][0]
+            entry = {"lo": lo or 0, "hi": hi or 0, "n": max(n, 1), "df": {}}
+            self.tables[source.fts] = entry
+        return entry
+
+    def _df_word(self, source: _Source, entry: dict[str, Any], word: str) -> int:
+        key = ("w", word)
+        value = entry["df"].get(key)
+        if value is None:
+            rows = self.store.execute(f"SELECT doc FROM temp.{source.fts}_vocab WHERE term = ?", (word,))
+            entry["df"][key] = value = int(rows[0][0]) if rows else 0
+        self.df_words[word] = value
+        return value
+
+    def _completions(self, source: _Source, entry: dict[str, Any], prefix: str) -> list[tuple[str, int]]:
+        """The most frequent indexed words starting with ``prefix`` (at most MAX_COMPLETIONS)."""
+        key = ("p", prefix)
+        value = entry["df"].get(key)
+        if value is None:
+            rows = self.store.execute(
+                f"SELECT term, doc FROM temp.{source.fts}_vocab WHERE term >= ? AND term < ?",
+                (prefix, prefix + "\U0010ffff"),
+            )
+            rows.sort(key=lambda r: -r[1])
+            entry["df"][key] = value = [(t, int(d)) for t, d in rows[:MAX_COMPLETIONS]]
+        return value
+
+    def term(self, source: _Source, entry: dict[str, Any], term: Term) -> tuple[str, int]:
+        """The FTS5 expression for ``term`` in one table and its estimated document count.
+
+        A phrase counts as its rarest word. A prefix term of >= 4 characters is
+        expanded into its most frequent completions in this table (an OR of exact
+        phrases): FTS5 would otherwise build the merged list of every completion for
+        the whole table on each query, which costs milliseconds for common prefixes
+        and defeats the rowid window. Shorter prefixes use the ``prefix='2 3'`` index.
+        Returns ("", 0) when the term cannot match in this table.
+        """
+        words = self.words(term.text)
+        if not words:
+            return "", 0
+        exact = words[:-1] if term.prefix else words
+        df = min((self._df_word(source, entry, w) for w in exact), default=entry["n"])
+        if not term.prefix:
+            return (term.fts(), df) if df else ("", 0)
+        last = words[-1]
+        if len(last) <= 3:
+            completions = self._completions(source, entry, last)
+            total = min(entry["n"], sum(d for _, d in completions))
+            self.df_words[last] = total
+            return (term.fts(), min(df, total)) if total and df else ("", 0)
+        completions = self._completions(source, entry, last)
+        self.df_words.update(completions)
+        if not completions or not df:
+            return "", 0
+        head = " ".join(exact)
+        phrases = ['"' + (head + " " + word if head else word).replace('"', '""') + '"' for word, _ in completions]
+        total = min(entry["n"], sum(d for _, d in completions))
+        expr = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
+        return expr, min(df, total)
+
+
+BM25_K1, BM25_B = 1.2, 0.75
+
+
+def _make_rank(df_words: dict[str, int]) -> Any:
+    """``hermes_rank(fts, n, w1, w2, ...)``: BM25 (lower is better, as ``bm25()``) whose
+    IDFs come from the cached document frequencies in ``df_words`` (n = documents).
+
+    FTS5's own ``bm25()`` counts the documents of every phrase by scanning its whole
+    list once per query, which costs milliseconds for very common words whatever
+    the rowid window; this one reads only the current row.
+    """
+
+    def rank(api: Any, n: float, *weights: float) -> float:
+        idfs = api.aux_data
+        if idfs is None:
+            idfs = []
+            for tokens in api.phrases:
+                df = min((df_words.get(t or "", 0) for t in tokens), default=0)
+                idfs.append(max(1e-6, math.log((n - df + 0.5) / (df + 0.5) + 1.0)))
+            api.aux_data = idfs
+        score = 0.0
+        for phrase, idf in enumerate(idfs):
+            for column, offsets in enumerate(api.phrase_locations(phrase)):
+                if offsets:
+                    tf = len(offsets)
+                    length = api.column_size(column)
+                    avg = api.column_total_size(column) / max(1, api.row_count)
+                    norm = tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length / max(avg, 1e-9)))
+                    score += weights[column] * idf * norm
+        return -score
+
+    return rank
+
+
+# -- filters -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Filters:
+    skill: str | None
+    session: str | None
+    since: float | None
+    until: float | None
+    skill_states: tuple[str, ...] | None
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in (self.skill, self.session, self.since, self.until, self.skill_states))
+
+    def applies(self, kind: str) -> bool:
+        """Can rows of ``kind`` pass these filters at all?"""
+        if self.session is not None and kind in ("skill", "note"):
+            return False
+        if self.skill is not None and kind == "note":
+            return False
+        return True
+
+    def sql(self, source: _Source) -> tuple[str, list[Any]]:
+        """WHERE clauses on the base table (alias ``b``) and their bindings."""
+        clauses: list[str] = []
+        args: list[Any] = []
+        if self.since is not None:
+            clauses.append(f"b.{source.time_col} >= ?")
+            args.append(self.since)
+        if self.until is not None:
+            clauses.append(f"b.{source.time_col} <= ?")
+            args.append(self.until)
+        loaded = "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)"
+        if source.kind == "skill":
+            if self.skill is not None:
+                clauses.append("b.skill_id = ?")
+                args.append(self.skill)
+            if self.skill_states is not None:
+                clauses.append(f"b.state IN ({', '.join('?' * len(self.skill_states))})")
+                args.extend(self.skill_states)
+        elif source.kind == "episode":
+            if self.session is not None:
+                clauses.append("b.id = ?")
+                args.append(self.session)
+            if self.skill is not None:
+                clauses.append(loaded.format(col="b.skills_loaded"))
+                args.append(self.skill)
+        elif source.kind == "event":
+            if self.session is not None:
+                clauses.append("b.episode_id = ?")
+                args.append(self.session)
+            if self.skill is not None:
+                clauses.append(
+                    "b.episode_id IN (SELECT e.id FROM episodes e WHERE " + loaded.format(col="e.skills_loaded") + ")"
+                )
+                args.append(self.skill)
+        return " AND ".join(clauses), args
+
+
+# -- the search ----------------------------------------------------------------------------
+def _candidates(
+    store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
+) -> tuple[str, list[tuple[int, float, float | None]]]:
+    """Best ``k`` rows of one kind: (match expression, [(rowid, -bm25, time)])."""
+    entry = stats.table(source)
+    n = entry["n"]
+    if n == 0:
+        return "", []
+    parts = [stats.term(source, entry, t) for t in terms]
+    if mode == "and":
+        if any(not expr for expr, _ in parts):
+            return "", []
+        expected = n * math.prod(d / n for _, d in parts)
+        expr = " AND ".join(e for e, _ in parts)
+    else:
+        kept = [(e, d) for e, d in parts if e]
+        if not kept:
+            return "", []
+        rare = [(e, d) for e, d in kept if d <= COMMON_FRACTION * n]
+        kept = rare or kept
+        expected = min(n, sum(d for _, d in kept))
+        expr = " OR ".join(e for e, _ in kept)
+
+    where, args = filters.sql(source)
+    weights = ", ".join(str(w) for w in source.weights)
+    if max(d for _, d in parts) > OWN_RANK_DF:
+        rank = f"hermes_rank({source.fts}, {n}, {weights})"
+    else:
+        rank = f"bm25({source.fts}, {weights})"
+    join = f"JOIN {source.base} b ON b.{source.key} = f.rowid" if where else ""
+    extra = f" AND {where}" if where else ""
+    inner = (
+        f"SELECT f.rowid AS rid, {rank} AS s FROM {source.fts} f {join}"
+        f" WHERE {source.fts} MATCH ? {{window}}{extra} ORDER BY s LIMIT ?"
+    )
+    outer = f"SELECT c.rid, c.s, t.{source.time_col} FROM ({inner}) c JOIN {source.base} t ON t.{source.key} = c.rid"
+    span = entry["hi"] - entry["lo"] + 1
+    target = max(WINDOW_TARGET, 3 * k)
+    window = span if expected <= WINDOW_TRIGGER else max(int(span * target / expected), 4 * k)
+    while True:
+        if window >= span:
+            rows = store.execute(outer.format(window=""), [expr, *args, k])
+            break
+        rows = store.execute(outer.format(window="AND f.rowid >= ?"), [expr, entry["hi"] - window + 1, *args, k])
+        if len(rows) >= k:
+            break
+        window *= 4
+    return expr, [(rid, -s, t) for rid, s, t in rows]
+
+
+def _boost(score: float, created: float | None, now: float, usage: int = 0) -> float:
+    recency = 0.0
+    if created is not None:
+        age_days = max(0.0, now - created) / 86400.0
+        recency = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+    use = min(1.0, math.log1p(max(0, usage)) / math.log(1000)) if usage else 0.0
+    return score * (1.0 + BOOST * recency + BOOST * use)
+
+
+def _clip(text: str | None, n: int = 80) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= n else text[: n - 1] + ELLIPSIS
+
+
+def _hit_from_row(kind: str, row: dict[str, Any], snippet: str, score: float) -> Hit:
+    if kind == "skill":
+        return Hit("skill", row["skill_id"], row["name"] or row["skill_id"], snippet, score, row["updated_at"], None, row["skill_id"])
+    if kind == "episode":
+        return Hit("episode", row["id"], _clip(row["task"]), snippet, score, row["started_at"], row["id"], None)
+    if kind == "event":
+        title = row["tool_name"] or row["type"]
+        return Hit("event", str(row["id"]), title, snippet, score, row["ts"], row["episode_id"], None)
+    title = row["title"] or _clip(row["text"], 60)
+    return Hit("note", str(row["id"]), _clip(title), snippet, score, row["created_at"], None, None)
+
+
+def _fetch_word_hits(store: Store, source: _Source, expr: str, scores: dict[int, float]) -> dict[int, Hit]:
+    """Display fields and FTS5 snippets for the final rows of one kind, in one query."""
+    snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+    marks = ", ".join("?" * len(scores))
+    sql = (
+        f"SELECT f.rowid AS hit_rowid, {snippet} AS hit_snippet, b.* FROM {source.fts} f"
+        f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ? AND f.rowid IN ({marks})"
+    )
+    hits: dict[int, Hit] = {}
+    for row in store._rows(sql, [expr, *scores]):
+        rowid = row.pop("hit_rowid")
+        snippet_text = " ".join((row.pop("hit_snippet") or "").split())
+        hits[rowid] = _hit_from_row(source.kind, row, snippet_text, scores[rowid])
+    return hits
+
+
+def _usage(store: Store, source: _Source, rowid: int) -> int:
+    if source.kind != "skill":
+        return 0
+    return int(store.execute("SELECT uses + views FROM skills WHERE id = ?", (rowid,))[0][0] or 0)
+
+
+def _word_search(
+    store: Store, stats: _Stats, terms: list[Term], kinds: Iterable[str], filters: _Filters, limit: int
+) -> list[Hit]:
+    k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
+    now = time.time()
+    for mode in ("and", "or") if len(terms) > 1 else ("and",):
+        ranked: list[tuple[float, str, str, int]] = []
+        for kind in kinds:
+            source = _SOURCES[kind]
+            expr, rows = _candidates(store, stats, source, terms, mode, filters, k)
+            for rowid, score, created in rows:
+                ranked.append((_boost(score, created, now, _usage(store, source, rowid)), kind, expr, rowid))
+        if not ranked:
+            continue
+        ranked.sort(key=lambda r: -r[0])
+        top = ranked[:limit]
+        fetched: dict[tuple[str, int], Hit] = {}
+        for kind in dict.fromkeys(r[1] for r in top):
+            rows = [r for r in top if r[1] == kind]
+            found = _fetch_word_hits(store, _SOURCES[kind], rows[0][2], {r[3]: r[0] for r in rows})
+            fetched.update(((kind, rowid), hit) for rowid, hit in found.items())
+        return [fetched[(kind, rowid)] for _, kind, _, rowid in top if (kind, rowid) in fetched]
+    return []
+
+
+def _python_snippet(text: str, needles: list[str], width: int = 90) -> str:
+    """A window of ``text`` around the first match, every match marked (trigram hits)."""
+    text = " ".join(text.split())
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.IGNORECASE)
+    first = pattern.search(text)
+    start = 0 if first is None else max(0, first.start() - width // 3)
+    end = min(len(text), start + width)
+    piece = pattern.sub(lambda m: f"{HIGHLIGHT_START}{m.group(0)}{HIGHLIGHT_END}", text[start:end])
+    return (ELLIPSIS if start > 0 else "") + piece + (ELLIPSIS if end < len(text) else "")
+
+
+_TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``)
+    "skill": "b.name || ' ' || b.description || ' ' || b.tags",
+    "episode": "b.task",
+    "event": "coalesce(b.tool_name, '') || ' ' || coalesce(b.result, '')",
+    "note": "coalesce(b.title, '') || ' ' || b.text",
+}
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form, to check a trigram candidate really matches."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _trigram_expr(needles: list[str]) -> str:
+    """AND of every distinct trigram of every needle.
+
+    The trigram index keeps no positions (detail=none: a third of the size, faster
+    ingest), so this finds candidates; :func:`_trigram_search` then checks that each
+    needle really occurs in the text.
+    """
+    grams: dict[str, None] = {}
+    for needle in needles:
+        for i in range(len(needle) - 2):
+            gram = needle[i : i + 3]
+            if gram.strip():
+                grams['"' + gram.replace('"', '""') + '"'] = None
+    return " AND ".join(grams)
+
+
+def _trigram_search(
+    store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int
+) -> list[Hit]:
+    """Substring search: every needle (>= 3 chars) must occur; newest first."""
+    needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
+    kinds = [k for k in kinds if filters.applies(k)]
+    expr = _trigram_expr(needles)
+    if not expr or not kinds:
+        return []
+    folded = [_fold(n) for n in needles]
+    codes = [code for code, kind in TRI_KINDS.items() if kind in kinds]
+    hits: list[Hit] = []
+    checked = 0
+    batch = max(limit * 3, 30)
+    below: int | None = None
+    now = time.time()
+    # Newest first, page by page; candidates are checked (and filtered) one by one.
+    while len(hits) < limit and checked < 20 * batch:
+        bound = "" if below is None else f" AND rowid < {below}"
+        rows = store.execute(
+            f"SELECT rowid FROM trigram_fts WHERE trigram_fts MATCH ?{bound}"
+            f" AND rowid % 4 IN ({', '.join('?' * len(codes))}) ORDER BY rowid DESC LIMIT ?",
+            [expr, *codes, batch],
+        )
+        if not rows:
+            break
+        below = rows[-1][0]
+        for (rowid,) in rows:
+            checked += 1
+            kind = TRI_KINDS[rowid % 4]
+            source = _SOURCES[kind]
+            where, args = filters.sql(source)
+            sql = (
+                f"SELECT b.*, {_TRI_TEXT[kind]} AS tri_text FROM {source.base} b"
+                f" WHERE b.{source.key} = ?{' AND ' + where if where else ''}"
+            )
+            found = store._rows(sql, [rowid // 4, *args])
+            if not found:
+                continue
+            row = found[0]
+            text = row.pop("tri_text") or ""
+            haystack = _fold(text)
+            if not all(n in haystack for n in folded):
+                continue
+            score = _boost(0.5, row.get(source.time_col), now)
+            hits.append(_hit_from_row(kind, row, _python_snippet(text, needles), score))
+            if len(hits) >= limit:
+                break
+    return hits
+
+
+def search(
+    store: Store,
+    query: str,
+    *,
+    kinds: Iterable[str] | None = None,
+    skill: str | None = None,
+    session: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    skill_states: Iterable[str] | None = None,
+    limit: int = 20,
+) -> list[Hit]:
+    """Search skills, episodes, events and notes; best first (see the module doc).
+
+    ``kinds``: a subset of :data:`KINDS` (default all). ``skill``: a skill_id (that
+    skill; episodes that loaded it and their events; no notes). ``session``: an
+    episode id (that episode and its events). ``since``/``until``: unix seconds on
+    created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
+    must be in. An unknown kind raises :class:`HermesError`.
+    """
+    chosen = tuple(KINDS if kinds is None else dict.fromkeys(kinds))
+    unknown = [k for k in chosen if k not in KINDS]
+    if unknown:
+        raise HermesError(f"unknown kind {unknown[0]!r} (choose from {', '.join(KINDS)})")
+    if limit <= 0:
+        return []
+    terms = parse_query(query)
+    if not terms:
+        return []
+    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states))
+    kinds_ok = [k for k in chosen if filters.applies(k)]
+    if not kinds_ok:
+        return []
+    with store._lock:  # the caches and the rank function belong to this connection
+        stats = _Stats(store)
+        hits = _word_search(store, stats, terms, kinds_ok, filters, limit)
+        cjk = [t.text for t in terms if any(_is_cjk(c) for c in t.text)]
+        if (cjk and len(hits) < limit) or not hits:
+            needles = cjk if hits else [t.text for t in terms]
+            extra = _trigram_search(store, needles, kinds_ok, filters, limit)
+            if hits:  # substring hits rank below every word hit
+                floor = min(h.score for h in hits) / 2
+                extra = [replace(h, score=floor * h.score) for h in extra]
+            known = {(h.kind, h.id) for h in hits}
+            hits += [h for h in extra if (h.kind, h.id) not in known]
+            hits.sort(key=lambda h: -h.score)
+    return hits[:limit]
