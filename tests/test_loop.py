@@ -23,7 +23,7 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
 )
 from hermes_tui.core.agent.llm import ModelClient, RetryPolicy
-from hermes_tui.core.agent.loop import Agent, answer_approval, new_episode_id, parse_arguments
+from hermes_tui.core.agent.loop import Agent, new_episode_id, parse_arguments
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolRegistry, ToolResult
 from hermes_tui.core.config import Config
 from hermes_tui.core.guard.commands import classify_command
@@ -223,7 +223,7 @@ def test_approval_round_trip_from_another_thread(home, scripted: Script, decisio
         if isinstance(event, ApprovalRequested):
             broker = agent.approvals
             assert broker is not None
-            threading.Thread(target=lambda: answered.append(answer_approval(broker, event.request_id, decision))).start()
+            threading.Thread(target=lambda: answered.append(broker.answer(event.request_id, decision))).start()
 
     events.subscribe(ui_sink)
     result = agent.run("clean the build")
@@ -316,3 +316,40 @@ def test_episode_started_first_and_finished_last(home, scripted: Script) -> None
     make_agent(home, events).run("x")
     assert isinstance(seen[0], EpisodeStarted) and isinstance(seen[-1], EpisodeFinished)
     assert sum(isinstance(e, EpisodeFinished) for e in seen) == 1
+
+
+def test_skill_view_tool_load_is_counted(home, scripted: Script) -> None:
+    from hermes_tui.core.agent.tools.skill_view import SkillViewTool
+    from hermes_tui.core.skills.library import SkillLibrary
+    from hermes_tui.core.store import Store
+
+    with Store.open(home.db_path) as store:
+        library = SkillLibrary(home, store)
+        library.sync()
+        skill_id = "software-development/systematic-debugging"
+        name = library.load(skill_id).name
+        scripted.queue(Reply(tool_calls=[Call("skill_view", {"name": name})]), Reply(text="Debugged."))
+        events, seen = collect()
+        result = make_agent(home, events, SkillViewTool(), store=store, library=library).run("fix the flaky test")
+        assert result.outcome == "success" and result.skills_loaded == [skill_id]
+        assert [e.via for e in seen if isinstance(e, SkillLoaded)] == ["tool"]  # once, from the tool
+        assert library.row(skill_id)["successes"] == 1
+
+
+def test_terminal_tool_hard_denies_and_asks(home, scripted: Script, tmp_path) -> None:
+    from hermes_tui.core.agent.tools.terminal import TerminalTool
+
+    victim = tmp_path / "build"
+    victim.mkdir()
+    scripted.queue(
+        Reply(tool_calls=[Call("terminal", {"command": "rm -rf /"}), Call("terminal", {"command": f"rm -rf {victim}"})]),
+        Reply(text="done"),
+    )
+    events, seen = collect()
+    result = make_agent(home, events, TerminalTool(), policy="deny").run("clean everything")
+    assert result.outcome == "success"
+    first, second = [e for e in seen if isinstance(e, ToolCallFinished)]
+    assert first.error and first.exit_code != 0  # hard deny: never asked, never run
+    requests = [e for e in seen if isinstance(e, ApprovalRequested)]
+    assert [r.rule for r in requests] == ["recursive-rm"]  # only the second one asks
+    assert second.error and victim.exists()  # denied by policy: nothing deleted

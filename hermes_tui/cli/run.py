@@ -235,8 +235,6 @@ class TraceSink:
 
     def _ask(self, event: ApprovalRequested) -> None:
         """Ask on the terminal (in a thread: the loop is waiting in the broker)."""
-        from hermes_tui.core.agent.loop import answer_approval
-
         choices = {"o": "once", "s": "session", "a": "always", "d": "deny", "": "deny"}
         try:
             reply = input("  allow? [o]nce / [s]ession / [a]lways / [d]eny: ").strip().lower()
@@ -245,7 +243,7 @@ class TraceSink:
         decision = choices.get(reply[:1], "deny")
         broker = self.agent.approvals
         if broker is not None:
-            answer_approval(broker, event.request_id, decision)
+            broker.answer(event.request_id, decision)
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -66,28 +66,30 @@ class ApprovalBroker:
         if self.is_preapproved(rule):
             return "session" if rule in self.session_rules else "always"
         request_id = uuid.uuid4().hex[:12]
-        self._emit(
-            ApprovalRequested(
-                episode_id=self.episode_id,
-                request_id=request_id,
-                call_id=call_id,
-                tool=tool,
-                command=command,
-                rule=rule,
-                reason=reason,
-            )
-        )
-        if self.policy is not None:
-            decision = "once" if self.policy == "all" else "deny"
-        else:
-            waiting = _Waiting()
+        waiting = _Waiting()
+        if self.policy is None:
+            # Register before emitting, so that a sink may answer from inside emit().
             with self._lock:
                 self._waiting[request_id] = waiting
-            try:
+        try:
+            self._emit(
+                ApprovalRequested(
+                    episode_id=self.episode_id,
+                    request_id=request_id,
+                    call_id=call_id,
+                    tool=tool,
+                    command=command,
+                    rule=rule,
+                    reason=reason,
+                )
+            )
+            if self.policy is not None:
+                decision = "once" if self.policy == "all" else "deny"
+            else:
                 decision = self._wait(waiting)
-            finally:
-                with self._lock:
-                    self._waiting.pop(request_id, None)
+        finally:
+            with self._lock:
+                self._waiting.pop(request_id, None)
         if decision == "session":
             self.session_rules.add(rule)
         elif decision == "always":

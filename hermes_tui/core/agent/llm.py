@@ -269,7 +269,7 @@ def classify_error(exc: BaseException) -> ModelError:
         return ModelError(f"the conversation is too long for the model's context window: {message}")
     if isinstance(exc, exceptions.Timeout):
         return ModelError(f"the model did not answer in time: {message}", retryable=True, retry_after=retry_after)
-    if isinstance(exc, exceptions.APIConnectionError) or "connection" in message.lower() and (status or 500) >= 500:
+    if isinstance(exc, exceptions.APIConnectionError) or ("connection" in message.lower() and (status or 500) >= 500):
         return ModelError(f"cannot reach the model: {message}", retryable=True, retry_after=retry_after)
     if isinstance(exc, exceptions.BadRequestError) or status in (400, 422):
         return ModelError(f"the provider rejected the request (HTTP {status or 400}): {message}")

@@ -8,8 +8,8 @@
     per step, up to config.agent.max_steps:
         TurnStarted, Retrying*, ReasoningDelta*, TextDelta*, TurnFinished
         per tool call, in the order the model gave them:
-            ToolCallStarted, (ApprovalRequested, ApprovalResolved)*, SkillLoaded(via="tool")*,
-            ToolCallFinished
+            ToolCallStarted, (ApprovalRequested, ApprovalResolved)*,
+            SkillLoaded(via="tool")* (emitted by the tool), ToolCallFinished
     ErrorEvent                       (when something failed)
     EpisodeFinished                  (ALWAYS last)
 
@@ -74,22 +74,6 @@ def one_line(exc: BaseException) -> str:
         return exc.message
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def answer_approval(broker: ApprovalBroker, request_id: str, decision: str, *, within: float = 5.0) -> bool:
-    """Answer an approval request from a sink's thread.
-
-    The broker emits :class:`ApprovalRequested` just before it starts waiting, so an
-    answer that comes back very fast may find nothing waiting yet: try again for up to
-    ``within`` seconds. False when the request was never (or is no longer) waiting.
-    """
-    deadline = time.monotonic() + within
-    while True:
-        if broker.answer(request_id, decision):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(0.01)
 
 
 @dataclass
@@ -355,8 +339,12 @@ class Agent:
             ctx.call_id, ctx.step = call.id, step
             loaded_before = len(ctx.loaded_skills)
             result = self.tools.run(call.name, arguments, ctx)
-            for skill_id in ctx.loaded_skills[loaded_before:]:
-                self._skill_loaded(episode, skill_id, "tool")
+            # A tool that loads a skill (skill_view) emits SkillLoaded itself; the loop
+            # only collects it for the episode's totals and usage counts.
+            for loaded in ctx.loaded_skills[loaded_before:]:
+                skill_id = self._skill_id(loaded)
+                if skill_id not in episode.loaded:
+                    episode.loaded.append(skill_id)
         output = redact(result.output)
         self.emit(
             ToolCallFinished(
@@ -378,6 +366,15 @@ class Agent:
         if skill_id not in episode.loaded:
             episode.loaded.append(skill_id)
         self.emit(SkillLoaded(episode_id=episode.id, name=skill_id, via=via))
+
+    def _skill_id(self, name_or_id: str) -> str:
+        """The library's skill_id for a skill name (the name itself when it does not resolve)."""
+        if self.library is None:
+            return name_or_id
+        try:
+            return str(self.library.resolve(name_or_id))
+        except HermesError:
+            return name_or_id
 
     def _record_skill_use(self, episode: _Episode, outcome: str) -> None:
         """Count a use (and its success or failure) for each skill loaded in the episode."""
@@ -443,7 +440,6 @@ __all__ = [
     "Agent",
     "EpisodeResult",
     "OUTCOMES",
-    "answer_approval",
     "new_episode_id",
     "one_line",
     "parse_arguments",

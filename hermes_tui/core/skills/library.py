@@ -31,7 +31,6 @@ from hermes_tui.core.skills.model import (
     BROKEN,
     LoadError,
     Skill,
-    content_hash,
 )
 from hermes_tui.core.skills.parse import find_skill_file
 from hermes_tui.errors import HermesError

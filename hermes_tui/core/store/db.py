@@ -28,6 +28,7 @@ import apsw
 from hermes_tui.core.store.schema import (
     ALL_FTS_TABLES,
     MIGRATIONS,
+    NOTES_BULK_INDEX_SQL,
     SCHEMA_VERSION,
     WORD_FTS_TABLES,
     trigram_fill_sql,
@@ -309,6 +310,11 @@ class Store:
     def add_notes(self, rows: Iterable[dict[str, Any]]) -> int:
         """Bulk-insert notes in one transaction; returns how many were added.
 
+        The rows go in with one ``executemany`` while the per-row index triggers are
+        idle, then each index takes them with one ``INSERT ... SELECT`` (see
+        ``schema.NOTES_BULK_INDEX_SQL``). All or nothing: a row without text raises
+        StoreError and nothing is added.
+
         Each row: ``text`` (required), ``title``, ``kind`` (default "note"),
         ``created_at`` (unix seconds, default now), ``source``.
         """
@@ -332,9 +338,13 @@ class Store:
                 )
 
         with self._guard(), self._conn:
+            last = self._conn.execute("SELECT coalesce(max(id), 0) FROM notes").fetchall()[0][0]
+            self._conn.execute("UPDATE index_control SET bulk = 1 WHERE id = 1")
             self._conn.executemany(
                 "INSERT INTO notes(kind, title, text, created_at, source) VALUES (?, ?, ?, ?, ?)", tuples()
             )
+            self._conn.execute(NOTES_BULK_INDEX_SQL, {"last": last})
+            self._conn.execute("UPDATE index_control SET bulk = 0 WHERE id = 1")
         return count
 
     def get_note(self, note_id: int) -> dict[str, Any] | None:

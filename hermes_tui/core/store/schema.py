@@ -14,11 +14,15 @@ Layout notes:
   to :data:`EVENT_INDEX_CHARS`; the triggers insert and delete exactly the same cut
   values (FTS5 needs the old values to delete a row) while the table keeps the text
   whole.
-* The trigram index (substring, short and CJK queries) is one contentless table with
-  ``contentless_delete=1``; its rowid encodes the kind (``id * 4 + kind code``) and it
-  covers the short, title-like text of every kind plus the first
-  :data:`TRIGRAM_CHARS` characters of long text: trigram indexes grow with every
-  character, so covering whole bodies would halve the ingest rate.
+* The trigram index (substring and CJK queries) is one contentless table with
+  ``contentless_delete=1`` and ``detail='none'``; its rowid encodes the kind
+  (``id * 4 + kind code``). It covers the short, title-like text of every kind
+  (skill name/description/tags, episode task, event tool name, note title) and the
+  first :data:`TRIGRAM_CHARS` characters of a long text (note text, event result)
+  only when that text contains CJK: unicode61 keeps a run of CJK characters as one
+  token, so CJK needs substrings, while for other scripts the word index (with
+  prefixes) serves; a trigram entry per character of every body cut the bulk ingest
+  rate by about three.
 """
 
 from __future__ import annotations
@@ -31,6 +35,11 @@ TRI_SKILL, TRI_EPISODE, TRI_EVENT, TRI_NOTE = 0, 1, 2, 3
 TRI_KINDS = {TRI_SKILL: "skill", TRI_EPISODE: "episode", TRI_EVENT: "event", TRI_NOTE: "note"}
 
 WORD_TOKENIZER = "unicode61 remove_diacritics 2"
+# Bulk note ingest (Store.add_notes) sets index_control.bulk = 1 inside its transaction,
+# inserts the rows with the per-row triggers idle, indexes them with one
+# INSERT ... SELECT per index (several times faster than per-row inserts into FTS5) and
+# sets it back to 0 before committing, so no other connection ever sees bulk = 1.
+NOT_BULK = "(SELECT bulk FROM index_control WHERE id = 1) = 0"
 
 _V1_TABLES = """
 CREATE TABLE skills (
@@ -117,9 +126,14 @@ CREATE INDEX notes_created ON notes(created_at);
 """
 
 _V2_WORD_INDEXES = f"""
+CREATE TABLE index_control (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    bulk INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO index_control(id, bulk) VALUES (1, 0);
 CREATE VIRTUAL TABLE skills_fts USING fts5(
     name, description, tags, body,
-    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER}');
 CREATE TRIGGER skills_fts_ai AFTER INSERT ON skills BEGIN
     INSERT INTO skills_fts(rowid, name, description, tags, body)
     VALUES (new.id, new.name, new.description, new.tags, new.body);
@@ -137,7 +151,7 @@ END;
 
 CREATE VIRTUAL TABLE episodes_fts USING fts5(
     task, answer,
-    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER}');
 CREATE TRIGGER episodes_fts_ai AFTER INSERT ON episodes BEGIN
     INSERT INTO episodes_fts(rowid, task, answer) VALUES (new.rid, new.task, new.answer);
 END;
@@ -158,7 +172,7 @@ CREATE VIEW events_fts_src AS
     FROM events;
 CREATE VIRTUAL TABLE events_fts USING fts5(
     tool_name, arguments, result,
-    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
+    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}');
 CREATE TRIGGER events_fts_ai AFTER INSERT ON events BEGIN
     INSERT INTO events_fts(rowid, tool_name, arguments, result)
     VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
@@ -180,8 +194,8 @@ END;
 
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     title, text,
-    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER}', prefix='2 3');
-CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes BEGIN
+    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
 END;
 CREATE TRIGGER notes_fts_ad AFTER DELETE ON notes BEGIN
@@ -198,12 +212,23 @@ INSERT INTO events_fts(events_fts) VALUES ('rebuild');
 INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
 """
 
+# Text with CJK (radicals to unified ideographs incl. kana; Hangul; compatibility ideographs).
+CJK_GLOB = "*[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]*"
+
+
+def _long(expr: str) -> str:
+    """A long text column in the trigram index only when it contains CJK (see module doc)."""
+    return (
+        f"CASE WHEN {expr} GLOB '{CJK_GLOB}' THEN ' ' || substr({expr}, 1, {TRIGRAM_CHARS}) ELSE '' END"
+    )
+
+
 # What the trigram index holds for each kind (an SQL expression over new./old.).
 TRIGRAM_TEXT = {
     "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
     "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
-    "events": f"coalesce({{r}}.tool_name, '') || ' ' || substr(coalesce({{r}}.result, ''), 1, {TRIGRAM_CHARS})",
-    "notes": f"coalesce({{r}}.title, '') || ' ' || substr({{r}}.text, 1, {TRIGRAM_CHARS})",
+    "events": "coalesce({r}.tool_name, '')" + " || " + _long("coalesce({r}.result, '')"),
+    "notes": "coalesce({r}.title, '')" + " || " + _long("{r}.text"),
 }
 TRIGRAM_SOURCES = (  # table, rowid column, kind code, columns that feed it
     ("skills", "id", TRI_SKILL, "name, description, tags"),
@@ -220,9 +245,10 @@ def _trigram_step() -> str:
     ]
     for table, key, code, columns in TRIGRAM_SOURCES:
         new, old = TRIGRAM_TEXT[table].format(r="new"), TRIGRAM_TEXT[table].format(r="old")
+        when = f" WHEN {NOT_BULK}" if table == "notes" else ""
         parts.append(
             f"""
-CREATE TRIGGER {table}_tri_ai AFTER INSERT ON {table} BEGIN
+CREATE TRIGGER {table}_tri_ai AFTER INSERT ON {table}{when} BEGIN
     INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
 END;
 CREATE TRIGGER {table}_tri_ad AFTER DELETE ON {table} BEGIN
@@ -244,6 +270,15 @@ def trigram_fill_sql() -> str:
         f"{TRIGRAM_TEXT[table].format(r=table)} FROM {table};"
         for table, key, code, _ in TRIGRAM_SOURCES
     )
+
+
+# Index the notes with id > :last (after a bulk insert with the triggers idle).
+NOTES_BULK_INDEX_SQL = (
+    "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes WHERE id > :last;"
+    f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_NOTE}, "
+    + TRIGRAM_TEXT["notes"].format(r="notes")
+    + " FROM notes WHERE id > :last;"
+)
 
 
 _V3_TRIGRAM_AND_FEEDBACK = (

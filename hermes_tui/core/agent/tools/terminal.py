@@ -8,7 +8,6 @@ import signal
 import subprocess
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,12 @@ def child_environment(base: dict[str, str] | None = None) -> dict[str, str]:
 
 
 class _Capture:
-    """Keeps the head and the tail of a command's output (bounded memory)."""
+    """Keeps the head and the tail of a command's output (memory bounded by ~3 x keep bytes)."""
 
     def __init__(self, keep: int) -> None:
         self.keep = keep
         self.head = bytearray()
-        self.tail: deque[bytes] = deque()
-        self.tail_size = 0
+        self.tail = bytearray()
         self.dropped = 0
 
     def add(self, chunk: bytes) -> None:
@@ -47,16 +45,18 @@ class _Capture:
             chunk = chunk[room:]
         if not chunk:
             return
-        self.tail.append(chunk)
-        self.tail_size += len(chunk)
-        while self.tail_size - len(self.tail[0]) >= self.keep:
-            self.dropped += len(self.tail[0])
-            self.tail_size -= len(self.tail.popleft())
+        self.tail += chunk
+        if len(self.tail) > 2 * self.keep:
+            cut = len(self.tail) - self.keep
+            self.dropped += cut
+            del self.tail[:cut]
 
     def text(self) -> str:
+        extra = max(0, len(self.tail) - self.keep)
+        dropped = self.dropped + extra
         head = bytes(self.head).decode("utf-8", errors="replace")
-        tail = b"".join(self.tail).decode("utf-8", errors="replace")
-        middle = f"\n[... {self.dropped} bytes of output not kept ...]\n" if self.dropped else ""
+        tail = bytes(self.tail[extra:]).decode("utf-8", errors="replace")
+        middle = f"\n[... {dropped} bytes of output not kept ...]\n" if dropped else ""
         return head + middle + tail
 
 
