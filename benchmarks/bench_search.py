@@ -2,8 +2,9 @@
 
     python benchmarks/bench_search.py [--docs N] [--keep DIR] [--reuse DIR] [--no-optimize]
 
-Prints ONE JSON line: {"docs", "ingest_docs_per_s", "notes_per_s", "events_per_s",
-"queries", "p50_ms", "p95_ms", "max_ms", "cold_p50_ms", "cold_p95_ms", "by_class"}.
+Prints ONE JSON line: {"docs", "ingest_docs_per_s" (the bulk path for all docs),
+"notes_per_s" (``add_notes``), "events_per_s" (``add_events``), "events_per_row_per_s"
+(``add_event``, the recorder's path, 5,000 events into a fresh database), "queries", "p50_ms", "p95_ms", "max_ms", "cold_p50_ms", "cold_p95_ms", "by_class"}.
 Each query runs once cold (the first time: document-frequency look-ups included),
 then the timed (warm) figures are the median of 3 further runs per query.
 """
@@ -26,39 +27,64 @@ from textgen import CJK, TECH, TextGen  # noqa: E402
 from hermes_tui.core.store import Store, search  # noqa: E402
 
 
-def ingest(store: Store, docs: int, seed: int = 42) -> dict[str, float]:
-    gen = TextGen(seed)
-    n_notes = docs // 2
-    n_events = docs - n_notes
-    notes = list(gen.notes(n_notes))  # generated before timing: only ingest is measured
-    per_episode = 20
+def _episodes(gen: TextGen, n_events: int, per_episode: int = 20) -> list[tuple[str, str, float, list[dict]]]:
+    """Episodes of ``per_episode`` tool results each: (id, task, started_at, event rows)."""
     start = 1.7e9
     episodes = []
     for e in range(0, n_events, per_episode):
+        episode = f"ep{e // per_episode:06d}"
         events = [
-            (gen.rng.choice(("terminal", "read_file", "search_files", "patch", "web_search")),
-             json.dumps({"command": gen.title()}), gen.doc(10, 120))
-            for _ in range(min(per_episode, n_events - e))
+            {
+                "episode_id": episode, "seq": seq, "ts": start + (e + seq) * 30, "type": "tool_result",
+                "data": {"step": seq},
+                "tool_name": gen.rng.choice(("terminal", "read_file", "search_files", "patch", "web_search")),
+                "arguments": json.dumps({"command": gen.title()}), "result": gen.doc(10, 120),
+            }
+            for seq in range(min(per_episode, n_events - e))
         ]
-        episodes.append((f"ep{e // per_episode:06d}", gen.title(), start + e * 30, events))
+        episodes.append((episode, gen.title(), start + e * 30, events))
+    return episodes
+
+
+def ingest(store: Store, docs: int, seed: int = 42) -> dict[str, float]:
+    """Bulk ingest: notes through ``add_notes``, events through ``add_events``.
+
+    The text is generated before timing: only the store is measured. The episodes
+    (one per 20 events) are created row by row inside the events' timed span.
+    """
+    gen = TextGen(seed)
+    n_notes = docs // 2
+    n_events = docs - n_notes
+    notes = list(gen.notes(n_notes))
+    episodes = _episodes(gen, n_events)
     t0 = time.perf_counter()
     store.add_notes(notes)
     t1 = time.perf_counter()
-    # Events go in one by one, as the recorder writes them (in one transaction here).
     with store.transaction():
-        for episode, task, started, events in episodes:
+        for episode, task, started, _ in episodes:
             store.create_episode(id=episode, task=task, model="m", cwd="/w", started_at=started)
-            for seq, (tool, arguments, result) in enumerate(events):
-                store.add_event(
-                    episode_id=episode, seq=seq, ts=started + seq * 30, type="tool_result",
-                    data={"step": seq}, tool_name=tool, arguments=arguments, result=result,
-                )
+        store.add_events(row for *_, events in episodes for row in events)
     t2 = time.perf_counter()
     return {
         "notes_per_s": round(n_notes / (t1 - t0)),
         "events_per_s": round(n_events / (t2 - t1)),
         "ingest_docs_per_s": round(docs / (t2 - t0)),
     }
+
+
+def ingest_per_row(folder: Path, n_events: int = 5000, seed: int = 43) -> int:
+    """Events per second through the per-row path the recorder uses (``add_event``),
+    into a fresh database, in one transaction."""
+    gen = TextGen(seed)
+    episodes = _episodes(gen, n_events)
+    with Store.open(folder / "per_row.db") as store:
+        t0 = time.perf_counter()
+        with store.transaction():
+            for episode, task, started, events in episodes:
+                store.create_episode(id=episode, task=task, model="m", cwd="/w", started_at=started)
+                for row in events:
+                    store.add_event(**row)
+        return round(n_events / (time.perf_counter() - t0))
 
 
 def query_set(seed: int = 7) -> list[tuple[str, str]]:
@@ -118,6 +144,7 @@ def main() -> int:
             db.unlink()
         store = Store.open(db)
         figures.update(ingest(store, opts.docs))
+        figures["events_per_row_per_s"] = ingest_per_row(folder)
         if not opts.no_optimize:
             t = time.perf_counter()
             store.optimize()

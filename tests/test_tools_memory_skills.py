@@ -123,9 +123,9 @@ def test_skill_view_loads_body_records_and_emits(setup) -> None:
     text = (ctx.home.skills_dir / "workbench/using-the-workbench/SKILL.md").read_text("utf-8")
     assert text.rstrip() in result.output
     assert "- references/cli-reference.md" in result.output
-    assert ctx.loaded_skills == ["using-the-workbench"]
+    assert ctx.loaded_skills == ["workbench/using-the-workbench"]
     assert [(e.name, e.via, e.episode_id) for e in events if isinstance(e, SkillLoaded)] == [
-        ("using-the-workbench", "tool", "ep-7")
+        ("workbench/using-the-workbench", "tool", "ep-7")
     ]
     assert ctx.store.get_skill("workbench/using-the-workbench")["views"] == before + 1
 

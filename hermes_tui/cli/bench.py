@@ -11,7 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-from hermes_tui.cli.common import home_from_args, print_json
+from hermes_tui.cli.common import Workspace, print_json
 from hermes_tui.errors import HermesError, UsageError
 
 
@@ -42,8 +42,6 @@ def bench_search(store, queries: list[str], *, limit: int = 20) -> dict[str, flo
 
 
 def cmd_bench_search(args: argparse.Namespace) -> int:
-    from hermes_tui.core.store import Store
-
     path = Path(args.queries)
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
@@ -53,10 +51,9 @@ def cmd_bench_search(args: argparse.Namespace) -> int:
         raise HermesError(f"cannot read {path}: {exc}") from None
     if not queries:
         raise HermesError(f"{path} has no queries")
-    home = home_from_args(args)
-    with Store.open(home.db_path) as store:
-        figures = bench_search(store, queries, limit=args.limit)
-        figures["docs"] = sum(store.count(t) for t in ("skills", "episodes", "events", "notes"))
+    with Workspace(args) as ws:  # synced first: the timings are of the search alone
+        figures = bench_search(ws.store, queries, limit=args.limit)
+        figures["docs"] = sum(ws.store.count(t) for t in ("skills", "episodes", "events", "notes"))
     if args.json:
         print_json(figures)
     else:

@@ -10,15 +10,14 @@ from hermes_tui.core.home import Home
 
 
 def rebuild_index(home: Home) -> dict[str, float]:
-    """Rebuild and optimise every FTS index of the home's store; returns row counts and seconds.
-
-    This is the function to extend (e.g. with a skill re-sync from files) so the CLI
-    handler stays small.
-    """
+    """Re-sync the skill library from its files, then rebuild and optimise every FTS
+    index of the home's store; returns row counts and seconds."""
+    from hermes_tui.core.skills.library import SkillLibrary
     from hermes_tui.core.store import Store
 
     started = time.perf_counter()
     with Store.open(home.db_path) as store:
+        SkillLibrary(home, store).sync()
         store.rebuild_indexes()
         store.optimize()
         counts = {table: store.count(table) for table in ("skills", "episodes", "events", "notes")}

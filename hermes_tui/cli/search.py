@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from hermes_tui.cli.common import home_from_args, print_json
+from hermes_tui.cli.common import Workspace, print_json
 from hermes_tui.errors import UsageError
 
 
@@ -45,14 +45,14 @@ def _render_snippet(snippet: str, styled: bool) -> Any:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from hermes_tui.core.store import Store, search
+    from hermes_tui.core.store import search
 
     if args.limit <= 0:
         raise UsageError("--limit must be a positive number")
     kinds = parse_kinds(args.kind)
-    home = home_from_args(args)
-    with Store.open(home.db_path) as store:
-        hits = search(store, args.query, kinds=kinds, limit=args.limit)
+    # The library is synced from its files first, so hand edits are always found.
+    with Workspace(args, sync=kinds is None or "skill" in kinds) as ws:
+        hits = search(ws.store, args.query, kinds=kinds, limit=args.limit)
     if args.json:
         print_json([h.to_dict() for h in hits])
         return 0

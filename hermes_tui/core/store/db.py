@@ -27,6 +27,7 @@ import apsw
 
 from hermes_tui.core.store.schema import (
     ALL_FTS_TABLES,
+    EVENTS_BULK_INDEX_SQL,
     MIGRATIONS,
     NOTES_BULK_INDEX_SQL,
     SCHEMA_VERSION,
@@ -36,7 +37,11 @@ from hermes_tui.core.store.schema import (
 from hermes_tui.errors import StoreError
 
 BUSY_TIMEOUT_MS = 5000
-NOTE_BATCH = 5000  # rows per executemany call in add_notes (all in one transaction)
+_EVENT_INSERT = (
+    "INSERT INTO events(episode_id, seq, ts, type, tool_name, arguments, result, data, duration_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_EVENT_REQUIRED = ("episode_id", "seq", "ts", "type", "data")
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SKILL_JSON_FIELDS = ("provenance", "warnings")
@@ -56,8 +61,12 @@ def clean_text(value: Any) -> Any:
     return value
 
 
+# One encoder for every row: json.dumps(..., default=str) builds a new one per call.
+_JSON = json.JSONEncoder(ensure_ascii=False, default=str)
+
+
 def _json(value: Any) -> str:
-    return clean_text(json.dumps(value, ensure_ascii=False, default=str))
+    return clean_text(_JSON.encode(value))
 
 
 def _describe(exc: apsw.Error, path: Path | str) -> str:
@@ -205,6 +214,33 @@ class Store:
                 (id, clean_text(task or ""), model, clean_text(cwd), started_at),
             )
 
+    @staticmethod
+    def _event_values(
+        episode_id: str,
+        seq: int,
+        ts: float,
+        type: str,
+        data: dict[str, Any] | None,
+        tool_name: str | None = None,
+        arguments: Any = None,
+        result: str | None = None,
+        duration_ms: float | None = None,
+    ) -> tuple[Any, ...]:
+        """One event as the bindings of :data:`_EVENT_INSERT` (non-text arguments as JSON)."""
+        if arguments is not None and not isinstance(arguments, str):
+            arguments = _json(arguments)
+        return (
+            episode_id,
+            seq,
+            ts,
+            type,
+            tool_name,
+            clean_text(arguments),
+            clean_text(result),
+            _json(data or {}),
+            duration_ms,
+        )
+
     def add_event(
         self,
         *,
@@ -219,25 +255,36 @@ class Store:
         duration_ms: float | None = None,
     ) -> int:
         """Record one event; returns its id. ``arguments``/``result`` are kept whole."""
-        if arguments is not None and not isinstance(arguments, str):
-            arguments = _json(arguments)
+        values = self._event_values(episode_id, seq, ts, type, data, tool_name, arguments, result, duration_ms)
         with self._guard():
-            self._conn.execute(
-                "INSERT INTO events(episode_id, seq, ts, type, tool_name, arguments, result, data, duration_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    episode_id,
-                    seq,
-                    ts,
-                    type,
-                    tool_name,
-                    clean_text(arguments),
-                    clean_text(result),
-                    _json(data or {}),
-                    duration_ms,
-                ),
-            )
+            self._conn.execute(_EVENT_INSERT, values)
             return self._conn.last_insert_rowid()
+
+    def add_events(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Bulk-insert events in one transaction; returns how many were added.
+
+        The bulk twin of :meth:`add_event` (same keys: ``episode_id``, ``seq``, ``ts``,
+        ``type``, ``data``, and optionally ``tool_name``, ``arguments``, ``result``,
+        ``duration_ms``), indexed with the deferred technique of :meth:`add_notes`.
+        All or nothing: a row missing a required key, or naming an episode that does
+        not exist, raises StoreError and nothing is added.
+        """
+        count = 0
+
+        def tuples() -> Iterator[tuple[Any, ...]]:
+            nonlocal count
+            for row in rows:
+                try:
+                    values = self._event_values(**row)
+                except TypeError:
+                    missing = [k for k in _EVENT_REQUIRED if k not in row]
+                    what = f"has no {missing[0]}" if missing else f"has an unknown key ({', '.join(sorted(row))})"
+                    raise StoreError(f"event {count + 1} {what}") from None
+                count += 1
+                yield values
+
+        self._bulk_insert("events", _EVENT_INSERT, tuples(), EVENTS_BULK_INDEX_SQL)
+        return count
 
     def finish_episode(
         self,
@@ -337,15 +384,27 @@ class Store:
                     clean_text(row.get("source")),
                 )
 
-        with self._guard(), self._conn:
-            last = self._conn.execute("SELECT coalesce(max(id), 0) FROM notes").fetchall()[0][0]
-            self._conn.execute("UPDATE index_control SET bulk = 1 WHERE id = 1")
-            self._conn.executemany(
-                "INSERT INTO notes(kind, title, text, created_at, source) VALUES (?, ?, ?, ?, ?)", tuples()
-            )
-            self._conn.execute(NOTES_BULK_INDEX_SQL, {"last": last})
-            self._conn.execute("UPDATE index_control SET bulk = 0 WHERE id = 1")
+        self._bulk_insert(
+            "notes",
+            "INSERT INTO notes(kind, title, text, created_at, source) VALUES (?, ?, ?, ?, ?)",
+            tuples(),
+            NOTES_BULK_INDEX_SQL,
+        )
         return count
+
+    def _bulk_insert(self, table: str, insert_sql: str, values: Iterable[Sequence[Any]], index_sql: str) -> None:
+        """Insert rows with the per-row index triggers idle, then index them in bulk.
+
+        One transaction: ``index_control.bulk`` is 1 only inside it (no other
+        connection ever sees it), the rows go in with one ``executemany`` and
+        ``index_sql`` indexes every row with ``id > :last``.
+        """
+        with self._guard(), self._conn:
+            last = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
+            self._conn.execute("UPDATE index_control SET bulk = 1 WHERE id = 1")
+            self._conn.executemany(insert_sql, values)
+            self._conn.execute(index_sql, {"last": last})
+            self._conn.execute("UPDATE index_control SET bulk = 0 WHERE id = 1")
 
     def get_note(self, note_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM notes WHERE id = ?", (note_id,))
@@ -494,7 +553,7 @@ class Store:
             for table in WORD_FTS_TABLES:
                 self._conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
             self._conn.execute("DELETE FROM trigram_fts")
-            self._conn.execute(trigram_fill_sql())
+            self._conn.execute(trigram_fill_sql(fast=True))
 
     def optimize(self) -> None:
         """Merge every full-text index into one b-tree (faster queries after bulk loads)."""

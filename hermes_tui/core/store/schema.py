@@ -14,6 +14,9 @@ Layout notes:
   to :data:`EVENT_INDEX_CHARS`; the triggers insert and delete exactly the same cut
   values (FTS5 needs the old values to delete a row) while the table keeps the text
   whole.
+* Bulk inserts (``Store.add_notes``, ``Store.add_events``) set ``index_control.bulk``
+  inside their transaction so the per-row insert triggers of notes and events idle,
+  then index the new rows with one ``INSERT ... SELECT`` per index.
 * The trigram index (substring and CJK queries) is one contentless table with
   ``contentless_delete=1`` and ``detail='none'``; its rowid encodes the kind
   (``id * 4 + kind code``). It covers the short, title-like text of every kind
@@ -35,7 +38,7 @@ TRI_SKILL, TRI_EPISODE, TRI_EVENT, TRI_NOTE = 0, 1, 2, 3
 TRI_KINDS = {TRI_SKILL: "skill", TRI_EPISODE: "episode", TRI_EVENT: "event", TRI_NOTE: "note"}
 
 WORD_TOKENIZER = "unicode61 remove_diacritics 2"
-# Bulk note ingest (Store.add_notes) sets index_control.bulk = 1 inside its transaction,
+# Bulk ingest (Store.add_notes, Store.add_events) sets index_control.bulk = 1 inside its transaction,
 # inserts the rows with the per-row triggers idle, indexes them with one
 # INSERT ... SELECT per index (several times faster than per-row inserts into FTS5) and
 # sets it back to 0 before committing, so no other connection ever sees bulk = 1.
@@ -216,20 +219,34 @@ INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
 CJK_GLOB = "*[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff]*"
 
 
-def _long(expr: str) -> str:
-    """A long text column in the trigram index only when it contains CJK (see module doc)."""
+def _long(expr: str, ascii_check: bool = False) -> str:
+    """A long text column in the trigram index only when it contains CJK (see module doc).
+
+    With ``ascii_check`` the GLOB (which costs ~18 us per 700 characters: it retries
+    the character class at every position) runs only on text that is not pure ASCII
+    (``octet_length > length``, a plain byte scan): same result, 20 times faster on
+    the usual ASCII text. Used by the v4 step and the bulk index SQL; the v3 triggers
+    keep their released text.
+    """
+    check = f"octet_length({expr}) > length({expr}) AND " if ascii_check else ""
     return (
-        f"CASE WHEN {expr} GLOB '{CJK_GLOB}' THEN ' ' || substr({expr}, 1, {TRIGRAM_CHARS}) ELSE '' END"
+        f"CASE WHEN {check}{expr} GLOB '{CJK_GLOB}' THEN ' ' || substr({expr}, 1, {TRIGRAM_CHARS}) ELSE '' END"
     )
 
 
-# What the trigram index holds for each kind (an SQL expression over new./old.).
-TRIGRAM_TEXT = {
-    "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
-    "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
-    "events": "coalesce({r}.tool_name, '')" + " || " + _long("coalesce({r}.result, '')"),
-    "notes": "coalesce({r}.title, '')" + " || " + _long("{r}.text"),
-}
+def _trigram_text(ascii_check: bool) -> dict[str, str]:
+    return {
+        "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
+        "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
+        "events": "coalesce({r}.tool_name, '')" + " || " + _long("coalesce({r}.result, '')", ascii_check),
+        "notes": "coalesce({r}.title, '')" + " || " + _long("{r}.text", ascii_check),
+    }
+
+
+# What the trigram index holds for each kind (an SQL expression over new./old.), as
+# released in v3, and the same values computed faster (for v4 and the bulk paths).
+TRIGRAM_TEXT = _trigram_text(ascii_check=False)
+TRIGRAM_TEXT_FAST = _trigram_text(ascii_check=True)
 TRIGRAM_SOURCES = (  # table, rowid column, kind code, columns that feed it
     ("skills", "id", TRI_SKILL, "name, description, tags"),
     ("episodes", "rid", TRI_EPISODE, "task"),
@@ -263,11 +280,16 @@ END;"""
     return "\n".join(parts)
 
 
-def trigram_fill_sql() -> str:
-    """SQL that (re)fills the trigram index from the tables (after a delete-all)."""
+def trigram_fill_sql(fast: bool = False) -> str:
+    """SQL that (re)fills the trigram index from the tables (after a delete-all).
+
+    ``fast`` computes the same values with :data:`TRIGRAM_TEXT_FAST` (v3 keeps the
+    released text).
+    """
+    texts = TRIGRAM_TEXT_FAST if fast else TRIGRAM_TEXT
     return "\n".join(
         f"INSERT INTO trigram_fts(rowid, text) SELECT {key} * 4 + {code}, "
-        f"{TRIGRAM_TEXT[table].format(r=table)} FROM {table};"
+        f"{texts[table].format(r=table)} FROM {table};"
         for table, key, code, _ in TRIGRAM_SOURCES
     )
 
@@ -276,8 +298,17 @@ def trigram_fill_sql() -> str:
 NOTES_BULK_INDEX_SQL = (
     "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes WHERE id > :last;"
     f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_NOTE}, "
-    + TRIGRAM_TEXT["notes"].format(r="notes")
+    + TRIGRAM_TEXT_FAST["notes"].format(r="notes")
     + " FROM notes WHERE id > :last;"
+)
+
+# Index the events with id > :last (Store.add_events, same technique as the notes).
+EVENTS_BULK_INDEX_SQL = (
+    "INSERT INTO events_fts(rowid, tool_name, arguments, result)"
+    " SELECT id, tool_name, arguments, result FROM events_fts_src WHERE id > :last;"
+    f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_EVENT}, "
+    + TRIGRAM_TEXT_FAST["events"].format(r="events")
+    + " FROM events WHERE id > :last;"
 )
 
 
@@ -296,7 +327,23 @@ CREATE INDEX feedback_skill ON feedback(skill_id);
 """
 )
 
-MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK]
+# v4: the event insert triggers idle while index_control.bulk = 1 (Store.add_events),
+# exactly as the note triggers have been since v2/v3. Same values as before (the
+# trigram one computed with the ASCII pre-check).
+_V4_EVENTS_BULK = f"""
+DROP TRIGGER events_fts_ai;
+CREATE TRIGGER events_fts_ai AFTER INSERT ON events WHEN {NOT_BULK} BEGIN
+    INSERT INTO events_fts(rowid, tool_name, arguments, result)
+    VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
+            substr(new.result, 1, {EVENT_INDEX_CHARS}));
+END;
+DROP TRIGGER events_tri_ai;
+CREATE TRIGGER events_tri_ai AFTER INSERT ON events WHEN {NOT_BULK} BEGIN
+    INSERT INTO trigram_fts(rowid, text) VALUES (new.id * 4 + {TRI_EVENT}, {TRIGRAM_TEXT_FAST["events"].format(r="new")});
+END;
+"""
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

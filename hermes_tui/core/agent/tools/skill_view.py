@@ -61,9 +61,10 @@ class SkillViewTool:
                 raise ToolError(f"skill {skill.name} has no file {wanted!r}; its files: {files}")
             return ToolResult(output=read_text(path, what=f"{skill.name}/{wanted}"))
         library.record_view(skill_id)
-        if skill.name not in ctx.loaded_skills:
-            ctx.loaded_skills.append(skill.name)
-        ctx.emit(SkillLoaded(episode_id=ctx.episode_id, name=skill.name, via="tool"))
+        # Skills are identified by skill_id everywhere in events and episodes.
+        if skill_id not in ctx.loaded_skills:
+            ctx.loaded_skills.append(skill_id)
+        ctx.emit(SkillLoaded(episode_id=ctx.episode_id, name=skill_id, via="tool"))
         text = skill.text or Path(skill.path).read_text("utf-8", errors="replace")
         files = "\n".join(f"- {rel}" for rel in skill.support_files) or "(none)"
         return ToolResult(
