@@ -280,7 +280,7 @@ def test_slash_command_loads_the_skill(home, scripted: Script) -> None:
         scripted.queue(Reply(text="Tests written."))
         events, seen = collect()
         result = make_agent(home, events, store=store, library=library).run(f"/{name} add tests for the parser")
-        assert result.outcome == "success" and result.skills_loaded == [skill_id]
+        assert result.outcome == "success" and result.skills_loaded == (skill_id,)
         loaded = [e for e in seen if isinstance(e, SkillLoaded)]
         assert [(e.name, e.via) for e in loaded] == [(skill_id, "slash")]
         user = scripted.requests[0]["messages"][1]["content"]
@@ -331,7 +331,7 @@ def test_skill_view_tool_load_is_counted(home, scripted: Script) -> None:
         scripted.queue(Reply(tool_calls=[Call("skill_view", {"name": name})]), Reply(text="Debugged."))
         events, seen = collect()
         result = make_agent(home, events, SkillViewTool(), store=store, library=library).run("fix the flaky test")
-        assert result.outcome == "success" and result.skills_loaded == [skill_id]
+        assert result.outcome == "success" and result.skills_loaded == (skill_id,)
         assert [e.via for e in seen if isinstance(e, SkillLoaded)] == ["tool"]  # once, from the tool
         assert library.row(skill_id)["successes"] == 1
 

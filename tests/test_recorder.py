@@ -40,7 +40,8 @@ def episode_events(eid: str) -> list[Event]:
         SkillLoaded(episode_id=eid, ts=102.1, name="a/one", via="tool"),
         ToolCallFinished(episode_id=eid, ts=102.5, step=1, call_id="c1", name="shell", result=f"{SECRET}\n", duration_ms=12.5),
         EpisodeFinished(episode_id=eid, ts=103.0, outcome="success", answer="done", steps=1, prompt_tokens=5,
-                        completion_tokens=2, cost=0.25, duration_ms=3000.0),
+                        completion_tokens=2, cost=0.25, duration_ms=3000.0, skills_shown=("a/one", "b/two"),
+                        skills_loaded=("a/one",)),
     ]  # fmt: skip
 
 

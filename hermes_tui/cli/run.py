@@ -53,6 +53,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 def cmd_run(args: argparse.Namespace) -> int:
     from hermes_tui.core.agent.loop import Agent
     from hermes_tui.core.agent.recorder import Recorder
+    from hermes_tui.core.agent.tools.registry import build_default_registry
+    from hermes_tui.core.memory import MemoryFiles
     from hermes_tui.core.config import Config
 
     if not args.task.strip():
@@ -75,14 +77,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ws.home,
                 config,
                 events=events,
-                tools=_registry(config),
+                tools=build_default_registry(config),
                 store=ws.store,
                 library=ws.library,
                 approval_policy=args.approve,
-                memory=_memory(ws.home),
+                memory=MemoryFiles(ws.home),
             )
         except ModelNotConfigured as exc:
-            raise UsageError(exc.message) from None
+            raise UsageError(exc.message.replace("~/.hermes/config.toml", str(ws.home.config_path))) from None
         Recorder(ws.store).attach(events)
         interactive = args.approve is None and not args.json and _stdin_is_tty()
         if args.approve is None and not interactive:
@@ -95,25 +97,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if isinstance(sink, TraceSink):
             sink.close()
         return 0 if result.outcome == "success" else 1
-
-
-def _registry(config: Any) -> Any:
-    """The default tools (from the tools package) for this config."""
-    try:
-        from hermes_tui.core.agent.tools.registry import build_default_registry
-    except ImportError:  # the tools package has not landed in this checkout yet
-        from hermes_tui.core.agent.tools.base import ToolRegistry
-
-        return ToolRegistry(output_limit=config.agent.tool_output_chars)
-    return build_default_registry(config)
-
-
-def _memory(home: Any) -> Any:
-    try:
-        from hermes_tui.core.memory import MemoryFiles
-    except ImportError:
-        return None
-    return MemoryFiles(home)
 
 
 def _stdin_is_tty() -> bool:

@@ -160,6 +160,8 @@ class EpisodeFinished(Event):
     completion_tokens: int = 0
     cost: float | None = None
     duration_ms: float = 0.0
+    skills_shown: tuple[str, ...] = ()  # skill_ids in the prompt's index (relevant first)
+    skills_loaded: tuple[str, ...] = ()  # skill_ids whose full text entered the context
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

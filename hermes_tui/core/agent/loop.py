@@ -76,18 +76,8 @@ def one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-@dataclass
-class EpisodeResult:
-    episode_id: str
-    outcome: str  # success, failure, interrupted
-    reason: str = ""
-    answer: str = ""
-    steps: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    cost: float | None = None
-    skills_shown: list[str] = field(default_factory=list)
-    skills_loaded: list[str] = field(default_factory=list)
+#: What :meth:`Agent.run` returns: the episode's final event.
+EpisodeResult = EpisodeFinished
 
 
 class _NoSkills:
@@ -195,7 +185,7 @@ class Agent:
             self.emit(ErrorEvent(episode_id=episode.id, message=reason, fatal=True))
         finally:
             self._record_skill_use(episode, outcome)
-        result = EpisodeResult(
+        result = EpisodeFinished(
             episode_id=episode.id,
             outcome=outcome,
             reason=reason,
@@ -204,22 +194,11 @@ class Agent:
             prompt_tokens=episode.prompt_tokens,
             completion_tokens=episode.completion_tokens,
             cost=episode.cost,
-            skills_shown=list(episode.shown),
-            skills_loaded=list(episode.loaded),
+            duration_ms=(time.perf_counter() - episode.started) * 1000,
+            skills_shown=tuple(episode.shown),
+            skills_loaded=tuple(episode.loaded),
         )
-        self.emit(
-            EpisodeFinished(
-                episode_id=episode.id,
-                outcome=outcome,
-                reason=reason,
-                answer=answer,
-                steps=episode.steps,
-                prompt_tokens=episode.prompt_tokens,
-                completion_tokens=episode.completion_tokens,
-                cost=episode.cost,
-                duration_ms=(time.perf_counter() - episode.started) * 1000,
-            )
-        )
+        self.emit(result)
         return result
 
     def _steps(self, episode: _Episode, task: str) -> tuple[str, str]:

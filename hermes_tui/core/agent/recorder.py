@@ -3,8 +3,7 @@
 ``EpisodeStarted`` creates the episode; every other event becomes one row with
 its timing (``ts``; ``duration_ms`` for tool results, turns and the episode);
 ``EpisodeFinished`` finishes the episode with its outcome, reason, answer, usage,
-cost and the skills shown (the prompt's index: relevant first, then listed) and
-loaded (``SkillLoaded``).
+cost and the skills it carries (shown in the prompt's index, loaded in full).
 
 Streamed deltas are coalesced, not stored one by one: the full text of a turn is
 in ``TurnFinished.text``, so ``TextDelta`` rows are dropped when the turn finishes;
@@ -37,8 +36,6 @@ from hermes_tui.core.agent.events import (
     Event,
     EventStream,
     ReasoningDelta,
-    SkillLoaded,
-    SkillShown,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -55,8 +52,6 @@ class _Open:
 
     seq: int = 0
     failed: bool = False
-    shown: list[str] = field(default_factory=list)
-    loaded: list[str] = field(default_factory=list)
     text: dict[int, list[str]] = field(default_factory=dict)  # step -> pending text deltas
     reasoning: dict[int, list[str]] = field(default_factory=dict)  # step -> pending reasoning deltas
     delta_ts: dict[tuple[str, int], float] = field(default_factory=dict)  # first delta's time
@@ -134,13 +129,6 @@ class Recorder:
                 result=redact(event.result),
                 duration_ms=event.duration_ms,
             )
-        elif isinstance(event, SkillShown):
-            state.shown = list(dict.fromkeys([*event.relevant, *event.listed]))
-            self._add(event, state)
-        elif isinstance(event, SkillLoaded):
-            if event.name not in state.loaded:
-                state.loaded.append(event.name)
-            self._add(event, state)
         elif isinstance(event, ErrorEvent):
             self._flush_pending(eid, state)  # a broken-off turn's partial text comes first
             self._add(event, state)
@@ -157,8 +145,8 @@ class Recorder:
                     prompt_tokens=event.prompt_tokens,
                     completion_tokens=event.completion_tokens,
                     cost=event.cost,
-                    skills_shown=state.shown,
-                    skills_loaded=state.loaded,
+                    skills_shown=list(event.skills_shown),
+                    skills_loaded=list(event.skills_loaded),
                     finished_at=event.ts,
                 )
         else:
