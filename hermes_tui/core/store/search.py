@@ -51,7 +51,10 @@ PREFIX_MIN_CHARS = 3
 TRIGRAM_MIN_CHARS = 3
 # Ranking of common queries within a recent window.
 WINDOW_TRIGGER = 300  # estimated matches above which ranking is done within a recent window
-WINDOW_TARGET = 100  # matches aimed for in the first window (at least 3 * k)
+WINDOW_TARGET = 60  # matches aimed for in the first window (at least 2 * k)
+WINDOW_GROWTH_MAX = 64  # a window that found too few rows grows by at most this factor
+PHRASE_SAMPLE = 400  # a multi-word term is counted where its rarest word has ~this many rows
+MAX_CACHED_TEXTS = 4096  # tokenized query texts kept per connection
 OWN_RANK_DF = 1500  # a term in more documents: rank with hermes_rank (cached IDFs), not bm25()
 MAX_COMPLETIONS = 24  # a prefix term matches its most frequent completions in each table
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
@@ -184,6 +187,7 @@ class _Stats:
                 )
             cache["df_words"] = {}
             cache["tables"] = {}
+            cache["words"] = {}
             store._conn.register_fts5_function("hermes_rank", _make_rank(cache["df_words"]))
             cache["tokenizer"] = store._conn.fts5_tokenizer(args[0], args[1:])
         version = store.data_version()
@@ -196,11 +200,19 @@ class _Stats:
         self.tables: dict[str, dict[str, Any]] = cache["tables"]
         self.tokenizer = cache["tokenizer"]
         self.df_words: dict[str, int] = cache["df_words"]
+        self._words: dict[str, list[str]] = cache["words"]
 
     def words(self, text: str) -> list[str]:
-        import apsw
+        """The index tokens of ``text`` (cached: a query's terms are tokenized once)."""
+        words = self._words.get(text)
+        if words is None:
+            import apsw
 
-        return [t[0] for t in self.tokenizer(text.encode("utf-8"), apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False)]
+            if len(self._words) >= MAX_CACHED_TEXTS:
+                self._words.clear()
+            tokens = self.tokenizer(text.encode("utf-8"), apsw.FTS5_TOKENIZE_QUERY, None, include_offsets=False)
+            words = self._words[text] = [t[0] for t in tokens]
+        return words
 
     def table(self, source: _Source) -> dict[str, Any]:
         entry = self.tables.get(source.fts)
@@ -258,7 +270,10 @@ class _Stats:
         exact = words[:-1] if term.prefix else words
         df = min((self._df_word(source, entry, w) for w in exact), default=entry["n"])
         if not term.prefix:
-            return (term.fts(), df) if df else ("", 0)
+            if not df:
+                return "", 0
+            expr = term.fts()
+            return expr, self._phrase_df(source, entry, expr, df) if len(words) > 1 else df
         last = words[-1]
         completions = self._completions(source, entry, last)
         self.df_words.update(completions)
@@ -268,7 +283,32 @@ class _Stats:
         phrases = ['"' + (head + " " + word if head else word).replace('"', '""') + '"' for word, _ in completions]
         total = min(entry["n"], sum(d for _, d in completions))
         expr = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
-        return expr, min(df, total)
+        bound = min(df, total)
+        return expr, self._phrase_df(source, entry, expr, bound) if head else bound
+
+    def _phrase_df(self, source: _Source, entry: dict[str, Any], expr: str, bound: int) -> int:
+        """Estimated rows matching a multi-word ``expr`` whose rarest word is in ``bound`` rows.
+
+        The rarest word alone can be far too high ("get user" is much rarer than "user"),
+        and a too-high estimate makes the recent window too narrow, so it is widened
+        again and again. Small bounds are used as they are; otherwise the phrase is
+        counted in the newest rows where the rarest word is expected about
+        :data:`PHRASE_SAMPLE` times, and the count scaled to the table (cached).
+        """
+        if bound <= WINDOW_TRIGGER:
+            return bound
+        key = ("ph", expr)
+        value = entry["df"].get(key)
+        if value is None:
+            span = entry["hi"] - entry["lo"] + 1
+            window = max(1, int(span * PHRASE_SAMPLE / bound))
+            found = self.store.execute(
+                f"SELECT count(*) FROM {source.fts} WHERE {source.fts} MATCH ? AND rowid >= ?",
+                (expr, entry["hi"] - window + 1),
+            )[0][0]
+            # No hit in the sample: assume half a hit (the estimate stays below the sample's reach).
+            value = entry["df"][key] = max(1, min(bound, int(max(found, 0.5) * span / window)))
+        return value
 
 
 BM25_K1, BM25_B = 1.2, 0.75
@@ -280,26 +320,40 @@ def _make_rank(df_words: dict[str, int]) -> Any:
 
     FTS5's own ``bm25()`` counts the documents of every phrase by scanning its whole
     list once per query, which costs milliseconds for very common words whatever
-    the rowid window; this one reads only the current row.
+    the rowid window; this one reads only the current row. Everything that does not
+    depend on the row (IDFs, average column sizes, weights) is computed once per
+    query and kept in ``aux_data``; per row it asks only for the columns a phrase is
+    in, its offsets there and the column's size.
     """
 
+    def prepare(api: Any, n: float, weights: tuple[float, ...]) -> tuple[Any, ...]:
+        rows = max(1, api.row_count)
+        # Per column: weight * (k1 + 1), k1 * (1 - b), k1 * b / average size.
+        columns = tuple(
+            (
+                weights[c] * (BM25_K1 + 1) if c < len(weights) else BM25_K1 + 1,
+                BM25_K1 * (1 - BM25_B),
+                BM25_K1 * BM25_B / max(api.column_total_size(c) / rows, 1e-9),
+            )
+            for c in range(api.column_count)
+        )
+        phrases = []
+        for phrase, tokens in enumerate(api.phrases):
+            df = min((df_words.get(t or "", 0) for t in tokens), default=0)
+            phrases.append((phrase, max(1e-6, math.log((n - df + 0.5) / (df + 0.5) + 1.0))))
+        return tuple(phrases), columns
+
     def rank(api: Any, n: float, *weights: float) -> float:
-        idfs = api.aux_data
-        if idfs is None:
-            idfs = []
-            for tokens in api.phrases:
-                df = min((df_words.get(t or "", 0) for t in tokens), default=0)
-                idfs.append(max(1e-6, math.log((n - df + 0.5) / (df + 0.5) + 1.0)))
-            api.aux_data = idfs
+        data = api.aux_data
+        if data is None:
+            data = api.aux_data = prepare(api, n, weights)
+        phrases, columns = data
         score = 0.0
-        for phrase, idf in enumerate(idfs):
-            for column, offsets in enumerate(api.phrase_locations(phrase)):
-                if offsets:
-                    tf = len(offsets)
-                    length = api.column_size(column)
-                    avg = api.column_total_size(column) / max(1, api.row_count)
-                    norm = tf * (BM25_K1 + 1) / (tf + BM25_K1 * (1 - BM25_B + BM25_B * length / max(avg, 1e-9)))
-                    score += weights[column] * idf * norm
+        for phrase, idf in phrases:
+            for column in api.phrase_columns(phrase):
+                tf = len(api.phrase_column_offsets(phrase, column))
+                scale, fixed, per_token = columns[column]
+                score += idf * tf * scale / (tf + fixed + per_token * api.column_size(column))
         return -score
 
     return rank

@@ -81,6 +81,19 @@ def refuse_managed(ctx: ToolContext, path: Path) -> None:
             raise ToolError(f"{path} is a memory file; use the memory tool instead")
 
 
+def is_unreviewed(ctx: ToolContext, path: Path) -> bool:
+    """True inside workbench/pending/: skill text no person has approved yet."""
+    real = Path(os.path.realpath(path))
+    root = Path(os.path.realpath(ctx.home.pending_dir))
+    return real == root or root in real.parents
+
+
+def refuse_unreviewed(ctx: ToolContext, path: Path) -> None:
+    """The agent never reads pending (unapproved) skill changes, its own included."""
+    if is_unreviewed(ctx, path):
+        raise ToolError(f"{path} holds skill changes waiting for a person's approval; they cannot be read")
+
+
 def looks_binary(head: bytes) -> bool:
     return b"\0" in head
 

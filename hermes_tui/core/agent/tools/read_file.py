@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from hermes_tui.core.agent.tools._common import BINARY_SNIFF, display_path, int_arg, looks_binary, resolve_path, str_arg
+from hermes_tui.core.agent.tools._common import (
+    BINARY_SNIFF,
+    display_path,
+    int_arg,
+    looks_binary,
+    refuse_unreviewed,
+    resolve_path,
+    str_arg,
+)
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 
 DEFAULT_LINES = 2000
@@ -33,6 +41,7 @@ class ReadFileTool:
         raw = str_arg(args, "path")
         assert raw is not None
         path = resolve_path(ctx, raw)
+        refuse_unreviewed(ctx, path)
         shown = display_path(ctx, path)
         offset = int_arg(args, "offset", 1, low=1, high=10**9)
         limit = int_arg(args, "limit", DEFAULT_LINES, low=1, high=MAX_LINES)

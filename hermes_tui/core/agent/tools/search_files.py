@@ -8,7 +8,16 @@ import re
 from pathlib import Path
 from typing import Any, Iterator
 
-from hermes_tui.core.agent.tools._common import BINARY_SNIFF, display_path, int_arg, looks_binary, resolve_path, str_arg
+from hermes_tui.core.agent.tools._common import (
+    BINARY_SNIFF,
+    display_path,
+    int_arg,
+    is_unreviewed,
+    looks_binary,
+    refuse_unreviewed,
+    resolve_path,
+    str_arg,
+)
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 
 SKIP_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache"})
@@ -57,6 +66,7 @@ class SearchFilesTool:
         pattern = str_arg(args, "pattern")
         assert pattern is not None
         root = resolve_path(ctx, str_arg(args, "path", required=False) or ".")
+        refuse_unreviewed(ctx, root)
         glob = str_arg(args, "glob", required=False) or None
         limit = int_arg(args, "max_results", DEFAULT_RESULTS, low=1, high=MAX_RESULTS)
         if not root.exists():
@@ -73,6 +83,8 @@ class SearchFilesTool:
         for path in _files(root, glob):
             try:
                 if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+                    continue
+                if is_unreviewed(ctx, path):
                     continue
                 with path.open("rb") as fh:
                     if looks_binary(fh.read(BINARY_SNIFF)):

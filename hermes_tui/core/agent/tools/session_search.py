@@ -10,6 +10,8 @@ from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 
 DEFAULT_HITS = 5
 MAX_HITS = 20
+GATED_TOOLS = frozenset({"skill_manage"})
+GATED_SLACK = 10  # extra hits asked for, to fill the limit after filtering
 
 
 class SessionSearchTool:
@@ -35,7 +37,15 @@ class SessionSearchTool:
             raise ToolError("no session store is open; past sessions cannot be searched now")
         from hermes_tui.core.store.search import search
 
-        hits = search(ctx.store, query, kinds={"episode", "event"}, limit=limit)
+        # The current session is left out (its text is already in the context), and
+        # skill_manage calls carry skill text that may still wait for approval (or was
+        # rejected): the agent never sees it again through its history.
+        hits = [
+            hit
+            for hit in search(ctx.store, query, kinds={"episode", "event"}, limit=limit + GATED_SLACK)
+            if not (hit.kind == "event" and hit.title in GATED_TOOLS)
+            and (hit.episode_id or hit.id) != ctx.episode_id  # past sessions, not this one
+        ][:limit]
         if not hits:
             return ToolResult(output=f"no past sessions match {query!r}")
         lines = []
