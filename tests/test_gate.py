@@ -37,8 +37,9 @@ def test_submit_touches_only_pending(setup) -> None:
 
 def test_approve_applies_through_the_library(setup) -> None:
     home, queue, lib = setup
-    item = queue.submit(SkillChange(op="create", skill="deploy-notes", content=TEXT, category="ops"))
+    item = queue.submit(SkillChange(op="create", skill="deploy-notes", content=TEXT, category="ops", episode_id="ep-9"))
     assert "created deploy-notes" in queue.approve(item.id, lib)
+    assert lib.row("deploy-notes")["provenance"] == ["ep-9"]
     assert (home.skills_dir / "ops" / "deploy-notes" / "SKILL.md").read_text() == TEXT
     assert queue.list() == []
     row = lib.row("deploy-notes")

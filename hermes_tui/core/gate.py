@@ -169,7 +169,18 @@ class PendingQueue:
 
 
 def apply_change(change: SkillChange, library: Any) -> str:
-    """Apply a change through the library's one write path. Returns a one-line summary."""
+    """Apply a change through the library's one write path. Returns a one-line summary.
+
+    The episode the change came from is added to the skill's provenance."""
+    summary = _apply(change, library)
+    if change.episode_id and change.op != "delete":
+        skill_id = library.find(change.skill)
+        if skill_id is not None:
+            library.store.add_skill_provenance(skill_id, [change.episode_id])
+    return summary
+
+
+def _apply(change: SkillChange, library: Any) -> str:
     change.check()
     author = change.author if change.author in ("user", "agent", "import", "restore") else "agent"
     if change.op == "create":

@@ -420,8 +420,13 @@ class _Filters:
 # -- the search ----------------------------------------------------------------------------
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
-) -> tuple[str, list[tuple[int, float, float | None]]]:
-    """Best ``k`` rows of one kind: (match expression, [(rowid, -bm25, time)])."""
+) -> tuple[str, list[tuple[int, float, float | None, int]]]:
+    """Best ``k`` rows of one kind: (match expression, [(rowid, -bm25, time, usage)]).
+
+    One statement per try: the ranked rowids (FTS5 alone, or joined with the base
+    table when filters apply) and, for those ``k`` rows only, their time and usage
+    (skills: uses + views; 0 for the other kinds).
+    """
     entry = stats.table(source)
     n = entry["n"]
     if n == 0:
@@ -449,13 +454,17 @@ def _candidates(
         rank = f"bm25({source.fts}, {weights})"
     join = f"JOIN {source.base} b ON b.{source.key} = f.rowid" if where else ""
     extra = f" AND {where}" if where else ""
+    usage = "t.uses + t.views" if source.kind == "skill" else "0"
     inner = (
         f"SELECT f.rowid AS rid, {rank} AS s FROM {source.fts} f {join}"
         f" WHERE {source.fts} MATCH ? {{window}}{extra} ORDER BY s LIMIT ?"
     )
-    outer = f"SELECT c.rid, c.s, t.{source.time_col} FROM ({inner}) c JOIN {source.base} t ON t.{source.key} = c.rid"
+    outer = (
+        f"SELECT c.rid, -c.s, t.{source.time_col}, {usage} FROM ({inner}) c"
+        f" JOIN {source.base} t ON t.{source.key} = c.rid"
+    )
     span = entry["hi"] - entry["lo"] + 1
-    target = max(WINDOW_TARGET, 3 * k)
+    target = max(WINDOW_TARGET, 2 * k)
     window = span if expected <= WINDOW_TRIGGER else max(int(span * target / expected), 4 * k)
     while True:
         if window >= span:
@@ -464,8 +473,10 @@ def _candidates(
         rows = store.execute(outer.format(window="AND f.rowid >= ?"), [expr, entry["hi"] - window + 1, *args, k])
         if len(rows) >= k:
             break
-        window *= 4
-    return expr, [(rid, -s, t) for rid, s, t in rows]
+        # Too few rows: size the next window from the rate of matches seen in this one.
+        growth = target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
+        window = int(window * min(WINDOW_GROWTH_MAX, max(4.0, growth)))
+    return expr, rows
 
 
 def _boost(score: float, created: float | None, now: float, usage: int = 0) -> float:
@@ -494,40 +505,59 @@ def _hit_from_row(kind: str, row: dict[str, Any], snippet: str, score: float) ->
     return Hit("note", str(row["id"]), _clip(title), snippet, score, row["created_at"], None, None)
 
 
-def _fetch_word_hits(store: Store, source: _Source, expr: str, scores: dict[int, float]) -> dict[int, Hit]:
-    """Display fields and FTS5 snippets for the final rows of one kind, in one query."""
-    snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+def _fetch_word_hits(
+    store: Store, source: _Source, expr: str, scores: dict[int, float], snippets: bool
+) -> dict[int, Hit]:
+    """Display fields (and FTS5 snippets) for the final rows of one kind, in one query.
+
+    The rows are found by scanning the matches of ``expr`` between the smallest and
+    the largest wanted rowid and keeping the wanted ones (``+rowid IN``: the ``+``
+    keeps the list out of FTS5): ``snippet()`` runs for the kept rows only, and the
+    scan costs less than a fresh FTS5 seek per row (``rowid IN`` as an index
+    constraint re-runs the whole match expression for every value). The candidate
+    query already visited every match in that range, so this never costs more.
+    Without snippets the rows are read from the base table alone.
+    """
     marks = ", ".join("?" * len(scores))
-    sql = (
-        f"SELECT f.rowid AS hit_rowid, {snippet} AS hit_snippet, b.* FROM {source.fts} f"
-        f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ? AND f.rowid IN ({marks})"
-    )
+    bindings: list[Any]
+    if snippets:
+        snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+        sql = (
+            f"SELECT f.rowid AS hit_rowid, {snippet} AS hit_snippet, b.* FROM {source.fts} f"
+            f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ?"
+            f" AND f.rowid >= ? AND f.rowid <= ? AND +f.rowid IN ({marks})"
+        )
+        bindings = [expr, min(scores), max(scores), *scores]
+    else:
+        sql = (
+            f"SELECT b.{source.key} AS hit_rowid, '' AS hit_snippet, b.* FROM {source.base} b"
+            f" WHERE b.{source.key} IN ({marks})"
+        )
+        bindings = [*scores]
     hits: dict[int, Hit] = {}
-    for row in store._rows(sql, [expr, *scores]):
+    for row in store._rows(sql, bindings):
         rowid = row.pop("hit_rowid")
         snippet_text = " ".join((row.pop("hit_snippet") or "").split())
         hits[rowid] = _hit_from_row(source.kind, row, snippet_text, scores[rowid])
     return hits
 
 
-def _usage(store: Store, source: _Source, rowid: int) -> int:
-    if source.kind != "skill":
-        return 0
-    return int(store.execute("SELECT uses + views FROM skills WHERE id = ?", (rowid,))[0][0] or 0)
-
-
 def _word_search(
-    store: Store, stats: _Stats, terms: list[Term], kinds: Iterable[str], filters: _Filters, limit: int
+    store: Store,
+    stats: _Stats,
+    terms: list[Term],
+    kinds: Iterable[str],
+    filters: _Filters,
+    limit: int,
+    snippets: bool,
 ) -> list[Hit]:
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
     for mode in ("and", "or") if len(terms) > 1 else ("and",):
         ranked: list[tuple[float, str, str, int]] = []
         for kind in kinds:
-            source = _SOURCES[kind]
-            expr, rows = _candidates(store, stats, source, terms, mode, filters, k)
-            for rowid, score, created in rows:
-                ranked.append((_boost(score, created, now, _usage(store, source, rowid)), kind, expr, rowid))
+            expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
+            ranked.extend((_boost(score, created, now, usage), kind, expr, rowid) for rowid, score, created, usage in rows)
         if not ranked:
             continue
         ranked.sort(key=lambda r: -r[0])
@@ -535,7 +565,7 @@ def _word_search(
         fetched: dict[tuple[str, int], Hit] = {}
         for kind in dict.fromkeys(r[1] for r in top):
             rows = [r for r in top if r[1] == kind]
-            found = _fetch_word_hits(store, _SOURCES[kind], rows[0][2], {r[3]: r[0] for r in rows})
+            found = _fetch_word_hits(store, _SOURCES[kind], rows[0][2], {r[3]: r[0] for r in rows}, snippets)
             fetched.update(((kind, rowid), hit) for rowid, hit in found.items())
         return [fetched[(kind, rowid)] for _, kind, _, rowid in top if (kind, rowid) in fetched]
     return []
