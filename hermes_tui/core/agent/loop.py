@@ -212,6 +212,8 @@ class Agent:
             store=self.store,
             task=task,
             tool_names=self.tools.names(),
+            # The session's frozen snapshot, when the session has memory files.
+            memory_snapshot=self.memory.snapshot() if self.memory is not None else None,
         )
         episode.shown = list(dict.fromkeys([*parts.relevant, *parts.listed]))
         self.emit(

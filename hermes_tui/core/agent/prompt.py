@@ -140,16 +140,9 @@ def read_memory_snapshot(home: "Home") -> dict[str, str]:
 
 def memory_entries(text: str) -> list[str]:
     """The entries of a memory file: blocks separated by lines holding only "§"."""
-    entries: list[str] = []
-    current: list[str] = []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if line.strip() == MEMORY_SEPARATOR:
-            entries.append("\n".join(current).strip())
-            current = []
-        else:
-            current.append(line)
-    entries.append("\n".join(current).strip())
-    return [e for e in entries if e]
+    from hermes_tui.core.memory import parse_entries
+
+    return parse_entries(text)
 
 
 def _memory_section(snapshot: Mapping[str, str]) -> str:

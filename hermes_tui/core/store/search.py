@@ -613,7 +613,7 @@ def _trigram_expr(needles: list[str]) -> str:
 
 
 def _trigram_search(
-    store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int
+    store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool = True
 ) -> list[Hit]:
     """Substring search: every needle (>= 3 chars) must occur; newest first."""
     needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
@@ -657,7 +657,7 @@ def _trigram_search(
             if not all(n in haystack for n in folded):
                 continue
             score = _boost(0.5, row.get(source.time_col), now)
-            hits.append(_hit_from_row(kind, row, _python_snippet(text, needles), score))
+            hits.append(_hit_from_row(kind, row, _python_snippet(text, needles) if snippets else "", score))
             if len(hits) >= limit:
                 break
     return hits
@@ -674,6 +674,7 @@ def search(
     until: float | None = None,
     skill_states: Iterable[str] | None = None,
     limit: int = 20,
+    snippets: bool = True,
 ) -> list[Hit]:
     """Search skills, episodes, events and notes; best first (see the module doc).
 
@@ -681,7 +682,9 @@ def search(
     skill; episodes that loaded it and their events; no notes). ``session``: an
     episode id (that episode and its events). ``since``/``until``: unix seconds on
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
-    must be in. An unknown kind raises :class:`HermesError`.
+    must be in. ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
+    scores, less work: for callers that need only ids and scores). An unknown kind
+    raises :class:`HermesError`.
     """
     chosen = tuple(KINDS if kinds is None else dict.fromkeys(kinds))
     unknown = [k for k in chosen if k not in KINDS]
@@ -698,11 +701,11 @@ def search(
         return []
     with store._lock:  # the caches and the rank function belong to this connection
         stats = _Stats(store)
-        hits = _word_search(store, stats, terms, kinds_ok, filters, limit)
+        hits = _word_search(store, stats, terms, kinds_ok, filters, limit, snippets)
         cjk = [t.text for t in terms if any(_is_cjk(c) for c in t.text)]
         if (cjk and len(hits) < limit) or not hits:
             needles = cjk if hits else [t.text for t in terms]
-            extra = _trigram_search(store, needles, kinds_ok, filters, limit)
+            extra = _trigram_search(store, needles, kinds_ok, filters, limit, snippets)
             if hits:  # substring hits rank below every word hit
                 floor = min(h.score for h in hits) / 2
                 extra = [replace(h, score=floor * h.score) for h in extra]
