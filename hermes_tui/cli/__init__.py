@@ -62,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _group_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        if isinstance(action, argparse._SubParsersAction) and name in action.choices:
+            return action.choices[name]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -69,8 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.home = None
     try:
         if getattr(args, "func", None) is None:
-            if args.command:  # a group given without its subcommand
-                parser.parse_args([args.command, "--help"])
+            if args.command:  # a group given without its subcommand: bad usage
+                group = _group_parser(parser, args.command)
+                group.print_usage(sys.stderr)
+                print(f"{group.prog}: error: a subcommand is required", file=sys.stderr)
+                return 2
             from hermes_tui.ui.app import run_app
 
             return run_app(home=args.home)

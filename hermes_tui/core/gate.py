@@ -142,7 +142,7 @@ class PendingQueue:
                 item = self._read(folder)
                 if item is not None:
                     items.append(item)
-        return items
+        return sorted(items, key=lambda i: (i.created_at, i.id))
 
     def get(self, item_id: str) -> PendingItem:
         if not item_id or "/" in item_id or item_id.startswith("."):
