@@ -134,8 +134,14 @@ def main() -> int:
     ap.add_argument("--no-optimize", action="store_true", help="do not merge the FTS indexes after ingest")
     ap.add_argument("--verbose", action="store_true", help="also print the slowest queries (stderr)")
     opts = ap.parse_args()
+    if opts.reuse or opts.keep:
+        return run(Path(opts.reuse or opts.keep), opts)
+    with tempfile.TemporaryDirectory(prefix="hermes-bench-") as tmp:  # removed afterwards
+        return run(Path(tmp), opts)
 
-    folder = Path(opts.reuse or opts.keep or tempfile.mkdtemp(prefix="hermes-bench-"))
+
+def run(folder: Path, opts: argparse.Namespace) -> int:
+    """Ingest into ``folder`` (unless ``--reuse``), time the query set, print the figures."""
     db = folder / "workbench.db"
     figures: dict[str, object] = {"docs": opts.docs}
     if not opts.reuse:

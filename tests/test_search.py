@@ -179,3 +179,44 @@ def test_huge_query_is_fast_and_safe(mixed: Store) -> None:
     started = time.perf_counter()
     assert isinstance(search(mixed, "rsync " * 2000 + "x" * 10_000), list)
     assert time.perf_counter() - started < 5
+
+
+def test_snippets_can_be_skipped(mixed: Store) -> None:
+    with_snippets = search(mixed, "rsync")
+    without = search(mixed, "rsync", snippets=False)
+    assert [(h.kind, h.id, h.title) for h in without] == [(h.kind, h.id, h.title) for h in with_snippets]
+    assert [h.score for h in without] == pytest.approx([h.score for h in with_snippets])  # recency: a later now
+    assert all(h.snippet == "" for h in without)
+    assert [h.snippet for h in search(mixed, "数据库", snippets=False)] == [""]  # the trigram path too
+
+
+def test_usage_raises_a_skill_among_equals(store: Store) -> None:
+    add_skill(store, "a/first", "alpha", "Deploy helper", "same body text")
+    add_skill(store, "b/second", "beta", "Deploy helper", "same body text")
+    store.bump_skill_usage("b/second", uses=50, views=50)
+    hits = search(store, "deploy", kinds=["skill"])
+    assert [h.id for h in hits] == ["b/second", "a/first"] and hits[0].score > hits[1].score
+
+
+def test_phrase_of_common_words_finds_old_rare_matches(store: Store) -> None:
+    # "get" and "user" are in thousands of notes, the phrase "get user" in a few old
+    # ones: the estimate must come from the phrase, not from its rarest word, so
+    # the old rows are found (the recent window must not cut them off).
+    store.add_notes({"text": f"get_user call number {i}", "created_at": 10.0 + i} for i in range(8))
+    store.add_notes({"text": f"get the user {i} and user get {i}", "created_at": 100.0 + i} for i in range(4000))
+    hits = search(store, "get_user", limit=20)
+    assert sorted(int(h.id) for h in hits) == list(range(1, 9))
+    assert all(HIGHLIGHT_START in h.snippet for h in hits)
+    # With a word in every other note and none of these: AND finds nothing, OR drops "the".
+    assert sorted(int(h.id) for h in search(store, "the get_user", limit=20)) == list(range(1, 9))
+    assert len(search(store, '"user get"', limit=5)) == 5  # the common phrase: recent window, full page
+
+
+def test_window_grows_when_the_estimate_is_too_high(store: Store) -> None:
+    # Two words each in half the notes but together only in the oldest few: the
+    # independent estimate (a quarter of the table) is far too high; the window
+    # must grow until it has found them all.
+    store.add_notes({"text": f"alpha together beta {i}", "created_at": 1.0 + i} for i in range(6))
+    store.add_notes({"text": ("alpha" if i % 2 else "beta") + f" alone {i}", "created_at": 50.0 + i} for i in range(4000))
+    hits = search(store, "alpha beta", limit=10)
+    assert sorted(int(h.id) for h in hits) == list(range(1, 7))

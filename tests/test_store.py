@@ -292,3 +292,62 @@ def test_full_disk_is_one_line_error(tmp_path: Path) -> None:
             s.add_notes({"text": "filler text " * 200} for _ in range(200))
         assert "full" in str(err.value) and "\n" not in str(err.value)
         assert s.count("notes") == 0
+
+
+def _event_rows(episode_id: str, n: int, start: int = 0) -> list[dict]:
+    return [
+        {"episode_id": episode_id, "seq": start + i, "ts": 100.0 + i, "type": "tool_result", "data": {"step": i},
+         "tool_name": "terminal", "arguments": {"command": f"make target{i}"}, "result": f"built bulkword {i}"}
+        for i in range(n)
+    ]
+
+
+def test_add_events_bulk_indexes_like_add_event(store: Store) -> None:
+    with store.transaction():  # episodes created in the same transaction, as the benchmark does
+        store.create_episode(id="e1", task="bulk load", model="m", cwd="/w", started_at=1.0)
+        rows = _event_rows("e1", 300)
+        rows.append({"episode_id": "e1", "seq": 300, "ts": 500.0, "type": "tool_result", "data": {},
+                     "tool_name": "read_file", "result": "数据库连接错误 " + "x" * (EVENT_INDEX_CHARS + 10) + " cutword"})
+        assert store.add_events(iter(rows)) == 301
+    assert store.count("events") == 301
+    event = store.get_event(1)
+    assert event["arguments"] == '{"command": "make target0"}' and event["data"] == {"step": 0}
+    hits = search(store, "bulkword", kinds=["event"], limit=1000)
+    assert len(hits) == 300 and all(h.episode_id == "e1" for h in hits)
+    assert [h.id for h in search(store, "数据库", kinds=["event"])] == ["301"]  # trigram index filled too
+    assert search(store, "cutword") == []  # cut for the index like the per-row path
+    # the per-row triggers are live again after the bulk insert
+    store.add_event(episode_id="e1", seq=301, ts=600.0, type="tool_result", data={}, tool_name="patch",
+                    result="a perrowword here")
+    assert [h.id for h in search(store, "perrowword")] == ["302"]
+    assert store.execute("SELECT bulk FROM index_control")[0][0] == 0
+    assert store.integrity_check() == []
+
+
+def test_add_events_is_all_or_nothing(store: Store) -> None:
+    store.create_episode(id="e1", task="t", model=None, cwd=None, started_at=1.0)
+    bad = _event_rows("e1", 3)
+    del bad[1]["type"]
+    with pytest.raises(StoreError, match="^event 2 has no type$"):
+        store.add_events(bad)
+    with pytest.raises(StoreError) as err:
+        store.add_events(_event_rows("e1", 2) + _event_rows("missing", 1))
+    assert "\n" not in str(err.value)
+    with pytest.raises(StoreError, match="unknown key"):
+        store.add_events([{**_event_rows("e1", 1)[0], "colour": "red"}])
+    assert store.count("events") == 0
+    assert search(store, "bulkword") == []
+    assert store.add_events([]) == 0
+
+
+def test_migration_from_v3_makes_event_triggers_bulk_aware(tmp_path: Path) -> None:
+    path = tmp_path / "v3.db"
+    with Store.open(path, _migrate_to=3) as old:
+        old.create_episode(id="e", task="old task", model=None, cwd=None, started_at=1.0)
+        old.add_event(episode_id="e", seq=0, ts=1.0, type="tool_result", data={}, result="oldeventword")
+    with Store.open(path) as s:
+        assert s.schema_version == SCHEMA_VERSION
+        assert s.add_events(_event_rows("e", 5, start=1)) == 5
+        assert [h.id for h in search(s, "oldeventword")] == ["1"]
+        assert len(search(s, "bulkword")) == 5
+        assert s.integrity_check() == []

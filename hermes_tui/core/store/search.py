@@ -11,13 +11,23 @@ How a query runs:
    terms that are in most documents of a table when rarer terms exist). The last
    term matches as a prefix (type-ahead) when its last word has >= 3 characters and
    the query does not end with a space.
-2. Per kind, one query ranks candidates with ``bm25()`` and column weights and keeps
-   the best few (ids and scores only); snippets are computed afterwards for the final
-   top rows only, one row at a time by rowid.
-3. Queries that would match a large part of a table (estimated from document
-   frequencies read from ``fts5vocab`` and cached) are ranked within a recent window
-   of rowids (FTS5 applies ``rowid >= ?`` inside the index), widened four-fold until
-   enough rows are found. For such queries relevance barely separates documents,
+2. Per kind, one statement ranks candidates and keeps the best few (ids, scores, and
+   for those rows only their time and usage): ``bm25()`` with column weights, or,
+   when a term's list is long, ``hermes_rank`` (BM25 with cached IDFs, scored in
+   Python for the ranked rows only; FTS5's ``bm25()`` would read every list whole).
+   Kinds whose table is empty, or where a term cannot match, run no statement.
+   Display fields and snippets are read afterwards for the final top rows only, one
+   statement per kind (see :func:`_fetch_word_hits`); ``snippets=False`` skips them.
+   Snippets mark the query's terms except those in most rows when rarer ones exist.
+3. Each term gets a plan (:class:`_Plan`): estimated matching rows and the postings
+   FTS5 reads to find them (document frequencies from ``fts5vocab``; a multi-word
+   phrase is counted in a recent sample, since its rarest word can be far too high;
+   all cached until the database changes). Queries that would match many rows, read
+   many postings, or need ``hermes_rank`` on many rows, are ranked within a recent
+   window of rowids (FTS5 applies ``rowid >= ?`` inside the index) sized for about
+   :data:`WINDOW_TARGET` matches and grown, from the rate of matches seen, until
+   enough rows are found. When every term is in most rows of a table, the newest
+   ``k`` matches are taken. For such queries relevance barely separates documents,
    so the newest of the best is the useful answer, and the cost stays bounded.
 4. Score = ``-bm25 * (1 + 0.1 * recency + 0.1 * usage)``: recency is 1 for now and
    halves at 30 days; usage (skills only) grows with log(uses + views). Results of
@@ -29,12 +39,13 @@ How a query runs:
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
 import unicodedata
 from dataclasses import asdict, dataclass, replace
-from typing import Any, Iterable
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from hermes_tui.core.store.db import Store
 from hermes_tui.core.store.schema import TRI_KINDS, WORD_TOKENIZER
@@ -51,12 +62,18 @@ PREFIX_MIN_CHARS = 3
 TRIGRAM_MIN_CHARS = 3
 # Ranking of common queries within a recent window.
 WINDOW_TRIGGER = 300  # estimated matches above which ranking is done within a recent window
-WINDOW_TARGET = 60  # matches aimed for in the first window (at least 2 * k)
+WORK_TRIGGER = 2000  # estimated postings read above which ranking is done within a recent window
+WINDOW_TARGET = 35  # matches aimed for in the first window (at least k + 5)
 WINDOW_GROWTH_MAX = 64  # a window that found too few rows grows by at most this factor
 PHRASE_SAMPLE = 400  # a multi-word term is counted where its rarest word has ~this many rows
 MAX_CACHED_TEXTS = 4096  # tokenized query texts kept per connection
-OWN_RANK_DF = 1500  # a term in more documents: rank with hermes_rank (cached IDFs), not bm25()
+# bm25() costs ~0.04 us per posting of its phrases' lists (it counts them whole) plus
+# ~0.8 us per ranked row; hermes_rank ~2.5 us per ranked row: use hermes_rank when the
+# lists hold more than this many postings per row to rank.
+OWN_RANK_POSTINGS_PER_ROW = 40
 MAX_COMPLETIONS = 24  # a prefix term matches its most frequent completions in each table
+MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_ini") fewer
+OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
 RECENCY_HALF_LIFE_DAYS = 30.0
 BOOST = 0.1
@@ -167,6 +184,24 @@ def parse_query(query: str) -> list[Term]:
 
 
 # -- statistics (cached) for the window / OR decisions ------------------------------------
+class _Plan(NamedTuple):
+    """One term in one table: its FTS5 expression, estimated matching rows, and the
+    estimated postings FTS5 reads to find them in the whole table (its cost)."""
+
+    expr: str
+    rows: int
+    work: int
+
+
+_NO_PLAN = _Plan("", 0, 0)
+
+
+def _or_of_phrases(phrases: Iterable[str]) -> str:
+    """``"a" OR "b c"`` (parenthesised when more than one) of quoted phrases."""
+    quoted = ['"' + p.replace('"', '""') + '"' for p in phrases]
+    return quoted[0] if len(quoted) == 1 else "(" + " OR ".join(quoted) + ")"
+
+
 class _Stats:
     """Row counts, document frequencies and prefix completions, cached on the Store.
 
@@ -197,6 +232,7 @@ class _Stats:
             cache["df_words"].clear()
             for entry in cache["tables"].values():
                 entry["df"] = {}
+        self.version: tuple[int, int] = cache["version"]  # the same object while nothing changes
         self.tables: dict[str, dict[str, Any]] = cache["tables"]
         self.tokenizer = cache["tokenizer"]
         self.df_words: dict[str, int] = cache["df_words"]
@@ -216,7 +252,7 @@ class _Stats:
 
     def table(self, source: _Source) -> dict[str, Any]:
         entry = self.tables.get(source.fts)
-        if entry is not None and entry["df"]:  # still valid: nothing was written since
+        if entry is not None and entry["version"] is self.version:  # nothing was written since
             return entry
         # Two sub-selects: SQLite answers a lone min() or max() from the b-tree edge.
         lo, hi = self.store.execute(
@@ -225,10 +261,11 @@ class _Stats:
         entry = self.tables.get(source.fts)
         if entry is None or abs((hi or 0) - entry["hi"]) > 0.1 * entry["n"] + 50 or (lo or 0) != entry["lo"]:
             n = self.store.execute(f"SELECT count(*) FROM {source.base}")[0][0]
-            entry = {"lo": lo or 0, "hi": hi or 0, "n": max(n, 1), "df": {}}
+            entry = {"lo": lo or 0, "hi": hi or 0, "n": max(n, 1), "empty": hi is None, "df": {}}
             self.tables[source.fts] = entry
         else:
-            entry["lo"], entry["hi"] = lo or 0, hi or 0
+            entry["lo"], entry["hi"], entry["empty"] = lo or 0, hi or 0, hi is None
+        entry["version"] = self.version
         return entry
 
     def _df_word(self, source: _Source, entry: dict[str, Any], word: str) -> int:
@@ -253,38 +290,47 @@ class _Stats:
             entry["df"][key] = value = [(t, int(d)) for t, d in rows[:MAX_COMPLETIONS]]
         return value
 
-    def term(self, source: _Source, entry: dict[str, Any], term: Term) -> tuple[str, int]:
-        """The FTS5 expression for ``term`` in one table and its estimated document count.
+    def term(self, source: _Source, entry: dict[str, Any], term: Term) -> _Plan:
+        """The FTS5 expression for ``term`` in one table, with its estimated cost.
 
-        A phrase counts as its rarest word. A prefix term is expanded into its most
-        frequent completions in this table (an OR of exact phrases, read from
-        fts5vocab and cached): FTS5's own ``"x"*`` builds the merged list of every
-        completion for the whole table on each query, which costs milliseconds for
-        common prefixes and defeats the rowid window, and a ``prefix=`` index to
-        avoid that cut the bulk ingest rate by 3.5.
-        Returns ("", 0) when the term cannot match in this table.
+        A prefix term is expanded into its most frequent completions in this table
+        (an OR of exact phrases, read from fts5vocab and cached): FTS5's own ``"x"*``
+        builds the merged list of every completion for the whole table on each
+        query, which costs milliseconds for common prefixes and defeats the rowid
+        window, and a ``prefix=`` index to avoid that cut the bulk ingest rate by 3.5.
+        A phrase's matches are estimated by :meth:`_phrase_df`; the work to find
+        them over the whole table is its rarest word's list (FTS5 leapfrogs the
+        others). Returns an empty plan when the term cannot match in this table.
         """
         words = self.words(term.text)
         if not words:
-            return "", 0
+            return _NO_PLAN
         exact = words[:-1] if term.prefix else words
         df = min((self._df_word(source, entry, w) for w in exact), default=entry["n"])
         if not term.prefix:
             if not df:
-                return "", 0
+                return _NO_PLAN
             expr = term.fts()
-            return expr, self._phrase_df(source, entry, expr, df) if len(words) > 1 else df
-        last = words[-1]
-        completions = self._completions(source, entry, last)
+            if len(words) == 1:
+                return _Plan(expr, df, df)
+            head_work = sum(self.df_words[w] for w in exact)
+            return _Plan(expr, self._phrase_df(source, entry, expr, df), head_work)
+        completions = self._completions(source, entry, words[-1])
         self.df_words.update(completions)
         if not completions or not df:
-            return "", 0
+            return _NO_PLAN
+        if not exact:  # a bare prefix: one short list per completion
+            total = sum(d for _, d in completions)
+            return _Plan(_or_of_phrases(c for c, _ in completions), min(entry["n"], total), total)
+        # Every phrase of the OR reads the head words' lists again: keep the few most
+        # frequent completions (the word being typed is usually one of them).
+        completions = completions[:MAX_HEADED_COMPLETIONS]
         head = " ".join(exact)
-        phrases = ['"' + (head + " " + word if head else word).replace('"', '""') + '"' for word, _ in completions]
-        total = min(entry["n"], sum(d for _, d in completions))
-        expr = phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
-        bound = min(df, total)
-        return expr, self._phrase_df(source, entry, expr, bound) if head else bound
+        head_work = sum(self.df_words[w] for w in exact)
+        expr = _or_of_phrases(f"{head} {c}" for c, _ in completions)
+        bound = min(df, sum(d for _, d in completions))
+        work = sum(head_work + d for _, d in completions)
+        return _Plan(expr, self._phrase_df(source, entry, expr, bound), work)
 
     def _phrase_df(self, source: _Source, entry: dict[str, Any], expr: str, bound: int) -> int:
         """Estimated rows matching a multi-word ``expr`` whose rarest word is in ``bound`` rows.
@@ -337,23 +383,27 @@ def _make_rank(df_words: dict[str, int]) -> Any:
             )
             for c in range(api.column_count)
         )
-        phrases = []
-        for phrase, tokens in enumerate(api.phrases):
+        idfs = []
+        for tokens in api.phrases:
             df = min((df_words.get(t or "", 0) for t in tokens), default=0)
-            phrases.append((phrase, max(1e-6, math.log((n - df + 0.5) / (df + 0.5) + 1.0))))
-        return tuple(phrases), columns
+            idfs.append(max(1e-6, math.log((n - df + 0.5) / (df + 0.5) + 1.0)))
+        # A phrase whose IDF is under 1 % of the largest adds under 1 % to any score
+        # ("the" next to a rare word): not worth its per-row calls.
+        floor = 0.01 * max(idfs, default=0.0)
+        return tuple((phrase, idf) for phrase, idf in enumerate(idfs) if idf >= floor), columns
 
     def rank(api: Any, n: float, *weights: float) -> float:
         data = api.aux_data
         if data is None:
             data = api.aux_data = prepare(api, n, weights)
         phrases, columns = data
+        phrase_columns, offsets, column_size = api.phrase_columns, api.phrase_column_offsets, api.column_size
         score = 0.0
         for phrase, idf in phrases:
-            for column in api.phrase_columns(phrase):
-                tf = len(api.phrase_column_offsets(phrase, column))
+            for column in phrase_columns(phrase):
+                tf = len(offsets(phrase, column))
                 scale, fixed, per_token = columns[column]
-                score += idf * tf * scale / (tf + fixed + per_token * api.column_size(column))
+                score += idf * tf * scale / (tf + fixed + per_token * column_size(column))
         return -score
 
     return rank
@@ -421,34 +471,50 @@ class _Filters:
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
 ) -> tuple[str, list[tuple[int, float, float | None, int]]]:
-    """Best ``k`` rows of one kind: (match expression, [(rowid, -bm25, time, usage)]).
+    """Best ``k`` rows of one kind: (snippet expression, [(rowid, -bm25, time, usage)]).
 
     One statement per try: the ranked rowids (FTS5 alone, or joined with the base
     table when filters apply) and, for those ``k`` rows only, their time and usage
-    (skills: uses + views; 0 for the other kinds).
+    (skills: uses + views; 0 for the other kinds). The snippet expression leaves out
+    the terms that are in most rows when rarer ones exist (as OR mode does): every
+    row found still matches it, and "the" is not marked (nor scored) all over a snippet.
     """
     entry = stats.table(source)
-    n = entry["n"]
-    if n == 0:
+    if entry["empty"]:
         return "", []
+    n = entry["n"]
     parts = [stats.term(source, entry, t) for t in terms]
     if mode == "and":
-        if any(not expr for expr, _ in parts):
+        if any(not p.expr for p in parts):
             return "", []
-        expected = n * math.prod(d / n for _, d in parts)
-        expr = " AND ".join(e for e, _ in parts)
+        expected = n * math.prod(p.rows / n for p in parts)
+        work = min(p.work for p in parts)  # FTS5 leapfrogs from the rarest term
     else:
-        kept = [(e, d) for e, d in parts if e]
-        if not kept:
+        parts = [p for p in parts if p.expr]
+        if not parts:
             return "", []
-        rare = [(e, d) for e, d in kept if d <= COMMON_FRACTION * n]
-        kept = rare or kept
-        expected = min(n, sum(d for _, d in kept))
-        expr = " OR ".join(e for e, _ in kept)
+        parts = [p for p in parts if p.rows <= COMMON_FRACTION * n] or parts
+        expected = min(n, sum(p.rows for p in parts))
+        work = sum(p.work for p in parts)
+    expr = f" {mode.upper()} ".join(p.expr for p in parts)
+    shown = [p for p in parts if p.rows <= COMMON_FRACTION * n] or parts
+    snippet_expr = f" {mode.upper()} ".join(p.expr for p in shown)
+
+    # Every term in most rows ("the", "the error"): relevance cannot tell the rows
+    # apart, so the newest k matches are taken (FTS5 walks its lists newest first and
+    # stops after k; only those k rows are scored).
+    newest = all(p.rows > COMMON_FRACTION * n for p in parts)
+    target = max(WINDOW_TARGET, k + 5)
+    windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
+    ranked = k if newest else min(expected, target) if windowed else expected
+    # bm25() reads every phrase's whole list once per query; hermes_rank does not,
+    # but costs a few microseconds of Python per ranked row.
+    own_rank = sum(p.work for p in parts) > OWN_RANK_POSTINGS_PER_ROW * ranked
+    windowed = windowed or (own_rank and expected > OWN_RANK_ROWS)
 
     where, args = filters.sql(source)
     weights = ", ".join(str(w) for w in source.weights)
-    if max(d for _, d in parts) > OWN_RANK_DF:
+    if own_rank:
         rank = f"hermes_rank({source.fts}, {n}, {weights})"
     else:
         rank = f"bm25({source.fts}, {weights})"
@@ -457,15 +523,16 @@ def _candidates(
     usage = "t.uses + t.views" if source.kind == "skill" else "0"
     inner = (
         f"SELECT f.rowid AS rid, {rank} AS s FROM {source.fts} f {join}"
-        f" WHERE {source.fts} MATCH ? {{window}}{extra} ORDER BY s LIMIT ?"
+        f" WHERE {source.fts} MATCH ? {{window}}{extra} ORDER BY {'f.rowid DESC' if newest else 's'} LIMIT ?"
     )
     outer = (
         f"SELECT c.rid, -c.s, t.{source.time_col}, {usage} FROM ({inner}) c"
         f" JOIN {source.base} t ON t.{source.key} = c.rid"
     )
+    if newest:
+        return snippet_expr, store.execute(outer.format(window=""), [expr, *args, k])
     span = entry["hi"] - entry["lo"] + 1
-    target = max(WINDOW_TARGET, 2 * k)
-    window = span if expected <= WINDOW_TRIGGER else max(int(span * target / expected), 4 * k)
+    window = max(int(span * target / max(expected, 1)), 4 * k) if windowed else span
     while True:
         if window >= span:
             rows = store.execute(outer.format(window=""), [expr, *args, k])
@@ -473,10 +540,11 @@ def _candidates(
         rows = store.execute(outer.format(window="AND f.rowid >= ?"), [expr, entry["hi"] - window + 1, *args, k])
         if len(rows) >= k:
             break
-        # Too few rows: size the next window from the rate of matches seen in this one.
-        growth = target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
-        window = int(window * min(WINDOW_GROWTH_MAX, max(4.0, growth)))
-    return expr, rows
+        # Too few rows: size the next window from the rate of matches seen in this one
+        # (with a margin: the rate is noisy), at least doubling it.
+        growth = 1.25 * target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
+        window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth)))
+    return snippet_expr, rows
 
 
 def _boost(score: float, created: float | None, now: float, usage: int = 0) -> float:
@@ -493,16 +561,29 @@ def _clip(text: str | None, n: int = 80) -> str:
     return text if len(text) <= n else text[: n - 1] + ELLIPSIS
 
 
-def _hit_from_row(kind: str, row: dict[str, Any], snippet: str, score: float) -> Hit:
+# The base-table columns a Hit is built from (alias ``b``): only those are read. A note
+# without a title is shown by its text.
+_HIT_COLUMNS = {
+    "skill": "b.skill_id, b.name, b.updated_at",
+    "episode": "b.id, b.task, b.started_at",
+    "event": "b.id, b.tool_name, b.type, b.ts, b.episode_id",
+    "note": "b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN b.text END AS text, b.created_at",
+}
+
+
+def _hit_from_row(kind: str, row: Sequence[Any], snippet: str, score: float) -> Hit:
+    """A Hit from the columns of :data:`_HIT_COLUMNS` (in that order) for ``kind``."""
     if kind == "skill":
-        return Hit("skill", row["skill_id"], row["name"] or row["skill_id"], snippet, score, row["updated_at"], None, row["skill_id"])
+        skill_id, name, updated_at = row
+        return Hit("skill", skill_id, name or skill_id, snippet, score, updated_at, None, skill_id)
     if kind == "episode":
-        return Hit("episode", row["id"], _clip(row["task"]), snippet, score, row["started_at"], row["id"], None)
+        episode_id, task, started_at = row
+        return Hit("episode", episode_id, _clip(task), snippet, score, started_at, episode_id, None)
     if kind == "event":
-        title = row["tool_name"] or row["type"]
-        return Hit("event", str(row["id"]), title, snippet, score, row["ts"], row["episode_id"], None)
-    title = row["title"] or _clip(row["text"], 60)
-    return Hit("note", str(row["id"]), _clip(title), snippet, score, row["created_at"], None, None)
+        event_id, tool_name, type_, ts, episode_id = row
+        return Hit("event", str(event_id), tool_name or type_, snippet, score, ts, episode_id, None)
+    note_id, title, text, created_at = row
+    return Hit("note", str(note_id), _clip(title or _clip(text, 60)), snippet, score, created_at, None, None)
 
 
 def _fetch_word_hits(
@@ -518,28 +599,26 @@ def _fetch_word_hits(
     query already visited every match in that range, so this never costs more.
     Without snippets the rows are read from the base table alone.
     """
-    marks = ", ".join("?" * len(scores))
+    # The wanted rowids go in as one JSON array: one statement text per kind, so the
+    # prepared statement is reused whatever the number of rows.
+    wanted = "SELECT value FROM json_each(?)"
+    ids = json.dumps(list(scores))
     bindings: list[Any]
     if snippets:
         snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
         sql = (
-            f"SELECT f.rowid AS hit_rowid, {snippet} AS hit_snippet, b.* FROM {source.fts} f"
+            f"SELECT f.rowid, {snippet}, {_HIT_COLUMNS[source.kind]} FROM {source.fts} f"
             f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ?"
-            f" AND f.rowid >= ? AND f.rowid <= ? AND +f.rowid IN ({marks})"
+            f" AND f.rowid >= ? AND f.rowid <= ? AND +f.rowid IN ({wanted})"
         )
-        bindings = [expr, min(scores), max(scores), *scores]
+        bindings = [expr, min(scores), max(scores), ids]
     else:
-        sql = (
-            f"SELECT b.{source.key} AS hit_rowid, '' AS hit_snippet, b.* FROM {source.base} b"
-            f" WHERE b.{source.key} IN ({marks})"
-        )
-        bindings = [*scores]
-    hits: dict[int, Hit] = {}
-    for row in store._rows(sql, bindings):
-        rowid = row.pop("hit_rowid")
-        snippet_text = " ".join((row.pop("hit_snippet") or "").split())
-        hits[rowid] = _hit_from_row(source.kind, row, snippet_text, scores[rowid])
-    return hits
+        sql = f"SELECT b.{source.key}, '', {_HIT_COLUMNS[source.kind]} FROM {source.base} b WHERE b.{source.key} IN ({wanted})"
+        bindings = [ids]
+    return {
+        rowid: _hit_from_row(source.kind, row, " ".join((snippet_text or "").split()), scores[rowid])
+        for rowid, snippet_text, *row in store.execute(sql, bindings)
+    }
 
 
 def _word_search(
@@ -645,19 +724,19 @@ def _trigram_search(
             source = _SOURCES[kind]
             where, args = filters.sql(source)
             sql = (
-                f"SELECT b.*, {_TRI_TEXT[kind]} AS tri_text FROM {source.base} b"
+                f"SELECT {_TRI_TEXT[kind]}, {_HIT_COLUMNS[kind]} FROM {source.base} b"
                 f" WHERE b.{source.key} = ?{' AND ' + where if where else ''}"
             )
-            found = store._rows(sql, [rowid // 4, *args])
+            found = store.execute(sql, [rowid // 4, *args])
             if not found:
                 continue
-            row = found[0]
-            text = row.pop("tri_text") or ""
+            text, *row = found[0]
+            text = text or ""
             haystack = _fold(text)
             if not all(n in haystack for n in folded):
                 continue
-            score = _boost(0.5, row.get(source.time_col), now)
-            hits.append(_hit_from_row(kind, row, _python_snippet(text, needles) if snippets else "", score))
+            hit = _hit_from_row(kind, row, _python_snippet(text, needles) if snippets else "", 0.5)
+            hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
             if len(hits) >= limit:
                 break
     return hits
