@@ -270,7 +270,9 @@ def rank_skills(store: Any, task: str, *, active_ids: Iterable[str], limit: int)
         for form in word_forms(term):
             try:
                 # The trailing space keeps the search API from reading the word as a prefix.
-                hits = search(store, form + " ", kinds={"skill"}, skill_states={"active"}, limit=_PER_TERM_HITS)
+                hits = search(
+                    store, form + " ", kinds={"skill"}, skill_states={"active"}, limit=_PER_TERM_HITS, snippets=False
+                )
             except HermesError:  # routing is best effort: a word the search cannot take is skipped
                 continue
             for hit in hits:
