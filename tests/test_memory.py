@@ -131,3 +131,24 @@ def test_unreadable_file_is_a_one_line_error(home) -> None:
     with pytest.raises(HermesError, match="cannot read .*MEMORY.md") as info:
         mem.add("memory", "x")
     assert "\n" not in info.value.message
+
+
+def test_memory_entries_are_searchable(tmp_path) -> None:
+    from hermes_tui.core.home import Home
+    from hermes_tui.core.memory import MemoryFiles, sync_memory_notes
+    from hermes_tui.core.store import Store, search
+
+    home = Home(tmp_path / "h").ensure(install_bundled=False)
+    files = MemoryFiles(home)
+    files.add("memory", "The staging cluster is called brontosaurus.")
+    files.add("user", "Prefers terse answers with zanzibar examples.")
+    with Store.open(home.db_path) as store:
+        assert sync_memory_notes(home, store) == 2
+        assert sync_memory_notes(home, store) == 0  # unchanged: nothing to do
+        hits = search(store, "brontosaurus", kinds={"note"})
+        assert [(h.kind, h.title) for h in hits] == [("note", "The staging cluster is called brontosaurus.")]
+        files.replace("memory", "brontosaurus", "The staging cluster is called stegosaurus.")
+        assert sync_memory_notes(home, store) == 2
+        assert search(store, "brontosaurus", kinds={"note"}) == []
+        assert len(search(store, "stegosaurus", kinds={"note"})) == 1
+        assert len(search(store, "zanzibar", kinds={"note"})) == 1

@@ -30,8 +30,8 @@ def print_json(data: Any) -> None:
 class Workspace:
     """The home, its store and its skill library, opened together for one command.
 
-    The library is synced from the files on open (cheap when nothing changed), so
-    every command sees hand edits even when no watcher is running.
+    The library and the memory entries are synced from their files on open (cheap
+    when nothing changed), so every command sees hand edits even when no watcher runs.
     """
 
     def __init__(self, args: Any, *, sync: bool = True) -> None:
@@ -41,7 +41,12 @@ class Workspace:
         self.home = home_from_args(args)
         self.store = Store.open(self.home.db_path)
         self.library = SkillLibrary(self.home, self.store)
-        self.sync_report = self.library.sync() if sync else None
+        self.sync_report = None
+        if sync:
+            from hermes_tui.core.memory import sync_memory_notes
+
+            self.sync_report = self.library.sync()
+            sync_memory_notes(self.home, self.store)
 
     def close(self) -> None:
         self.store.close()

@@ -214,4 +214,43 @@ class MemoryFiles:
         self._stamps[target] = _Stamp.of(path, data)
 
 
-__all__ = ["MemoryFiles", "parse_entries", "render_entries", "SEPARATOR", "DEFAULT_LIMITS", "TARGETS"]
+MEMORY_SOURCES = {"memory": "memories/MEMORY.md", "user": "memories/USER.md"}
+
+
+def sync_memory_notes(home: Home, store: object) -> int:
+    """Mirror the entries of MEMORY.md and USER.md into the store's notes, so the one
+    search API finds them (kind "memory" or "user", source the file). Entries that are
+    gone are removed, new ones added, unchanged ones kept. Returns the changes made."""
+    changes = 0
+    with store.transaction():  # type: ignore[attr-defined]
+        for target, source in MEMORY_SOURCES.items():
+            path = home.memory_file if target == "memory" else home.user_file
+            try:
+                entries = parse_entries(path.read_text("utf-8", errors="replace"))
+            except OSError:
+                entries = []
+            stored = {
+                text: note_id
+                for note_id, text in store.execute("SELECT id, text FROM notes WHERE source = ?", (source,))  # type: ignore[attr-defined]
+            }
+            for text, note_id in stored.items():
+                if text not in entries:
+                    store.delete_note(note_id)  # type: ignore[attr-defined]
+                    changes += 1
+            new = [e for e in entries if e not in stored]
+            if new:
+                changes += store.add_notes(  # type: ignore[attr-defined]
+                    {"text": e, "title": e.splitlines()[0][:80], "kind": target, "source": source} for e in new
+                )
+    return changes
+
+
+__all__ = [
+    "MemoryFiles",
+    "parse_entries",
+    "render_entries",
+    "sync_memory_notes",
+    "SEPARATOR",
+    "DEFAULT_LIMITS",
+    "TARGETS",
+]

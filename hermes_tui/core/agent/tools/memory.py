@@ -50,6 +50,10 @@ class MemoryTool:
             message = files.remove(target, str_arg(args, "old_text") or "")
         else:
             raise ToolError(f"action must be add, replace or remove, got {action!r}")
+        if ctx.store is not None:  # keep the search index of memory entries current
+            from hermes_tui.core.memory import sync_memory_notes
+
+            sync_memory_notes(ctx.home, ctx.store)
         entries = files.entries(target)
         listing = "\n".join(f"- {entry}" for entry in entries) or "(no entries)"
         return ToolResult(output=f"{message}\nentries now:\n{listing}")
