@@ -220,3 +220,34 @@ def test_window_grows_when_the_estimate_is_too_high(store: Store) -> None:
     store.add_notes({"text": ("alpha" if i % 2 else "beta") + f" alone {i}", "created_at": 50.0 + i} for i in range(4000))
     hits = search(store, "alpha beta", limit=10)
     assert sorted(int(h.id) for h in hits) == list(range(1, 7))
+
+
+def test_cached_plans_keep_each_tables_frequencies(tmp_path: Path) -> None:
+    """Repeated queries reuse cached per-table plans; the scores must stay those of a
+    fresh connection (hermes_rank's IDFs come from the ranked table's frequencies,
+    so a word common in notes but rare in events must not borrow the other's)."""
+    db = tmp_path / "workbench.db"
+    with Store.open(db) as s:
+        s.add_notes({"text": f"alpha {'beta' if i % 2 else 'gamma'} filler words {i}", "created_at": 1000.0 + i}
+                    for i in range(2500))
+        s.create_episode(id="ep", task="t", model="m", cwd="/w", started_at=1000.0)
+        s.add_events({"episode_id": "ep", "seq": i, "ts": 1000.0 + i, "type": "tool_result", "data": {},
+                      "tool_name": "terminal", "result": f"beta {'alpha' if i % 250 == 0 else 'delta'} out {i}"}
+                     for i in range(2500))
+
+    def scores(s: Store, query: str) -> list[tuple[str, str, float]]:
+        return [(h.kind, h.id, h.score) for h in search(s, query, limit=30)]
+
+    queries = ["alpha beta", "beta alpha", "alpha", "beta", "alp", "beta del"]
+    for query in queries:  # each against a fresh connection: nothing cached
+        with Store.open(db) as fresh:
+            expected = scores(fresh, query)
+        with Store.open(db) as warm:
+            for other in queries:  # fill the caches with every query's plans first
+                search(warm, other)
+            for _ in range(2):
+                got = scores(warm, query)
+                assert [g[:2] for g in got] == [e[:2] for e in expected]
+                assert [g[2] for g in got] == pytest.approx([e[2] for e in expected], rel=1e-6)
+    with Store.open(db) as s:
+        assert {h.kind for h in search(s, "alpha beta", limit=30)} == {"note", "event"}

@@ -183,8 +183,11 @@ class Store:
 
     def execute(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
         """Run one SQL statement and return all rows (for the search module and tests)."""
-        with self._guard():
-            return self._conn.execute(sql, bindings).fetchall()
+        with self._lock:  # the body of _guard, inlined: this is the search's hot path
+            try:
+                return self._conn.execute(sql, bindings).fetchall()
+            except apsw.Error as exc:
+                raise StoreError(_describe(exc, self.path)) from exc
 
     def _rows(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._guard():

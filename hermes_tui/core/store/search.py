@@ -39,7 +39,6 @@ How a query runs:
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -301,7 +300,26 @@ class _Stats:
         A phrase's matches are estimated by :meth:`_phrase_df`; the work to find
         them over the whole table is its rarest word's list (FTS5 leapfrogs the
         others). Returns an empty plan when the term cannot match in this table.
+        Plans are cached with the frequencies (until the database changes).
         """
+        key = ("t", term)
+        cached = entry["df"].get(key)
+        if cached is None:
+            plan = self._plan(source, entry, term)
+            # The frequencies in this table of the term's words: hermes_rank reads its
+            # IDFs from ``df_words``, which must hold this table's figures when it runs.
+            words = self.words(term.text)
+            cache = entry["df"]
+            dfs = {w: cache[("w", w)] for w in (words[:-1] if term.prefix else words) if ("w", w) in cache}
+            if term.prefix and words:
+                dfs.update(cache.get(("p", words[-1]), ()))
+            cached = entry["df"][key] = (plan, dfs)
+        else:
+            self.df_words.update(cached[1])
+        return cached[0]
+
+    def _plan(self, source: _Source, entry: dict[str, Any], term: Term) -> _Plan:
+        """:meth:`term`, uncached."""
         words = self.words(term.text)
         if not words:
             return _NO_PLAN
@@ -468,6 +486,43 @@ class _Filters:
 
 
 # -- the search ----------------------------------------------------------------------------
+_SQL_CACHE: dict[tuple[Any, ...], str] = {}
+
+
+def _candidate_sql(source: _Source, where: str, own_rank_n: int, newest: bool, windowed: bool) -> str:
+    """The ranking statement of :func:`_candidates` (built once per shape, then cached).
+
+    ``own_rank_n``: the table's row count when ranked with ``hermes_rank``, else 0
+    (``bm25()``). Bindings: the MATCH expression, the window's lowest rowid when
+    ``windowed``, the filters' bindings, then the limit.
+    """
+    key = (source.kind, where, own_rank_n, newest, windowed)
+    sql = _SQL_CACHE.get(key)
+    if sql is not None:
+        return sql
+    weights = ", ".join(str(w) for w in source.weights)
+    if own_rank_n:
+        rank = f"hermes_rank({source.fts}, {own_rank_n}, {weights})"
+    else:
+        rank = f"bm25({source.fts}, {weights})"
+    join = f"JOIN {source.base} b ON b.{source.key} = f.rowid" if where else ""
+    extra = f" AND {where}" if where else ""
+    window = " AND f.rowid >= ?" if windowed else ""
+    usage = "t.uses + t.views" if source.kind == "skill" else "0"
+    inner = (
+        f"SELECT f.rowid AS rid, {rank} AS s FROM {source.fts} f {join}"
+        f" WHERE {source.fts} MATCH ?{window}{extra} ORDER BY {'f.rowid DESC' if newest else 's'} LIMIT ?"
+    )
+    sql = (
+        f"SELECT c.rid, -c.s, t.{source.time_col}, {usage} FROM ({inner}) c"
+        f" JOIN {source.base} t ON t.{source.key} = c.rid"
+    )
+    if len(_SQL_CACHE) >= 512:  # filters with many skill states make many shapes
+        _SQL_CACHE.clear()
+    _SQL_CACHE[key] = sql
+    return sql
+
+
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
 ) -> tuple[str, list[tuple[int, float, float | None, int]]]:
@@ -513,31 +568,16 @@ def _candidates(
     windowed = windowed or (own_rank and expected > OWN_RANK_ROWS)
 
     where, args = filters.sql(source)
-    weights = ", ".join(str(w) for w in source.weights)
-    if own_rank:
-        rank = f"hermes_rank({source.fts}, {n}, {weights})"
-    else:
-        rank = f"bm25({source.fts}, {weights})"
-    join = f"JOIN {source.base} b ON b.{source.key} = f.rowid" if where else ""
-    extra = f" AND {where}" if where else ""
-    usage = "t.uses + t.views" if source.kind == "skill" else "0"
-    inner = (
-        f"SELECT f.rowid AS rid, {rank} AS s FROM {source.fts} f {join}"
-        f" WHERE {source.fts} MATCH ? {{window}}{extra} ORDER BY {'f.rowid DESC' if newest else 's'} LIMIT ?"
-    )
-    outer = (
-        f"SELECT c.rid, -c.s, t.{source.time_col}, {usage} FROM ({inner}) c"
-        f" JOIN {source.base} t ON t.{source.key} = c.rid"
-    )
     if newest:
-        return snippet_expr, store.execute(outer.format(window=""), [expr, *args, k])
+        return snippet_expr, store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, k])
     span = entry["hi"] - entry["lo"] + 1
     window = max(int(span * target / max(expected, 1)), 4 * k) if windowed else span
     while True:
         if window >= span:
-            rows = store.execute(outer.format(window=""), [expr, *args, k])
+            rows = store.execute(_candidate_sql(source, where, own_rank and n, False, False), [expr, *args, k])
             break
-        rows = store.execute(outer.format(window="AND f.rowid >= ?"), [expr, entry["hi"] - window + 1, *args, k])
+        sql = _candidate_sql(source, where, own_rank and n, False, True)
+        rows = store.execute(sql, [expr, entry["hi"] - window + 1, *args, k])
         if len(rows) >= k:
             break
         # Too few rows: size the next window from the rate of matches seen in this one
@@ -601,24 +641,36 @@ def _fetch_word_hits(
     """
     # The wanted rowids go in as one JSON array: one statement text per kind, so the
     # prepared statement is reused whatever the number of rows.
-    wanted = "SELECT value FROM json_each(?)"
-    ids = json.dumps(list(scores))
-    bindings: list[Any]
-    if snippets:
-        snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
-        sql = (
-            f"SELECT f.rowid, {snippet}, {_HIT_COLUMNS[source.kind]} FROM {source.fts} f"
-            f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ?"
-            f" AND f.rowid >= ? AND f.rowid <= ? AND +f.rowid IN ({wanted})"
-        )
-        bindings = [expr, min(scores), max(scores), ids]
-    else:
-        sql = f"SELECT b.{source.key}, '', {_HIT_COLUMNS[source.kind]} FROM {source.base} b WHERE b.{source.key} IN ({wanted})"
-        bindings = [ids]
+    ids = "[" + ",".join(map(str, scores)) + "]"
+    sql = _fetch_sql(source, snippets)
+    bindings = [expr, min(scores), max(scores), ids] if snippets else [ids]
+    kind = source.kind
     return {
-        rowid: _hit_from_row(source.kind, row, " ".join((snippet_text or "").split()), scores[rowid])
+        rowid: _hit_from_row(kind, row, " ".join(snippet_text.split()) if snippet_text else "", scores[rowid])
         for rowid, snippet_text, *row in store.execute(sql, bindings)
     }
+
+
+def _fetch_sql(source: _Source, snippets: bool) -> str:
+    """The statement of :func:`_fetch_word_hits` for one kind (built once, then cached)."""
+    key = ("fetch", source.kind, snippets)
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        wanted = "SELECT value FROM json_each(?)"
+        if snippets:
+            snippet = f"snippet({source.fts}, -1, '{HIGHLIGHT_START}', '{HIGHLIGHT_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+            sql = (
+                f"SELECT f.rowid, {snippet}, {_HIT_COLUMNS[source.kind]} FROM {source.fts} f"
+                f" JOIN {source.base} b ON b.{source.key} = f.rowid WHERE {source.fts} MATCH ?"
+                f" AND f.rowid >= ? AND f.rowid <= ? AND +f.rowid IN ({wanted})"
+            )
+        else:
+            sql = (
+                f"SELECT b.{source.key}, '', {_HIT_COLUMNS[source.kind]} FROM {source.base} b"
+                f" WHERE b.{source.key} IN ({wanted})"
+            )
+        _SQL_CACHE[key] = sql
+    return sql
 
 
 def _word_search(
@@ -633,20 +685,25 @@ def _word_search(
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
     for mode in ("and", "or") if len(terms) > 1 else ("and",):
-        ranked: list[tuple[float, str, str, int]] = []
+        ranked: list[tuple[float, str, int]] = []
+        exprs: dict[str, str] = {}
         for kind in kinds:
             expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
-            ranked.extend((_boost(score, created, now, usage), kind, expr, rowid) for rowid, score, created, usage in rows)
+            if rows:
+                exprs[kind] = expr
+                ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
         if not ranked:
             continue
         ranked.sort(key=lambda r: -r[0])
         top = ranked[:limit]
-        fetched: dict[tuple[str, int], Hit] = {}
-        for kind in dict.fromkeys(r[1] for r in top):
-            rows = [r for r in top if r[1] == kind]
-            found = _fetch_word_hits(store, _SOURCES[kind], rows[0][2], {r[3]: r[0] for r in rows}, snippets)
-            fetched.update(((kind, rowid), hit) for rowid, hit in found.items())
-        return [fetched[(kind, rowid)] for _, kind, _, rowid in top if (kind, rowid) in fetched]
+        by_kind: dict[str, dict[int, float]] = {}
+        for score, kind, rowid in top:
+            by_kind.setdefault(kind, {})[rowid] = score
+        fetched = {
+            kind: _fetch_word_hits(store, _SOURCES[kind], exprs[kind], scores, snippets)
+            for kind, scores in by_kind.items()
+        }
+        return [fetched[kind][rowid] for _, kind, rowid in top if rowid in fetched[kind]]
     return []
 
 
