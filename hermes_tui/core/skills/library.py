@@ -31,6 +31,7 @@ from hermes_tui.core.skills.model import (
     BROKEN,
     LoadError,
     Skill,
+    content_hash,
 )
 from hermes_tui.core.skills.parse import find_skill_file
 from hermes_tui.errors import HermesError
@@ -218,6 +219,17 @@ class SkillLibrary:
     ) -> None:
         from hermes_tui.core.skills.parse import load_skill
 
+        if row is not None and row.get("content_hash") and not row.get("error") and author is None:
+            # Fast path: the bytes hash as before, so nothing changed (no YAML parse).
+            try:
+                same = content_hash(path.read_bytes().decode("utf-8", errors="replace")) == row["content_hash"]
+            except OSError:
+                same = False
+            if same:
+                if row.get("path") != str(path):
+                    self.store.upsert_skill({**row, "path": str(path)})
+                report.unchanged += 1
+                return
         loaded = load_skill(path, self.root)
         if isinstance(loaded, LoadError):
             report.errors.append(loaded)
