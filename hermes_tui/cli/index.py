@@ -10,14 +10,16 @@ from hermes_tui.core.home import Home
 
 
 def rebuild_index(home: Home) -> dict[str, float]:
-    """Re-sync the skill library from its files, then rebuild and optimise every FTS
+    """Re-sync the skill library and the memory entries from their files, then rebuild and optimise every FTS
     index of the home's store; returns row counts and seconds."""
+    from hermes_tui.core.memory import sync_memory_notes
     from hermes_tui.core.skills.library import SkillLibrary
     from hermes_tui.core.store import Store
 
     started = time.perf_counter()
     with Store.open(home.db_path) as store:
         SkillLibrary(home, store).sync()
+        sync_memory_notes(home, store)
         store.rebuild_indexes()
         store.optimize()
         counts = {table: store.count(table) for table in ("skills", "episodes", "events", "notes")}
