@@ -6,7 +6,6 @@ import json
 import sys
 from typing import Any
 
-from hermes_tui.core.config import Config
 from hermes_tui.core.home import Home
 
 
@@ -15,10 +14,6 @@ def home_from_args(args: Any, *, create: bool = True) -> Home:
     if create:
         home.ensure()
     return home
-
-
-def config_from_args(args: Any, home: Home) -> Config:
-    return Config.load(home)
 
 
 def print_json(data: Any) -> None:
@@ -41,11 +36,10 @@ class Workspace:
         self.home = home_from_args(args)
         self.store = Store.open(self.home.db_path)
         self.library = SkillLibrary(self.home, self.store)
-        self.sync_report = None
         if sync:
             from hermes_tui.core.memory import sync_memory_notes
 
-            self.sync_report = self.library.sync()
+            self.library.sync()
             sync_memory_notes(self.home, self.store)
 
     def close(self) -> None:

@@ -26,6 +26,15 @@ def _folder_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def read_manifest(home: Home) -> dict[str, str]:
+    """The bundled skills as installed: {relative folder (= skill_id): hash}."""
+    try:
+        manifest = json.loads(home.bundled_manifest.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
 def bundled_skill_folders(source: Path | None = None) -> list[Path]:
     source = source or package_data_dir("skills")
     if source is None:
@@ -38,12 +47,7 @@ def install_bundled_skills(home: Home, source: Path | None = None) -> list[str]:
     source = source or package_data_dir("skills")
     if source is None:
         return []
-    try:
-        manifest = json.loads(home.bundled_manifest.read_text("utf-8"))
-        if not isinstance(manifest, dict):
-            manifest = {}
-    except (OSError, ValueError):
-        manifest = {}
+    manifest = read_manifest(home)
     written: list[str] = []
     changed = False
     for folder in bundled_skill_folders(source):

@@ -24,6 +24,7 @@ from typing import Any, Iterable
 
 from hermes_tui.core.fsutil import atomic_write, describe_os_error
 from hermes_tui.core.home import Home
+from hermes_tui.core.skills.bundled import read_manifest
 from hermes_tui.core.skills.model import (
     ACTIVE,
     ARCHIVED,
@@ -55,6 +56,7 @@ class SkillLibrary:
     def __init__(self, home: Home, store: Any) -> None:
         self.home = home
         self.store = store
+        self._bundled: dict[str, str] | None = None  # the bundled manifest, cached per sync
 
     @property
     def root(self) -> Path:
@@ -118,6 +120,7 @@ class SkillLibrary:
         from hermes_tui.core.skills.discover import find_skill_files
 
         report = SyncReport()
+        self._bundled = None
         paths, errors = find_skill_files(self.root) if self.root.is_dir() else ([], [])
         report.errors.extend(errors)
         known = {r["skill_id"]: r for r in self.store.list_skills()}
@@ -136,6 +139,7 @@ class SkillLibrary:
     def sync_paths(self, paths: Iterable[Path | str]) -> SyncReport:
         """Re-sync the skills that the changed ``paths`` belong to (for the watcher)."""
         report = SyncReport()
+        self._bundled = None
         root = self.root.resolve()
         folders: set[Path] = set()
         gone_prefixes: set[str] = set()
@@ -199,13 +203,9 @@ class SkillLibrary:
     def _source_for(self, skill_id: str, row: dict[str, Any] | None) -> str:
         if row is not None and row.get("source"):
             return row["source"]
-        import json
-
-        try:
-            manifest = json.loads(self.home.bundled_manifest.read_text("utf-8"))
-        except (OSError, ValueError):
-            manifest = {}
-        return "bundled" if isinstance(manifest, dict) and skill_id in manifest else "user"
+        if self._bundled is None:  # read once per sync, not once per new skill
+            self._bundled = read_manifest(self.home)
+        return "bundled" if skill_id in self._bundled else "user"
 
     def _sync_one(
         self,
