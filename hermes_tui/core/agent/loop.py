@@ -322,8 +322,7 @@ class Agent:
             result = self.tools.run(call.name, arguments, ctx)
             # A tool that loads a skill (skill_view) emits SkillLoaded itself; the loop
             # only collects it for the episode's totals and usage counts.
-            for loaded in ctx.loaded_skills[loaded_before:]:
-                skill_id = self._skill_id(loaded)
+            for skill_id in ctx.loaded_skills[loaded_before:]:
                 if skill_id not in episode.loaded:
                     episode.loaded.append(skill_id)
         output = redact(result.output)
@@ -347,15 +346,6 @@ class Agent:
         if skill_id not in episode.loaded:
             episode.loaded.append(skill_id)
         self.emit(SkillLoaded(episode_id=episode.id, name=skill_id, via=via))
-
-    def _skill_id(self, name_or_id: str) -> str:
-        """The library's skill_id for a skill name (the name itself when it does not resolve)."""
-        if self.library is None:
-            return name_or_id
-        try:
-            return str(self.library.resolve(name_or_id))
-        except HermesError:
-            return name_or_id
 
     def _record_skill_use(self, episode: _Episode, outcome: str) -> None:
         """Count a use (and its success or failure) for each skill loaded in the episode."""

@@ -36,7 +36,7 @@ class ToolContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     call_id: str = ""  # set by the loop for each call
     step: int = 0
-    loaded_skills: list[str] = field(default_factory=list)  # skill_view appends here
+    loaded_skills: list[str] = field(default_factory=list)  # skill_ids; skill_view appends here
 
 
 @dataclass
