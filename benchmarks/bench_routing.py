@@ -1,16 +1,23 @@
 """Skill routing and the skills-index budget on the 497-skill real-world corpus.
 
-    python benchmarks/bench_routing.py [--budget 1500] [--tasks benchmarks/routing_tasks.jsonl] [--misses]
+    python benchmarks/bench_routing.py [--budget 1500] [--tasks FILE...] [--misses]
 
 Installs every corpus skill as a library in a temporary home
 (``skills/<source>/<skill-dir>/``), syncs it, then builds the system prompt for each
-task of ``routing_tasks.jsonl`` (``{"task": ..., "expected": [acceptable skill_ids]}``)
-through ``prompt.build_system_prompt``. It reports the skills-index size against the
-budget (it must never exceed it) and the routing accuracy: top-1 is "the first skill
-shown with a description is acceptable", top-3 "one of the first three is".
+task (``{"task": ..., "expected": [acceptable skill_ids]}`` a line) through
+``prompt.build_system_prompt``. It reports the skills-index size against the budget
+(it must never exceed it) and the routing accuracy per task set: top-1 is "the first
+skill shown with a description is acceptable", top-3 "one of the first three is".
 
-Prints ONE JSON line: skills, tasks, budget, index_tokens_max, index_tokens_mean,
-top1, top3, build_ms_p50 (one whole system prompt, search included).
+Two task sets by default:
+
+* ``train`` (``routing_tasks.jsonl``, 88 tasks): the set the ranking was tuned on;
+* ``heldout`` (``routing_tasks_heldout.jsonl``, 93 tasks, mostly paraphrases without
+  the skills' own words): written before the tuning started and never tuned on.
+
+Prints ONE JSON line: skills, budget, index_tokens_max, index_tokens_mean,
+build_ms_p50 (one whole system prompt, search included) and, per set, its tasks,
+top1 and top3 (``"sets": {"train": {...}, "heldout": {...}}``).
 With ``--misses`` the tasks whose top 3 hold no acceptable skill go to stderr.
 """
 
@@ -34,8 +41,8 @@ from hermes_tui.core.home import Home  # noqa: E402
 from hermes_tui.core.skills.library import SkillLibrary  # noqa: E402
 from hermes_tui.core.store import Store  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
-TASKS = Path(__file__).resolve().parent / "routing_tasks.jsonl"
+HERE = Path(__file__).resolve().parent
+TASK_SETS = {"train": HERE / "routing_tasks.jsonl", "heldout": HERE / "routing_tasks_heldout.jsonl"}
 TOOLS = ["terminal", "read_file", "write_file", "patch", "skills_list", "skill_view", "memory", "session_search"]
 # Extra tasks for the budget check only (no expected skill): empty, vague, very long.
 BUDGET_ONLY_TASKS = ["", "hi", "do the thing we talked about yesterday", "analyse data " * 200]
@@ -52,6 +59,15 @@ def install_corpus(home: Home, corpus: Path) -> int:
     return count
 
 
+def find_corpus() -> Path:
+    """``shared/corpus`` next to the checkout or next to one of its parents (worktrees)."""
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "corpus"
+        if candidate.is_dir():
+            return candidate
+    return ROOT.parent / "shared" / "corpus"
+
+
 def load_tasks(path: Path) -> list[dict]:
     tasks = []
     for line in path.read_text("utf-8").splitlines():
@@ -63,50 +79,49 @@ def load_tasks(path: Path) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--budget", type=int, default=None, help="skills index budget (default: the config's)")
-    parser.add_argument("--tasks", type=Path, default=TASKS)
-    parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--set", choices=sorted(TASK_SETS), action="append", dest="sets", help="only this task set")
+    parser.add_argument("--tasks", type=Path, nargs="+", help="your own task files instead of the sets")
+    parser.add_argument("--corpus", type=Path, default=None)
     parser.add_argument("--misses", action="store_true", help="list routing misses on stderr")
     opts = parser.parse_args()
-    tasks = load_tasks(opts.tasks)
+    if opts.tasks:
+        sets = {path.stem: load_tasks(path) for path in opts.tasks}
+    else:
+        sets = {name: load_tasks(TASK_SETS[name]) for name in (opts.sets or TASK_SETS)}
     config = Config()
     if opts.budget is not None:
         config.prompt.skills_budget_tokens = opts.budget
     budget = config.prompt.skills_budget_tokens
     with tempfile.TemporaryDirectory() as tmp:
         home = Home(Path(tmp) / "home").ensure(install_bundled=False)
-        installed = install_corpus(home, opts.corpus)
+        installed = install_corpus(home, opts.corpus or find_corpus())
         store = Store.open(home.db_path)
         library = SkillLibrary(home, store)
         library.sync()
         active = len(library.active())
-        snapshot = {"memory": "", "user": ""}
         index_tokens: list[int] = []
         build_ms: list[float] = []
-        top1 = top3 = 0
-        for item in tasks + [{"task": t, "expected": None} for t in BUDGET_ONLY_TASKS]:
+
+        def shown(task: str) -> list[str]:
             start = time.perf_counter()
             parts = build_system_prompt(
                 home=home,
                 config=config,
                 library=library,
                 store=store,
-                task=item["task"],
+                task=task,
                 tool_names=TOOLS,
-                memory_snapshot=snapshot,
+                memory_snapshot={"memory": "", "user": ""},
             )
             build_ms.append((time.perf_counter() - start) * 1000)
             index_tokens.append(parts.index_tokens)
             if parts.index_tokens > budget:
-                raise SystemExit(f"index over budget ({parts.index_tokens} > {budget}) for {item['task'][:60]!r}")
-            expected = item["expected"]
-            if expected is None:
-                continue
-            ok = set(expected)
-            top1 += bool(parts.relevant[:1] and parts.relevant[0] in ok)
-            hit3 = any(sid in ok for sid in parts.relevant[:3])
-            top3 += hit3
-            if opts.misses and not hit3:
-                print(f"MISS {item['task']!r}\n  got {parts.relevant[:3]}\n  want {expected[:3]}", file=sys.stderr)
+                raise SystemExit(f"index over budget ({parts.index_tokens} > {budget}) for {task[:60]!r}")
+            return parts.relevant
+
+        results = {name: score_set(name, tasks, shown, opts.misses) for name, tasks in sets.items()}
+        for task in BUDGET_ONLY_TASKS:
+            shown(task)
         store.close()
     print(
         json.dumps(
@@ -114,16 +129,28 @@ def main() -> None:
                 "benchmark": "routing",
                 "skills": active,
                 "installed": installed,
-                "tasks": len(tasks),
                 "budget": budget,
                 "index_tokens_max": max(index_tokens),
                 "index_tokens_mean": round(statistics.mean(index_tokens), 1),
-                "top1": round(top1 / len(tasks), 3),
-                "top3": round(top3 / len(tasks), 3),
                 "build_ms_p50": round(statistics.median(build_ms), 1),
+                "sets": results,
             }
         )
     )
+
+
+def score_set(name: str, tasks: list[dict], shown, misses: bool) -> dict:
+    """top-1 / top-3 of one task set; with ``misses`` the top-3 misses go to stderr."""
+    top1 = top3 = 0
+    for item in tasks:
+        relevant = shown(item["task"])
+        ok = set(item["expected"])
+        top1 += bool(relevant[:1] and relevant[0] in ok)
+        hit3 = any(sid in ok for sid in relevant[:3])
+        top3 += hit3
+        if misses and not hit3:
+            print(f"MISS [{name}] {item['task']!r}\n  got {relevant[:3]}\n  want {item['expected'][:3]}", file=sys.stderr)
+    return {"tasks": len(tasks), "top1": round(top1 / len(tasks), 3), "top3": round(top3 / len(tasks), 3)}
 
 
 if __name__ == "__main__":
