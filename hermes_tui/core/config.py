@@ -37,6 +37,14 @@ class PromptConfig:
 
 
 @dataclass
+class SearchConfig:
+    embedding_model: str = ""  # a litellm embedding model; "" = no semantic re-rank of routing
+    embedding_api_base: str = ""  # its OpenAI-compatible endpoint ("" = the provider's default)
+    embedding_api_key: str = ""  # better: the provider's own variable
+    embedding_timeout: float = 10.0  # seconds for one request; on failure routing keeps its order
+
+
+@dataclass
 class AgentConfig:
     max_steps: int = 30
     tool_timeout: float = 120.0  # seconds, terminal tool
@@ -64,6 +72,7 @@ _SECTIONS = {
     "model": ModelConfig,
     "prompt": PromptConfig,
     "agent": AgentConfig,
+    "search": SearchConfig,
     "approvals": ApprovalConfig,
     "learning": LearningConfig,
     "ui": UIConfig,
@@ -75,6 +84,7 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     prompt: PromptConfig = field(default_factory=PromptConfig)
     agent: AgentConfig = field(default_factory=AgentConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
     ui: UIConfig = field(default_factory=UIConfig)

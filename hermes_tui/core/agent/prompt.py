@@ -20,11 +20,11 @@ Everything is deterministic: the same inputs give the same prompt.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from hermes_tui.core.agent.routing import Match, query_terms, route, word_forms
 from hermes_tui.core.agent.tokens import count_tokens
 from hermes_tui.errors import HermesError
 
@@ -36,7 +36,7 @@ __all__ = [
     "PromptParts",
     "build_system_prompt",
     "build_skills_index",
-    "rank_skills",
+    "match_skills",
     "query_terms",
     "read_memory_snapshot",
     "memory_entries",
@@ -64,10 +64,6 @@ _DESCRIPTION_CAPS = (300, 200, 150, 110, 80)
 _MIN_DESCRIPTION = 40  # the shortest cut still worth showing
 _MIN_RELEVANT = 3  # relevant skills kept while other names are cut, budget permitting
 _RELEVANT_SHARE = 0.5  # when names must be cut anyway, the relevant part may use this much
-_SEARCH_TERMS = 16  # at most this many words of a task are searched
-_MIN_STEM = 4  # shortest stem searched as a prefix
-_PER_TERM_HITS = 40  # skills taken from the search of each word
-_RELATIVE_FLOOR = 0.2  # a skill scoring under this share of the best one is not "relevant"
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
 
@@ -111,6 +107,7 @@ def build_system_prompt(
         task=task,
         budget=config.prompt.skills_budget_tokens,
         relevant_limit=config.prompt.relevant_skills,
+        config=config,
     )
     sections = [IDENTITY, _memory_section(snapshot), index, _tool_section(tool_names)]
     system = "\n\n".join(s for s in sections if s)
@@ -208,84 +205,16 @@ def _tool_section(tool_names: Sequence[str]) -> str:
 
 
 # -- routing: which skills fit the task ------------------------------------------------
-_STOP_WORDS = frozenset(
-    """
-    a about above after again against all almost also am an and any anything are aren as at be because been
-    before being below between both but by can cannot could couldn did didn do does doesn doing don done down
-    during each either else etc even ever every few for from further get gets getting got had hadn has hasn have
-    haven having he her here hers herself him himself his how however i if in into is isn it its itself just
-    kind least let lets like ll make makes making many may me might mine more most much must my myself need
-    needs no nor not now of off often ok okay on once one only or other others our ours ourselves out over own
-    per please quite rather re really same seem seems shall she should shouldn so some something somehow still
-    such sure than thank thanks that the their theirs them themselves then there these they thing things this
-    those though through thus to too try trying under until up upon us use used using very via want wanted
-    wants was wasn way we well were weren what whatever when where whether which while who whom whose why will
-    with within without won would wouldn yet you your yours yourself yourselves help hi hello hey can could
-    someone somebody able go going gonna wanna new just already keep keeps kept lot lots best better good
-    i'd i'm i've it's don't can't won't isn't doesn't didn't
-    """.split()
-)
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+def match_skills(library: Any, store: Any, task: str, *, limit: int, config: "Config | None" = None) -> list[Match]:
+    """The active skills that fit ``task``, best first (at most ``limit``): the order of
+    the skills index (``hermes-tui skills match`` prints it). With an embedding model
+    in ``config`` (``[search] embedding_model``) the best candidates are re-ranked by it."""
+    rerank = None
+    if config is not None and config.search.embedding_model:
+        from hermes_tui.core.agent.embeddings import EmbeddingReranker
 
-
-def query_terms(task: str) -> list[str]:
-    """The search words of a task: lower-case words without stop words, in order, once each."""
-    seen: dict[str, None] = {}
-    for word in _WORD_RE.findall(unicodedata.normalize("NFKC", task).lower()):
-        if len(word) < 2 or word in _STOP_WORDS or word.isdigit():
-            continue
-        seen.setdefault(word, None)
-    return list(seen)[:_SEARCH_TERMS]
-
-
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ers", "ies", "ed", "er", "es", "s")
-
-
-def word_forms(word: str) -> list[str]:
-    """The word and, when a common suffix comes off leaving >= 4 letters, its stem
-    ("deploying" -> deploying, deploy): the word index does no stemming."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
-            return [word, word[: -len(suffix)]]
-    return [word]
-
-
-def rank_skills(store: Any, task: str, *, active_ids: Iterable[str], limit: int) -> list[str]:
-    """Active skill_ids ranked by relevance to ``task``, best first (at most ``limit``).
-
-    Each content word of the task is searched on its own through the ONE search API
-    (skills only, active only) and a skill's scores are added up: an any-word (OR)
-    ranking in which every word weighs by its rarity (bm25), so one unusual word of a
-    long request is not lost to an all-words match of common ones.
-    """
-    from hermes_tui.core.store.search import search
-
-    allowed = set(active_ids)
-    terms = query_terms(task)
-    if not terms or limit <= 0 or not allowed:
-        return []
-    scores: dict[str, float] = {}
-    for term in terms:
-        best: dict[str, float] = {}  # per skill, the best-scoring form of this word
-        for form in word_forms(term):
-            try:
-                # The trailing space keeps the search API from reading the word as a prefix.
-                hits = search(
-                    store, form + " ", kinds={"skill"}, skill_states={"active"}, limit=_PER_TERM_HITS, snippets=False
-                )
-            except HermesError:  # routing is best effort: a word the search cannot take is skipped
-                continue
-            for hit in hits:
-                sid = hit.skill_id
-                if sid and sid in allowed:
-                    best[sid] = max(best.get(sid, 0.0), hit.score)
-        for sid, score in best.items():
-            scores[sid] = scores.get(sid, 0.0) + score
-    if not scores:
-        return []
-    floor = max(scores.values()) * _RELATIVE_FLOOR
-    ranked = sorted((sid for sid, score in scores.items() if score >= floor), key=lambda sid: (-scores[sid], sid))
-    return ranked[:limit]
+        rerank = EmbeddingReranker(store, config.search)
+    return route(store, task, library.active(), limit=limit, rerank=rerank)
 
 
 # -- the skills index -------------------------------------------------------------------
@@ -296,6 +225,7 @@ def build_skills_index(
     task: str,
     budget: int,
     relevant_limit: int = 8,
+    config: "Config | None" = None,
 ) -> tuple[str, list[str], list[str]]:
     """The skills index for ``task`` within ``budget`` tokens.
 
@@ -312,7 +242,8 @@ def build_skills_index(
     by_id = {r["skill_id"]: r for r in rows}
     handles = _handles(rows, library)
     # More hits than shown with descriptions: the rest of them lead their category's names.
-    ranked = rank_skills(store, task, active_ids=by_id, limit=max(relevant_limit * 4, 30)) if task.strip() else []
+    matches = match_skills(library, store, task, limit=max(relevant_limit * 4, 30), config=config)
+    ranked = [m.skill_id for m in matches if m.skill_id in by_id]
     relevant_ids = ranked[: max(relevant_limit, 0)]
     rank_of = {sid: i for i, sid in enumerate(ranked)}
     builder = _IndexBuilder(by_id, handles, relevant_ids, rank_of, budget)
