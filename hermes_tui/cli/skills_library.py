@@ -1,8 +1,9 @@
-"""`hermes-tui skills list | show | history | diff | restore` (the library side)."""
+"""`hermes-tui skills list | show | match | history | diff | restore` (the library side)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from typing import Any
 
@@ -46,6 +47,21 @@ def add_library_commands(skills_sub: argparse._SubParsersAction, parent: argpars
     p.add_argument("name", metavar="NAME", help="a skill name or id (category/name)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_show)
+
+    p = skills_sub.add_parser(
+        "match",
+        parents=[parent],
+        help="the skills the prompt would offer for a task, best first",
+        description=(
+            "Rank the active skills for TASK exactly as the system prompt's skills index does "
+            "(the skills it shows with their descriptions come first). Shows why a skill is, "
+            "or is not, offered."
+        ),
+    )
+    p.add_argument("task", metavar="TASK", help="the task, as you would give it to the agent")
+    p.add_argument("--limit", type=int, default=None, metavar="N", help="at most N skills (default: [prompt] relevant_skills)")
+    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.set_defaults(func=cmd_match)
 
     p = skills_sub.add_parser("history", parents=[parent], help="list a skill's recorded versions")
     p.add_argument("name", metavar="NAME")
@@ -133,6 +149,45 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"warning: {message}")
     print()
     print(data["body"].rstrip())
+    return 0
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from hermes_tui.core.agent.prompt import match_skills
+    from hermes_tui.core.config import Config
+
+    if args.limit is not None and args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    if not args.task.strip():
+        raise UsageError("give a task to match, e.g. skills match \"deploy the web app\"")
+    with Workspace(args) as ws:
+        config = Config.load(ws.home)
+        limit = args.limit if args.limit is not None else max(config.prompt.relevant_skills, 1)
+        active = ws.library.active()
+        problems: list[str] = []
+        matches = match_skills(ws.library, ws.store, args.task, limit=limit, config=config, rows=active, warnings=problems)
+    rows = {r["skill_id"]: r for r in active}
+    for problem in problems:
+        print(f"hermes-tui: warning: {problem}", file=sys.stderr)
+    found = [
+        {
+            "skill_id": m.skill_id,
+            "name": rows[m.skill_id]["name"],
+            "description": rows[m.skill_id]["description"],
+            "score": round(m.score, 4),
+        }
+        for m in matches
+    ]
+    if args.json:
+        print_json(found)
+        return 0
+    if not found:
+        print("no skill matches this task")
+        return 0
+    width = min(max(len(f["skill_id"]) for f in found), 48)
+    for f in found:
+        desc = " ".join((f["description"] or "").split())
+        print(f"{f['score']:>8.3f}  {f['skill_id']:<{width}}  {desc[:90]}")
     return 0
 
 

@@ -205,16 +205,31 @@ def _tool_section(tool_names: Sequence[str]) -> str:
 
 
 # -- routing: which skills fit the task ------------------------------------------------
-def match_skills(library: Any, store: Any, task: str, *, limit: int, config: "Config | None" = None) -> list[Match]:
+def match_skills(
+    library: Any,
+    store: Any,
+    task: str,
+    *,
+    limit: int,
+    config: "Config | None" = None,
+    rows: list[dict[str, Any]] | None = None,
+    warnings: list[str] | None = None,
+) -> list[Match]:
     """The active skills that fit ``task``, best first (at most ``limit``): the order of
     the skills index (``hermes-tui skills match`` prints it). With an embedding model
-    in ``config`` (``[search] embedding_model``) the best candidates are re-ranked by it."""
-    rerank = None
-    if config is not None and config.search.embedding_model:
-        from hermes_tui.core.agent.embeddings import EmbeddingReranker
+    in ``config`` (``[search] embedding_model``) the best candidates are re-ranked by it;
+    when that fails the order stays lexical and the reason is added to ``warnings``.
+    ``rows`` is ``library.active()`` when the caller has it already."""
+    rows = library.active() if rows is None else rows
+    if config is None or not config.search.embedding_model:
+        return route(store, task, rows, limit=limit)
+    from hermes_tui.core.agent.embeddings import EmbeddingReranker
 
-        rerank = EmbeddingReranker(store, config.search)
-    return route(store, task, library.active(), limit=limit, rerank=rerank)
+    reranker = EmbeddingReranker(store, config.search, rows)
+    matches = route(store, task, rows, limit=limit, rerank=reranker)
+    if warnings is not None:
+        warnings.extend(reranker.warnings)
+    return matches
 
 
 # -- the skills index -------------------------------------------------------------------
@@ -242,7 +257,7 @@ def build_skills_index(
     by_id = {r["skill_id"]: r for r in rows}
     handles = _handles(rows, library)
     # More hits than shown with descriptions: the rest of them lead their category's names.
-    matches = match_skills(library, store, task, limit=max(relevant_limit * 4, 30), config=config)
+    matches = match_skills(library, store, task, limit=max(relevant_limit * 4, 30), config=config, rows=rows)
     ranked = [m.skill_id for m in matches if m.skill_id in by_id]
     relevant_ids = ranked[: max(relevant_limit, 0)]
     rank_of = {sid: i for i, sid in enumerate(ranked)}

@@ -239,46 +239,48 @@ def when_to_use(body: str) -> str:
 # -- the index of skill fields ----------------------------------------------------------
 @dataclass(frozen=True)
 class _Profile:
-    fields: dict[str, Counter]  # field -> stemmed word counts
-    lengths: dict[str, int]
+    tf: dict[str, float]  # stemmed word -> its BM25F term frequency (field-weighted, length-normalised)
     pairs: frozenset[tuple[str, str]]  # adjacent stemmed words of the name and description
 
 
-def _profile(row: Mapping[str, Any]) -> _Profile:
+def _field_words(row: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The stemmed words of each field of a skill row."""
     name = str(row.get("name") or "").replace("-", " ").replace("_", " ")
-    description = str(row.get("description") or "")
     body = str(row.get("body") or "")[:BODY_CHARS]
     tags = " ".join(str(t) for t in (row.get("tags") or [])).replace("-", " ")
-    texts = {"name": name, "description": description, "tags": tags, "when": when_to_use(body), "body": body}
-    words = {key: tokens(text) for key, text in texts.items()}
-    pairs: set[tuple[str, str]] = set()
-    for key in ("name", "description"):
-        seq = words[key]
-        pairs.update(zip(seq, seq[1:]))
-    return _Profile(
-        fields={key: Counter(seq) for key, seq in words.items()},
-        lengths={key: len(seq) for key, seq in words.items()},
-        pairs=frozenset(pairs),
-    )
+    texts = {
+        "name": name,
+        "description": str(row.get("description") or ""),
+        "tags": tags,
+        "when": when_to_use(body),
+        "body": body,
+    }
+    return {key: tokens(text) for key, text in texts.items()}
 
 
 class RoutingIndex:
-    """Field statistics of a set of skills for BM25F: per skill its stemmed fields,
-    per word the number of skills holding it anywhere, per field the mean length."""
+    """Field statistics of a set of skills for BM25F: per skill the field-weighted,
+    length-normalised frequency of each stemmed word, per word the number of skills
+    holding it anywhere (its rarity)."""
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self.profiles: dict[str, _Profile] = {str(r["skill_id"]): _profile(r) for r in rows}
-        self.count = len(self.profiles)
-        df: Counter = Counter()
+        fields = {str(r["skill_id"]): _field_words(r) for r in rows}
+        self.count = len(fields)
         totals: Counter = Counter()
-        for profile in self.profiles.values():
-            seen: set[str] = set()
-            for counts in profile.fields.values():
-                seen.update(counts)
-            df.update(seen)
-            totals.update(profile.lengths)
-        self.df = df
-        self.mean_length = {key: max(totals[key] / max(self.count, 1), 1.0) for key in FIELD_WEIGHTS}
+        for words in fields.values():
+            totals.update({key: len(seq) for key, seq in words.items()})
+        mean = {key: max(totals[key] / max(self.count, 1), 1.0) for key in FIELD_WEIGHTS}
+        self.df: Counter = Counter()
+        self.profiles: dict[str, _Profile] = {}
+        for skill_id, words in fields.items():
+            tf: dict[str, float] = {}
+            for key, seq in words.items():
+                norm = 1.0 - FIELD_B[key] + FIELD_B[key] * len(seq) / mean[key]
+                for word, count in Counter(seq).items():
+                    tf[word] = tf.get(word, 0.0) + FIELD_WEIGHTS[key] * count / norm
+            pairs = {pair for key in ("name", "description") for pair in zip(words[key], words[key][1:])}
+            self.profiles[skill_id] = _Profile(tf, frozenset(pairs))
+            self.df.update(tf.keys())
 
     def idf(self, word: str) -> float:
         n = self.df.get(word, 0)
@@ -291,12 +293,7 @@ class RoutingIndex:
             return 0.0
         total = 0.0
         for word, weight in words.items():
-            tf = 0.0
-            for key, field_weight in FIELD_WEIGHTS.items():
-                count = profile.fields[key].get(word, 0)
-                if count:
-                    norm = 1.0 - FIELD_B[key] + FIELD_B[key] * profile.lengths[key] / self.mean_length[key]
-                    tf += field_weight * count / norm
+            tf = profile.tf.get(word)
             if tf:
                 total += weight * self.idf(word) * tf / (K1 + tf)
         for pair in pairs:
