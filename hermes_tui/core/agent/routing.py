@@ -137,12 +137,13 @@ _SYNONYM_GROUPS = (
 
 
 def _synonym_table(groups: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """stem of a word -> the other words of its groups (as written: they are searched)."""
     table: dict[str, list[str]] = {}
     for group in groups:
         words = group.split()
         for word in words:
             bucket = table.setdefault(stem(word), [])
-            bucket.extend(stem(w) for w in words if stem(w) != stem(word) and stem(w) not in bucket)
+            bucket.extend(w for w in words if stem(w) != stem(word) and w not in bucket)
     return {key: tuple(values) for key, values in table.items()}
 
 
@@ -328,17 +329,17 @@ class Match:
     score: float
 
 
-def _first_stage(store: Any, words: Mapping[str, float], allowed: set[str]) -> dict[str, float]:
-    """Per skill, the sum over task words of its best bm25 score (through search())."""
+def _first_stage(store: Any, groups: Mapping[str, tuple[float, list[str]]], allowed: set[str]) -> dict[str, float]:
+    """Per skill, the weighted sum over the task's word groups of its best bm25 score
+    among the group's queries (each through the ONE search API)."""
     from hermes_tui.core.store.search import search
 
     scores: dict[str, float] = {}
-    for word, weight in words.items():
+    for weight, queries in groups.values():
         best: dict[str, float] = {}
-        for form in word_forms(word):
+        for query in queries:
             try:
-                # The trailing space keeps the search API from reading the word as a prefix.
-                hits = search(store, form + " ", kinds={"skill"}, skill_states={"active"}, limit=PER_TERM_HITS, snippets=False)
+                hits = search(store, query, kinds={"skill"}, skill_states={"active"}, limit=PER_TERM_HITS, snippets=False)
             except HermesError:  # routing is best effort: a word the search cannot take is skipped
                 continue
             for hit in hits:
@@ -350,21 +351,29 @@ def _first_stage(store: Any, words: Mapping[str, float], allowed: set[str]) -> d
     return scores
 
 
-def _task_words(task: str) -> tuple[dict[str, float], dict[str, float], list[tuple[str, str]]]:
-    """(search words with weights, stemmed words with weights, adjacent stemmed pairs)."""
-    terms = query_terms(task)
-    search_words: dict[str, float] = dict.fromkeys(terms, 1.0)
+def _queries(word: str) -> list[str]:
+    """The search queries for a word: it and its stem ("deploying" -> deploy), each with a
+    trailing space, which keeps the search API from reading it as a prefix."""
+    return [form + " " for form in word_forms(word)]
+
+
+def _task_words(task: str) -> tuple[dict[str, tuple[float, list[str]]], dict[str, float], list[tuple[str, str]]]:
+    """(search groups: word -> (weight, queries), stemmed words with weights, adjacent
+    stemmed pairs). Besides the task's own words, their synonyms (:data:`SYNONYMS`)."""
+    groups: dict[str, tuple[float, list[str]]] = {}
     stems: dict[str, float] = {}
-    for term in terms:
-        stems[stem(term)] = 1.0
+    for term in query_terms(task):
+        base = stem(term)
+        stems[base] = 1.0
+        groups[term] = (1.0, _queries(term))
     for base in list(stems):
         for synonym in SYNONYMS.get(base, ()):
-            if synonym not in stems:
-                stems[synonym] = SYNONYM_WEIGHT
-                search_words.setdefault(synonym, SYNONYM_WEIGHT)
+            if stem(synonym) not in stems:
+                stems[stem(synonym)] = SYNONYM_WEIGHT
+                groups.setdefault(synonym, (SYNONYM_WEIGHT, _queries(synonym)))
     seq = tokens(task)
     pairs = list(dict.fromkeys(zip(seq, seq[1:])))
-    return search_words, stems, pairs
+    return groups, stems, pairs
 
 
 def route(
@@ -380,10 +389,10 @@ def route(
     if limit <= 0 or not rows or not task.strip():
         return []
     allowed = {str(r["skill_id"]) for r in rows}
-    search_words, stems, pairs = _task_words(task)
-    if not search_words:
+    groups, stems, pairs = _task_words(task)
+    if not groups:
         return []
-    first = _first_stage(store, search_words, allowed)
+    first = _first_stage(store, groups, allowed)
     if not first:
         return []
     index = routing_index(store, rows)
