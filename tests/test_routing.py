@@ -253,3 +253,12 @@ def test_without_an_embedding_model_nothing_is_imported(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.stdout.split() == ["devops/docker-cleanup", "False", "False"], proc.stderr
     assert not (home.workbench_dir / "embeddings.db").exists()
+
+
+def test_an_edited_skill_is_routed_by_its_new_text(env) -> None:
+    home, library, store = env
+    assert "notes/meeting-notes" not in relevant(env, "sharpen a blurry screenshot")[:1]
+    path = home.skills_dir / "notes" / "meeting-notes" / "SKILL.md"
+    path.write_text(skill_text("meeting-notes", "Sharpen every blurry screenshot of a meeting.", "Notes."), "utf-8")
+    library.sync()
+    assert relevant(env, "sharpen a blurry screenshot")[0] == "notes/meeting-notes"

@@ -24,6 +24,7 @@ Everything is deterministic: the same library and task give the same order.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import threading
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 SEARCH_TERMS = 16  # at most this many words of a task are searched
-MIN_STEM = 4  # shortest stem searched as a prefix
+MIN_STEM = 4  # shortest stem searched besides the word itself
 PER_TERM_HITS = 60  # skills taken from the search of each word
 RELATIVE_FLOOR = 0.2  # a skill scoring under this share of the best one is not "relevant"
 RERANK_TOP = 30  # candidates the optional embedding re-rank reorders
@@ -304,19 +305,25 @@ class RoutingIndex:
 
 
 _CACHE_LOCK = threading.Lock()
-_CACHE: dict[int, tuple[tuple[tuple[str, str], ...], RoutingIndex]] = {}
+_CACHE: dict[str, RoutingIndex] = {}  # fingerprint of the skill set -> its index (the newest few)
+_CACHE_SIZE = 4
 
 
-def routing_index(store: Any, rows: Sequence[Mapping[str, Any]]) -> RoutingIndex:
-    """The :class:`RoutingIndex` of ``rows``, cached per store until a skill changes."""
-    key = tuple(sorted((str(r["skill_id"]), str(r.get("content_hash") or "")) for r in rows))
+def routing_index(rows: Sequence[Mapping[str, Any]]) -> RoutingIndex:
+    """The :class:`RoutingIndex` of ``rows``, cached until a skill changes (the key is
+    every skill_id with its content hash, so any edit, addition or removal rebuilds it)."""
+    digest = hashlib.sha256()
+    for skill_id, content_hash in sorted((str(r["skill_id"]), str(r.get("content_hash") or "")) for r in rows):
+        digest.update(f"{skill_id}\0{content_hash}\n".encode("utf-8", "surrogatepass"))
+    key = digest.hexdigest()
     with _CACHE_LOCK:
-        cached = _CACHE.get(id(store))
-        if cached is not None and cached[0] == key:
-            return cached[1]
-    index = RoutingIndex(rows)
+        index = _CACHE.pop(key, None)
+    if index is None:
+        index = RoutingIndex(rows)
     with _CACHE_LOCK:
-        _CACHE[id(store)] = (key, index)
+        _CACHE[key] = index  # (re)inserted last: the most recently used
+        while len(_CACHE) > _CACHE_SIZE:
+            del _CACHE[next(iter(_CACHE))]
     return index
 
 
@@ -395,7 +402,7 @@ def route(
     first = _first_stage(store, groups, allowed)
     if not first:
         return []
-    index = routing_index(store, rows)
+    index = routing_index(rows)
     top_first = max(first.values())
     scores = {sid: index.score(sid, stems, pairs) + FIRST_STAGE_SHARE * first[sid] / top_first for sid in first}
     best = max(scores.values())
