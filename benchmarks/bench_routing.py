@@ -9,16 +9,18 @@ task (``{"task": ..., "expected": [acceptable skill_ids]}`` a line) through
 (it must never exceed it) and the routing accuracy per task set: top-1 is "the first
 skill shown with a description is acceptable", top-3 "one of the first three is".
 
-Two task sets by default:
+Three task sets by default:
 
 * ``train`` (``routing_tasks.jsonl``, 88 tasks): the set the ranking was tuned on;
 * ``heldout`` (``routing_tasks_heldout.jsonl``, 93 tasks, mostly paraphrases without
-  the skills' own words): written before the tuning started and never tuned on.
+  the skills' own words): written before the tuning started and never tuned on;
+* ``heldout2`` (``routing_tasks_heldout2.jsonl``, 64 tasks): written after the first
+  round, before the second; never tuned on.
 
 Prints ONE JSON line: skills, budget, index_tokens_max, index_tokens_mean,
 build_ms_p50 and build_cpu_ms_p50 (one whole system prompt, search included; the CPU
 time varies less with the load of a shared machine) and, per set, its tasks,
-top1 and top3 (``"sets": {"train": {...}, "heldout": {...}}``).
+top1 and top3 (``"sets": {"train": {...}, "heldout": {...}, "heldout2": {...}}``).
 With ``--misses`` the tasks whose top 3 hold no acceptable skill go to stderr.
 """
 
@@ -43,7 +45,11 @@ from hermes_tui.core.skills.library import SkillLibrary  # noqa: E402
 from hermes_tui.core.store import Store  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-TASK_SETS = {"train": HERE / "routing_tasks.jsonl", "heldout": HERE / "routing_tasks_heldout.jsonl"}
+TASK_SETS = {
+    "train": HERE / "routing_tasks.jsonl",
+    "heldout": HERE / "routing_tasks_heldout.jsonl",
+    "heldout2": HERE / "routing_tasks_heldout2.jsonl",
+}
 TOOLS = ["terminal", "read_file", "write_file", "patch", "skills_list", "skill_view", "memory", "session_search"]
 # Extra tasks for the budget check only (no expected skill): empty, vague, very long.
 BUDGET_ONLY_TASKS = ["", "hi", "do the thing we talked about yesterday", "analyse data " * 200]
