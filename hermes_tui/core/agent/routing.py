@@ -24,6 +24,7 @@ Everything is deterministic: the same library and task give the same order.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -199,6 +200,7 @@ _STEM_RULES = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stem: "deploying", "deploys", "deployed", "deployment" -> "deploy"."""
     word = word.lower()
@@ -215,14 +217,17 @@ def stem(word: str) -> str:
     return word.rstrip("e") if len(word) > 4 and word.endswith("e") else word
 
 
+@functools.lru_cache(maxsize=65536)
+def _content_stem(word: str) -> str:
+    """The stem of a lower-case word, or "" for a stop word or a one-letter word."""
+    return "" if len(word) < 2 or word in STOP_WORDS else stem(word)
+
+
 def tokens(text: str) -> list[str]:
     """The stemmed content words of ``text``, in order (stop words dropped)."""
-    out = []
-    for word in _WORD_RE.findall(unicodedata.normalize("NFKC", text).lower()):
-        if len(word) < 2 or word in STOP_WORDS:
-            continue
-        out.append(stem(word))
-    return out
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return [s for s in map(_content_stem, _WORD_RE.findall(text.lower())) if s]
 
 
 SYNONYMS = _synonym_table(_SYNONYM_GROUPS)
