@@ -141,7 +141,7 @@ SKILLS_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction, argparse.Argument
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Add the `skills` command group and its subcommands to the parser."""
-    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, validate, history, diff, restore")
+    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, match, validate, history, diff, restore")
     skills_sub = skills.add_subparsers(dest="skills_command", metavar="SUBCOMMAND", parser_class=type(skills))
     for add in SKILLS_SUBCOMMANDS:
         add(skills_sub, parent)
