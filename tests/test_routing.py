@@ -262,3 +262,18 @@ def test_an_edited_skill_is_routed_by_its_new_text(env) -> None:
     path.write_text(skill_text("meeting-notes", "Sharpen every blurry screenshot of a meeting.", "Notes."), "utf-8")
     library.sync()
     assert relevant(env, "sharpen a blurry screenshot")[0] == "notes/meeting-notes"
+
+
+@pytest.mark.parametrize("broken", ["folder", "garbage"])
+def test_an_unusable_vector_cache_still_reranks(env, broken: str) -> None:
+    home, library, store = env
+    cache = home.workbench_dir / "embeddings.db"
+    if broken == "folder":
+        cache.mkdir()
+    else:
+        cache.write_bytes(b"not a database at all " * 200)
+    with EmbeddingServer(CONCEPTS) as server:
+        warnings: list[str] = []
+        matches = match_skills(library, store, "format my CV", limit=8, config=embedding_config(server), warnings=warnings)
+    assert warnings == [] and matches[0].skill_id == "career/tailored-resume"
+    assert cache.is_dir() if broken == "folder" else cache.read_bytes().startswith(b"not a database")

@@ -47,30 +47,53 @@ def _key(model: str, text: str) -> str:
 
 
 class VectorCache:
-    """Vectors in a small SQLite file, keyed by (model, hash of the embedded text)."""
+    """Vectors in a small SQLite file, keyed by (model, hash of the embedded text).
 
-    def __init__(self, path: Path) -> None:
-        self.conn = apsw.Connection(str(path))
-        self.conn.setbusytimeout(5000)
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL,"
-            " PRIMARY KEY (model, text_hash))"
-        )
+    A cache only: when the file cannot be opened or written (a read-only home, a busy
+    disk) vectors are simply computed again."""
+
+    def __init__(self, conn: apsw.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path | None) -> "VectorCache | None":
+        if path is None:
+            return None
+        conn = None
+        try:
+            conn = apsw.Connection(str(path))
+            conn.setbusytimeout(2000)
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, text_hash TEXT NOT NULL,"
+                " vector BLOB NOT NULL, PRIMARY KEY (model, text_hash))"
+            )
+        except apsw.Error:
+            if conn is not None:
+                conn.close()
+            return None
+        return cls(conn)
 
     def get(self, model: str, hashes: Sequence[str]) -> dict[str, list[float]]:
         found: dict[str, list[float]] = {}
-        for text_hash in hashes:
-            for (blob,) in self.conn.execute("SELECT vector FROM vectors WHERE model = ? AND text_hash = ?", (model, text_hash)):
-                found[text_hash] = array("f", blob).tolist()
+        sql = "SELECT vector FROM vectors WHERE model = ? AND text_hash = ?"
+        try:
+            for text_hash in hashes:
+                for (blob,) in self.conn.execute(sql, (model, text_hash)):
+                    found[text_hash] = array("f", blob).tolist()
+        except apsw.Error:  # unreadable: computed again
+            return {}
         return found
 
     def put(self, model: str, vectors: Mapping[str, Sequence[float]]) -> None:
-        with self.conn:
-            for text_hash, vector in vectors.items():
-                self.conn.execute(
-                    "INSERT OR REPLACE INTO vectors (model, text_hash, vector) VALUES (?, ?, ?)",
-                    (model, text_hash, array("f", vector).tobytes()),
-                )
+        try:
+            with self.conn:
+                for text_hash, vector in vectors.items():
+                    self.conn.execute(
+                        "INSERT OR REPLACE INTO vectors (model, text_hash, vector) VALUES (?, ?, ?)",
+                        (model, text_hash, array("f", vector).tobytes()),
+                    )
+        except apsw.Error:  # read-only or busy: the vectors are computed again next time
+            pass
 
     def close(self) -> None:
         self.conn.close()
@@ -113,7 +136,7 @@ class EmbeddingReranker:
         model = self.config.embedding_model
         texts = [task] + [skill_text(r) for r in rows]
         hashes = [_key(model, t) for t in texts]
-        cache = VectorCache(self.cache_path) if self.cache_path else None
+        cache = VectorCache.open(self.cache_path)
         try:
             known = cache.get(model, hashes[1:]) if cache else {}
             missing = [i for i, h in enumerate(hashes) if h not in known]
