@@ -16,6 +16,11 @@ def home_from_args(args: Any, *, create: bool = True) -> Home:
     return home
 
 
+def warn(message: str, *, kind: str = "warning") -> None:
+    """One line on stderr: ``hermes-tui: warning: MESSAGE``."""
+    print(f"hermes-tui: {kind}: {' '.join(message.split())}", file=sys.stderr)
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")
@@ -27,6 +32,8 @@ class Workspace:
 
     The library and the memory entries are synced from their files on open (cheap
     when nothing changed), so every command sees hand edits even when no watcher runs.
+    On a read-only home the store opens read-only: commands that read work, and the
+    sync's changes are skipped with one note on stderr.
     """
 
     def __init__(self, args: Any, *, sync: bool = True) -> None:
@@ -37,10 +44,17 @@ class Workspace:
         self.store = Store.open(self.home.db_path)
         self.library = SkillLibrary(self.home, self.store)
         if sync:
-            from hermes_tui.core.memory import sync_memory_notes
+            self._sync()
 
+    def _sync(self) -> None:
+        from hermes_tui.core.memory import sync_memory_notes
+        from hermes_tui.core.store.db import ReadOnlyStoreError
+
+        try:
             self.library.sync()
             sync_memory_notes(self.home, self.store)
+        except ReadOnlyStoreError:
+            warn(f"{self.home.root} is read-only: changes to its files could not be recorded", kind="note")
 
     def close(self) -> None:
         self.store.close()

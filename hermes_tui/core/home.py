@@ -90,7 +90,7 @@ class Home:
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HermesError(f"cannot create home {self.root}: {exc.strerror or exc}") from exc
-        if install_bundled:
+        if install_bundled and os.access(self.root, os.W_OK):  # a read-only home is used as it is
             from hermes_tui.core.skills.bundled import install_bundled_skills
 
             install_bundled_skills(self)
