@@ -399,9 +399,11 @@ class SkillLibrary:
 
     def version_text(self, name_or_id: str, version: int) -> str:
         skill_id = self.resolve(name_or_id)
-        text = self.store.skill_version_text(skill_id, int(version))
+        known = [v["version"] for v in self.store.skill_versions(skill_id)]
+        # Checked against the list first: any integer is a fair question (even one
+        # too large for SQLite), and the answer is the same one line.
+        text = self.store.skill_version_text(skill_id, int(version)) if version in known else None
         if text is None:
-            known = [v["version"] for v in self.store.skill_versions(skill_id)]
             raise HermesError(f"{skill_id} has no version {version} (versions: {', '.join(map(str, known)) or 'none'})")
         return text
 
