@@ -118,7 +118,7 @@ def _connect_readonly(path: Path) -> apsw.Connection:
     conn = apsw.Connection(uri + "?mode=ro", flags=flags)
     try:
         conn.execute("PRAGMA user_version").fetchall()
-    except apsw.CantOpenError:
+    except (apsw.CantOpenError, apsw.ReadOnlyError):  # (a read-only mount; permission bits)
         conn.close()
         conn = apsw.Connection(uri + "?immutable=1", flags=flags)
     return conn
