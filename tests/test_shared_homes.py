@@ -100,6 +100,25 @@ def test_a_writer_held_too_long_gets_a_true_busy_message(shared_home: Path, tmp_
     assert note_count(shared_home) == 1  # the holder's note; nothing half-written
 
 
+def test_processes_opening_a_new_home_at_once(tmp_path: Path) -> None:
+    home = tmp_path / "new-home"
+    procs = [subprocess.Popen(cli(home, "skills", "list", "--json"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]  # fmt: skip
+    listings = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0 and err == "", err
+        listings.append(json.loads(out))
+    assert all(listing == listings[0] for listing in listings) and listings[0]
+    assert {row["source"] for row in listings[0]} == {"bundled"}
+    manifest = json.loads((home / "workbench" / "bundled.json").read_text())
+    assert sorted(manifest) == [row["skill_id"] for row in listings[0]]
+    conn = apsw.Connection(str(home / "workbench" / "workbench.db"))
+    versions = conn.execute("SELECT skill_id, group_concat(version) FROM skill_versions GROUP BY skill_id").fetchall()
+    conn.close()
+    assert versions == [(row["skill_id"], "1") for row in listings[0]]  # each recorded once
+
+
 def test_readers_do_not_wait_for_a_writer(shared_home: Path) -> None:
     lock = WriteLock(shared_home)
     try:
