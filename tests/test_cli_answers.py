@@ -84,6 +84,9 @@ def test_pending_skills_are_in_the_skill_list(home: Path) -> None:
     assert everything["ops/learned"] == "pending" and everything["mine/answers"] == "active"
     [line] = [line for line in cli("skills", "list", home=home).stdout.splitlines() if line.startswith("ops/learned ")]
     assert line.endswith(" Answers clearly. Use in tests. [pending]"), line
+    assert one_error(cli("skills", "show", "learned", home=home, code=1)) == (
+        f"skill ops/learned waits for approval (see `hermes-tui pending show {item.id}`)"
+    )
 
 
 def test_handled_changes_say_what_happened(home: Path) -> None:

@@ -94,7 +94,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from hermes_tui.core.skills.validate import validate_skill
 
     with Workspace(args) as ws:
-        row = ws.library.row(args.name)
+        row = _library_row(ws, args.name)
         versions = ws.library.history(row["skill_id"])
         try:
             skill = ws.library.load(row["skill_id"])
@@ -123,6 +123,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     if load_error or row.get("state") == BROKEN:
         raise HermesError(load_error or f"skill {row['skill_id']} is broken: {row.get('error') or 'it cannot be used'}")
     return 0
+
+
+def _library_row(ws: Workspace, name: str) -> dict[str, Any]:
+    """The skill's row; for a skill that only waits for approval, an error that says so."""
+    try:
+        return ws.library.row(name)
+    except HermesError:
+        from hermes_tui.core.gate import PendingQueue
+
+        for pending in PendingQueue(ws.home).pending_skills():
+            if name.strip("/") in (pending["name"], pending["skill_id"]):
+                raise HermesError(
+                    f"skill {pending['skill_id']} waits for approval (see `hermes-tui pending show {pending['pending_id']}`)"
+                ) from None
+        raise
 
 
 def _print_skill(data: dict[str, Any]) -> None:
