@@ -164,8 +164,6 @@ class Store:
         store = cls(conn, path, readonly=readonly)
         try:
             conn.set_busy_timeout(BUSY_TIMEOUT_MS)
-            # Writers take the write lock at BEGIN, so the busy timeout applies to them.
-            conn.transaction_mode = "DEFERRED" if readonly else "IMMEDIATE"
             store._check_version()  # before anything writes to the file
             if not readonly:
                 conn.execute("PRAGMA journal_mode=WAL")
@@ -203,7 +201,7 @@ class Store:
             raise ReadOnlyStoreError(
                 f"{self.path} needs an upgrade (schema {current} to {target}) but it is read-only"
             )
-        with self._conn:  # one transaction: all steps or none
+        with self._write():  # one transaction: all steps or none
             version = self._check_version()
             for step in range(version, target):
                 self._conn.execute(MIGRATIONS[step])
@@ -234,9 +232,28 @@ class Store:
                 raise _error(exc, self.path) from exc
 
     @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A transaction. The outermost one starts with BEGIN IMMEDIATE: it takes the write
+        lock first, so the busy timeout applies (a deferred BEGIN whose first write comes
+        after another connection's commit fails at once); inner ones are savepoints."""
+        if self.readonly or not self._conn.get_autocommit():
+            with self._conn:
+                yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            with self._conn:
+                yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if not self._conn.get_autocommit():
+                self._conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
     def transaction(self) -> Iterator["Store"]:
         """``with store.transaction(): ...``: all or nothing; nested blocks are savepoints."""
-        with self._guard(), self._conn:
+        with self._guard(), self._write():
             yield self
 
     def execute(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
@@ -459,7 +476,7 @@ class Store:
         """
         stage = f"temp.bulk_{table}"
         marks = ", ".join("?" * len(columns.split(",")))
-        with self._guard(), self._conn:
+        with self._guard(), self._write():
             self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{table}({columns}); DELETE FROM {stage}")
             self._conn.executemany(f"INSERT INTO {stage}({columns}) VALUES ({marks})", values)
             last = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
