@@ -51,7 +51,7 @@ def test_list_show_history_diff_restore(tmp_path: Path) -> None:
     assert "-first body" in diff and "+second body" in diff
     assert cli(home, "skills", "diff", "cli-skill", "1", "2").stdout == diff
     restored = json.loads(cli(home, "skills", "restore", "cli-skill", "1", "--json").stdout)
-    assert restored == {"skill_id": "mine/cli-skill", "restored": 1, "version": 3}
+    assert restored == {"skill_id": "mine/cli-skill", "restored": 1, "version": 3, "changed": True}
     assert path.read_text() == skill("cli-skill", "first body")
 
     text = cli(home, "skills", "list").stdout

@@ -84,12 +84,21 @@ def test_whole_fixture_tree() -> None:
     assert sum(item["valid"] for item in data) >= 10
 
 
-def test_missing_path_exits_2(tmp_path: Path) -> None:
+def test_missing_path_is_reported_and_the_rest_validated(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
     proc = run(FIXTURES / "valid-basic", missing)
-    assert proc.returncode == 2
-    assert proc.stderr == f"hermes-tui: error: no such file or folder: {missing}\n"
-    assert proc.stdout == ""
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        f"✓ valid-basic  {FIXTURES / 'valid-basic' / 'SKILL.md'}",
+        f"✗ ?  {missing}",
+        "    error: no such file or folder",
+        "1 skill, 1 valid, 0 with errors, 1 load failure",
+    ]
+    assert proc.stderr == ""
+    data = json.loads(run(missing, FIXTURES / "valid-basic", "--json").stdout)
+    assert data[0] == {"path": str(missing), "name": None, "valid": False, "errors": ["no such file or folder"], "warnings": []}
+    assert data[1]["name"] == "valid-basic" and data[1]["valid"] is True
+    assert run(missing).returncode == 1
 
 
 def test_folder_without_skills_exits_1(tmp_path: Path) -> None:

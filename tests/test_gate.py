@@ -62,8 +62,46 @@ def test_reject_keeps_a_record(setup) -> None:
     queue.reject(item.id, "not useful")
     assert queue.list() == []
     assert (home.pending_dir / "rejected" / item.id / "change.json").is_file()
-    with pytest.raises(HermesError):
-        queue.get(item.id)
+    again = queue.get(item.id)  # still shown, with its decision
+    assert (again.status, again.note, again.change.content) == ("rejected", "not useful", TEXT)
+    for decide in (lambda: queue.reject(item.id), lambda: queue.approve(item.id, lib)):
+        with pytest.raises(HermesError, match=f"^change {item.id} was already rejected: not useful$"):
+            decide()
+    assert lib.list() == []
+
+
+def test_an_approved_change_is_kept_and_never_applied_twice(setup) -> None:
+    home, queue, lib = setup
+    item = queue.submit(SkillChange(op="create", skill="deploy-notes", content=TEXT))
+    result = queue.approve(item.id, lib)
+    assert queue.list() == []
+    kept = queue.get(item.id)
+    assert (kept.status, kept.note) == ("approved", result)
+    assert kept.folder == home.pending_dir / "approved" / item.id
+    with pytest.raises(HermesError, match=f"^change {item.id} was already approved: created deploy-notes"):
+        queue.approve(item.id, lib)
+    assert [v["version"] for v in lib.history("deploy-notes")] == [1]
+    for bad in ("approved", "rejected", "", "../x"):
+        with pytest.raises(HermesError, match="no pending change"):
+            queue.get(bad)
+
+
+def test_pending_creates_are_listed_as_pending_skills(setup) -> None:
+    from hermes_tui.core.gate import skills_with_pending
+
+    home, queue, lib = setup
+    lib.save("deploy-notes", TEXT, author="user")
+    waiting = queue.submit(SkillChange(op="create", skill="new-one", category="ops", content=TEXT.replace("deploy-notes", "new-one")))
+    queue.submit(SkillChange(op="patch", skill="deploy-notes", old="Ship", new="Test"))  # not a new skill
+    rows = skills_with_pending(lib)
+    assert [(r["skill_id"], r["state"]) for r in rows] == [("deploy-notes", "active"), ("ops/new-one", "pending")]
+    assert rows[1]["pending_id"] == waiting.id and rows[1]["description"] == "How we deploy. Use when deploying."
+    assert [r["skill_id"] for r in skills_with_pending(lib, "pending")] == ["ops/new-one"]
+    assert [r["skill_id"] for r in skills_with_pending(lib, "active")] == ["deploy-notes"]
+    queue.approve(waiting.id, lib)
+    assert [(r["skill_id"], r["state"]) for r in skills_with_pending(lib)] == [
+        ("deploy-notes", "active"), ("ops/new-one", "active")
+    ]  # fmt: skip
 
 
 def test_bad_changes_are_refused_in_one_line(setup) -> None:

@@ -12,7 +12,7 @@ import argparse
 import importlib
 import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from hermes_tui import __version__
 from hermes_tui.errors import HermesError
@@ -69,6 +69,56 @@ def _group_parser(parser: argparse.ArgumentParser, name: str) -> argparse.Argume
     return parser
 
 
+class _OutputError(HermesError):
+    """stdout cannot take the command's output."""
+
+
+class _CheckedOutput:
+    """``sys.stdout`` while a command runs: a write the output cannot take (a full disk,
+    ``> /dev/full``, an I/O error) is one clear HermesError, not an internal error."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def _checked(self, call: Any, *args: Any) -> Any:
+        try:
+            return call(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise _OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
+
+    def write(self, text: str) -> int:
+        return self._checked(self._stream.write, text)
+
+    def flush(self) -> None:
+        self._checked(self._stream.flush)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _drop_output() -> None:
+    """Send what is left of stdout to /dev/null, so the exit's flush fails no more."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    real = sys.stdout
+    sys.stdout = _CheckedOutput(real)
+    try:
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()
+        return code
+    finally:
+        sys.stdout = real
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -84,8 +134,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hermes_tui.ui.app import run_app
 
             return run_app(home=args.home)
-        return int(args.func(args) or 0)
+        return _run_command(args)
     except HermesError as exc:
+        if isinstance(exc, _OutputError):
+            _drop_output()
         print(f"hermes-tui: error: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -93,10 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): not an error worth a message.
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _drop_output()
         return 0
     except Exception as exc:  # last resort: one line, never a traceback
         if os.environ.get("HERMES_DEBUG"):

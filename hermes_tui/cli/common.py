@@ -16,6 +16,16 @@ def home_from_args(args: Any, *, create: bool = True) -> Home:
     return home
 
 
+def plural(count: int, word: str) -> str:
+    """``1 skill``, ``2 skills``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def warn(message: str, *, kind: str = "warning") -> None:
+    """One line on stderr: ``hermes-tui: warning: MESSAGE``."""
+    print(f"hermes-tui: {kind}: {' '.join(message.split())}", file=sys.stderr)
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")
@@ -27,20 +37,30 @@ class Workspace:
 
     The library and the memory entries are synced from their files on open (cheap
     when nothing changed), so every command sees hand edits even when no watcher runs.
+    On a read-only home the store opens read-only: commands that read work, and the
+    sync's changes are skipped with one note on stderr.
     """
 
-    def __init__(self, args: Any, *, sync: bool = True) -> None:
+    def __init__(self, args: Any, *, sync: bool = True, strict_config: bool = False) -> None:
         from hermes_tui.core.skills.library import SkillLibrary
         from hermes_tui.core.store import Store
 
         self.home = home_from_args(args)
+        self.config = load_config(self.home, strict=strict_config)
         self.store = Store.open(self.home.db_path)
         self.library = SkillLibrary(self.home, self.store)
         if sync:
-            from hermes_tui.core.memory import sync_memory_notes
+            self._sync()
 
+    def _sync(self) -> None:
+        from hermes_tui.core.memory import sync_memory_notes
+        from hermes_tui.core.store.db import ReadOnlyStoreError
+
+        try:
             self.library.sync()
             sync_memory_notes(self.home, self.store)
+        except ReadOnlyStoreError:
+            warn(f"{self.home.root} is read-only: changes to its files could not be recorded", kind="note")
 
     def close(self) -> None:
         self.store.close()
@@ -50,6 +70,20 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def load_config(home: Home, *, strict: bool = False) -> Any:
+    """The home's settings. A broken config.toml raises HermesError when ``strict``;
+    otherwise it is said once, in one warning line, and the defaults stand in."""
+    from hermes_tui.core.config import Config
+
+    if strict:
+        return Config.load(home)
+    problems: list[str] = []
+    config = Config.load(home, problems=problems)
+    if problems:
+        warn("; ".join(problems) + " (using the defaults)")
+    return config
 
 
 def stdout_is_tty() -> bool:

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_list)
 
-    p = pending_sub.add_parser("show", parents=[parent], help="show one pending change")
+    p = pending_sub.add_parser("show", parents=[parent], help="show one change (waiting, approved or rejected)")
     p.add_argument("id", metavar="ID")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
@@ -52,6 +52,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     print(f"{item.id}: {item.change.summary()} (by {item.change.author}, episode {item.change.episode_id or '-'})")
+    if item.status != "pending":
+        print(f"status: {item.status}" + (f" ({item.note})" if item.note else ""))
     if item.change.reason:
         print(f"reason: {item.change.reason}")
     if item.change.op == "patch":

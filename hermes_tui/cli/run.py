@@ -61,7 +61,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("the task is empty")
     if args.max_steps is not None and args.max_steps < 1:
         raise UsageError("--max-steps must be at least 1")
-    with Workspace(args) as ws:
+    with Workspace(args, strict_config=True) as ws:
         config = Config.load(ws.home)
         if args.model:
             config.model.name = args.model

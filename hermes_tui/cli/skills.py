@@ -22,7 +22,7 @@ from hermes_tui.cli.skills_library import add_library_commands
 from hermes_tui.core.skills.discover import load_tree
 from hermes_tui.core.skills.model import LoadError, Skill
 from hermes_tui.core.skills.validate import errors, validate_skill, warnings
-from hermes_tui.errors import HermesError, UsageError
+from hermes_tui.errors import HermesError
 
 
 @dataclass
@@ -50,13 +50,14 @@ class ValidationResult:
 
 
 def validate_paths(paths: list[str]) -> list[ValidationResult]:
-    """Validate every skill under each path, in order. Raises UsageError for a
-    missing path and HermesError when the paths hold no skill at all."""
-    for raw in paths:
-        if not os.path.lexists(raw):
-            raise UsageError(f"no such file or folder: {raw}")
+    """Validate every skill under each path, in order. A missing path is reported as
+    a failed result (the others are still validated); HermesError when the paths that
+    exist hold no skill at all."""
     results: list[ValidationResult] = []
     for raw in paths:
+        if not os.path.lexists(raw):
+            results.append(ValidationResult(path=raw, name=None, errors=["no such file or folder"], load_failed=True))
+            continue
         skills, failures = load_tree(Path(raw))
         for skill in skills:
             results.append(_result_for_skill(skill))

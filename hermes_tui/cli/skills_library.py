@@ -7,9 +7,9 @@ import sys
 import time
 from typing import Any
 
-from hermes_tui.cli.common import Workspace, print_json, stdout_is_tty
-from hermes_tui.core.skills.model import STATES
-from hermes_tui.errors import UsageError
+from hermes_tui.cli.common import Workspace, plural, print_json, stdout_is_tty
+from hermes_tui.core.skills.model import BROKEN, STATES
+from hermes_tui.errors import HermesError, UsageError
 
 ROW_KEYS = (
     "skill_id",
@@ -86,8 +86,10 @@ def add_library_commands(skills_sub: argparse._SubParsersAction, parent: argpars
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from hermes_tui.core.gate import skills_with_pending
+
     with Workspace(args) as ws:
-        rows = [public_row(r) for r in ws.library.list(args.state)]
+        rows = [public_row(r) for r in skills_with_pending(ws.library, args.state)]
     if args.json:
         print_json(rows)
         return 0
@@ -99,15 +101,16 @@ def cmd_list(args: argparse.Namespace) -> int:
         flag = "" if r["state"] == "active" else f" [{r['state']}]"
         desc = " ".join((r["description"] or r["error"] or "").split())
         print(f"{r['skill_id']:<{width}}  {desc[:90]}{flag}")
-    print(f"{len(rows)} skills")
+    print(plural(len(rows), "skill"))
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    """Show a skill; a broken one is shown too (what is known of it), then exit 1 with its error."""
     from hermes_tui.core.skills.validate import validate_skill
 
     with Workspace(args) as ws:
-        row = ws.library.row(args.name)
+        row = _library_row(ws, args.name)
         versions = ws.library.history(row["skill_id"])
         try:
             skill = ws.library.load(row["skill_id"])
@@ -131,7 +134,30 @@ def cmd_show(args: argparse.Namespace) -> int:
     )
     if args.json:
         print_json(data)
-        return 0
+    else:
+        _print_skill(data)
+    if load_error or row.get("state") == BROKEN:
+        raise HermesError(load_error or f"skill {row['skill_id']} is broken: {row.get('error') or 'it cannot be used'}")
+    return 0
+
+
+def _library_row(ws: Workspace, name: str) -> dict[str, Any]:
+    """The skill's row; for a skill that only waits for approval, an error that says so."""
+    try:
+        return ws.library.row(name)
+    except HermesError:
+        from hermes_tui.core.gate import PendingQueue
+
+        for pending in PendingQueue(ws.home).pending_skills():
+            if name.strip("/") in (pending["name"], pending["skill_id"]):
+                raise HermesError(
+                    f"skill {pending['skill_id']} waits for approval (see `hermes-tui pending show {pending['pending_id']}`)"
+                ) from None
+        raise
+
+
+def _print_skill(data: dict[str, Any]) -> None:
+    load_error = data["load_error"]
     print(f"{data['name']}  ({data['skill_id']})  state: {data['state']}  source: {data['source']}")
     print(f"path: {data['path']}")
     print(f"description: {' '.join((data['description'] or '').split())}")
@@ -139,7 +165,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"tags: {', '.join(data['tags'])}")
     print(
         f"usage: {data['views']} views, {data['uses']} uses, {data['successes']} successes, "
-        f"{data['failures']} failures, last used {_when(data['last_used'])}; {data['versions']} versions"
+        f"{data['failures']} failures, last used {_when(data['last_used'])}; {plural(data['versions'], 'version')}"
     )
     if data["support_files"]:
         print("files: " + ", ".join(data["support_files"]))
@@ -149,7 +175,6 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"warning: {message}")
     print()
     print(data["body"].rstrip())
-    return 0
 
 
 def cmd_match(args: argparse.Namespace) -> int:
@@ -224,9 +249,13 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     with Workspace(args) as ws:
         skill_id = ws.library.resolve(args.name)
+        before = ws.library.history(skill_id)[-1]["version"]
         version = ws.library.restore(skill_id, args.version)
+    changed = version != before
     if args.json:
-        print_json({"skill_id": skill_id, "restored": args.version, "version": version})
-    else:
+        print_json({"skill_id": skill_id, "restored": args.version, "version": version, "changed": changed})
+    elif changed:
         print(f"restored {skill_id} to version {args.version} (recorded as version {version})")
+    else:
+        print(f"{skill_id} already has the text of version {args.version} (version {version}); nothing changed")
     return 0

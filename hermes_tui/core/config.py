@@ -1,7 +1,10 @@
 """Workbench settings: ``config.toml`` in the home, with environment overrides.
 
 Read with tomllib; written atomically. Unknown keys are kept when saving, so a
-newer version's settings survive an older one. Environment overrides (they win
+newer version's settings survive an older one. ``Config.load(home)`` raises a
+one-line HermesError for a broken file (not TOML, not UTF-8, a value of the wrong
+type or out of range); ``Config.load(home, problems=[])`` instead keeps going with the
+defaults for what is broken and lists the problems, for callers that warn. Environment overrides (they win
 over the file, options win over both):
 
     HERMES_MODEL, HERMES_API_BASE, HERMES_API_KEY
@@ -68,6 +71,22 @@ class UIConfig:
     theme: str = "hermes-dark"
 
 
+# Numbers that have a floor: the smallest value allowed, and whether it is allowed itself.
+_FLOORS: dict[str, tuple[float, bool]] = {
+    "model.timeout": (0, False),
+    "model.max_retries": (0, True),
+    "model.temperature": (0, True),
+    "model.max_tokens": (1, True),
+    "prompt.skills_budget_tokens": (0, True),
+    "prompt.relevant_skills": (0, True),
+    "agent.max_steps": (1, True),
+    "agent.tool_timeout": (0, False),
+    "agent.tool_output_chars": (1, True),
+    "agent.approval_timeout": (0, False),
+}
+# Settings whose default is None: the type a value must have.
+_OPTIONAL_TYPES: dict[str, type] = {"model.temperature": float, "model.max_tokens": int}
+
 _SECTIONS = {
     "model": ModelConfig,
     "prompt": PromptConfig,
@@ -92,22 +111,27 @@ class Config:
 
     # -- loading ----------------------------------------------------------------------
     @classmethod
-    def load(cls, home: Home, env: dict[str, str] | None = None) -> "Config":
+    def load(cls, home: Home, env: dict[str, str] | None = None, *, problems: list[str] | None = None) -> "Config":
+        """config.toml with the environment overrides. A broken file raises HermesError;
+        when ``problems`` is a list, each problem is appended to it instead and the
+        defaults stand in for what is broken (the whole file when it cannot be read)."""
         env = os.environ if env is None else env
         data: dict[str, Any] = {}
         if home.config_path.exists():
             try:
-                data = tomllib.loads(home.config_path.read_text("utf-8"))
-            except (OSError, UnicodeDecodeError) as exc:
-                raise HermesError(f"cannot read {home.config_path}: {exc}") from exc
-            except tomllib.TOMLDecodeError as exc:
-                raise HermesError(f"{home.config_path} is not valid TOML: {exc}") from exc
-        config = cls.from_dict(data)
+                data = _read_toml(home.config_path)
+            except HermesError as exc:
+                if problems is None:
+                    raise
+                problems.append(exc.message)
+        config = cls.from_dict(data, problems=problems)
         config.apply_env(env)
         return config
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Config":
+    def from_dict(cls, data: dict[str, Any], *, problems: list[str] | None = None) -> "Config":
+        """Settings from parsed TOML. A bad value raises HermesError, or with a
+        ``problems`` list is recorded there and its default kept."""
         config = cls()
         for key, value in data.items():
             section_cls = _SECTIONS.get(key)
@@ -117,10 +141,15 @@ class Config:
             section = getattr(config, key)
             known = {f.name: f for f in fields(section_cls)}
             for name, item in value.items():
-                if name in known:
-                    setattr(section, name, _coerce(item, getattr(section, name), f"{key}.{name}"))
-                else:
+                if name not in known:
                     config.extra.setdefault(key, {})[name] = item
+                    continue
+                try:
+                    setattr(section, name, _checked(item, getattr(section, name), f"{key}.{name}"))
+                except HermesError as exc:
+                    if problems is None:
+                        raise
+                    problems.append(exc.message)
         return config
 
     def apply_env(self, env: dict[str, str]) -> None:
@@ -146,6 +175,30 @@ class Config:
     def save(self, home: Home) -> None:
         """Write config.toml atomically (None values are left out; TOML has no null)."""
         atomic_write(home.config_path, dumps_toml(self.to_dict()))
+
+
+def _read_toml(path: Any) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise HermesError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise HermesError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise HermesError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _checked(value: Any, default: Any, where: str) -> Any:
+    """``value`` in the type of ``default``, within its floor; HermesError otherwise."""
+    kind = _OPTIONAL_TYPES.get(where)
+    value = _coerce(value, kind() if default is None and kind else default, where)
+    floor = _FLOORS.get(where)
+    if floor is not None and value is not None:
+        least, allowed = floor
+        if value < least or (value == least and not allowed):
+            bound = f"at least {least}" if allowed else f"greater than {least}"
+            raise HermesError(f"config.toml: {where} must be {bound}, got {value!r}")
+    return value
 
 
 def _coerce(value: Any, default: Any, where: str) -> Any:

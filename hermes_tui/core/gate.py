@@ -4,7 +4,11 @@ With the gate on (the default, ``[approvals] skill_gate = true``) every change t
 agent proposes to a skill is written to ``workbench/pending/<id>/`` and nothing
 under ``skills/`` is touched: the agent never sees a pending skill. A person
 approves it (the change is then applied through :class:`SkillLibrary`, the one
-write path) or rejects it (it is kept under ``pending/rejected/`` for the record).
+write path; it is kept under ``pending/approved/`` for the record) or rejects it (kept
+under ``pending/rejected/``). A handled change can still be shown, never handled twice.
+
+A skill that only a pending ``create`` holds is listed with the library's skills in
+state "pending" (:func:`skills_with_pending`): one view of every skill's state.
 
 Each pending item is a folder holding ``change.json`` (what, why, from which
 episode) and, when the change carries text, that text as a file a person can read
@@ -29,6 +33,7 @@ from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
 OPS = ("create", "edit", "patch", "delete", "write_file")
+HANDLED = ("approved", "rejected")  # the folders under pending/ that keep handled changes
 
 
 @dataclass
@@ -68,7 +73,7 @@ class PendingItem:
     change: SkillChange
     created_at: float
     folder: Path
-    status: str = "pending"  # pending, rejected
+    status: str = "pending"  # pending, approved, rejected
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -134,38 +139,99 @@ class PendingQueue:
             return None
 
     def list(self) -> list[PendingItem]:
+        """The changes waiting for a decision, oldest first."""
         if not self.root.is_dir():
             return []
         items = []
         for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and folder.name != "rejected":
+            if folder.is_dir() and folder.name not in HANDLED:
                 item = self._read(folder)
                 if item is not None:
                     items.append(item)
         return sorted(items, key=lambda i: (i.created_at, i.id))
 
     def get(self, item_id: str) -> PendingItem:
-        if not item_id or "/" in item_id or item_id.startswith("."):
-            raise HermesError(f"no pending change {item_id!r}")
-        item = self._read(self.root / item_id)
-        if item is None:
-            raise HermesError(f"no pending change {item_id!r}")
+        """A change by id: waiting, or already approved or rejected (see ``status``)."""
+        if item_id and "/" not in item_id and not item_id.startswith(".") and item_id not in HANDLED:
+            for folder in (self.root / item_id, *(self.root / status / item_id for status in HANDLED)):
+                item = self._read(folder)
+                if item is not None:
+                    return item
+        raise HermesError(f"no pending change {item_id!r}")
+
+    def _waiting(self, item_id: str) -> PendingItem:
+        item = self.get(item_id)
+        if item.status != "pending":
+            note = f": {item.note}" if item.note else ""
+            raise HermesError(f"change {item.id} was already {item.status}{note}")
         return item
 
     def approve(self, item_id: str, library: Any) -> str:
-        """Apply a pending change through the library, then remove it from the queue."""
-        item = self.get(item_id)
+        """Apply a pending change through the library, then keep it as approved."""
+        item = self._waiting(item_id)
         result = apply_change(item.change, library)
-        shutil.rmtree(item.folder, ignore_errors=True)
+        self._close(item, "approved", result)
         return result
 
     def reject(self, item_id: str, reason: str = "") -> None:
-        item = self.get(item_id)
-        item.status, item.note = "rejected", reason
-        target = self.root / "rejected" / item.id
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        os.replace(item.folder, target)
+        self._close(self._waiting(item_id), "rejected", reason)
+
+    def _close(self, item: PendingItem, status: str, note: str) -> None:
+        """Record the decision and move the item to ``pending/<status>/``."""
+        item.status, item.note = status, note
+        target = self.root / status / item.id
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
+            os.replace(item.folder, target)
+        except OSError as exc:
+            raise HermesError(f"cannot record change {item.id} as {status}: {exc.strerror or exc}") from exc
+
+    def pending_skills(self) -> list[dict[str, Any]]:
+        """Skills that only a waiting ``create`` holds, as library rows in state "pending"."""
+        from hermes_tui.core.skills.model import PENDING
+        from hermes_tui.core.skills.parse import parse_skill_text
+
+        rows = []
+        for item in self.list():
+            change = item.change
+            if change.op != "create":
+                continue
+            path = item.folder / "SKILL.md"
+            skill = parse_skill_text(change.content or "", path=path)
+            category = (change.category or "").strip("/") or None
+            rows.append(
+                {
+                    "skill_id": f"{category}/{change.skill}" if category else change.skill,
+                    "name": change.skill,
+                    "category": category,
+                    "description": skill.description,
+                    "tags": skill.tags,
+                    "state": PENDING,
+                    "pinned": False,
+                    "source": change.author,
+                    "views": 0,
+                    "uses": 0,
+                    "successes": 0,
+                    "failures": 0,
+                    "last_used": None,
+                    "error": None,
+                    "path": str(path),
+                    "pending_id": item.id,
+                }
+            )
+        return rows
+
+
+def skills_with_pending(library: Any, state: str | None = None) -> list[dict[str, Any]]:
+    """The library's skills (optionally in one state) with the pending creates among
+    them, by skill_id: every skill, wherever it waits, in one list."""
+    from hermes_tui.core.skills.model import PENDING
+
+    rows = list(library.list(state))
+    if state in (None, PENDING):
+        rows += PendingQueue(library.home).pending_skills()
+    return sorted(rows, key=lambda r: r["skill_id"])
 
 
 def apply_change(change: SkillChange, library: Any) -> str:

@@ -1,6 +1,7 @@
 """The home: one folder that holds everything the program keeps.
 
 Resolution order: the ``--home DIR`` option, else ``$HERMES_HOME``, else ``~/.hermes``
+(an empty ``--home`` or ``$HERMES_HOME`` is refused, never taken to mean the default)
 (Hermes Agent's home: the skill folder format is shared, so one library serves both).
 
     config.toml                           workbench settings
@@ -17,7 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, UsageError
 
 ENV_HOME = "HERMES_HOME"
 
@@ -30,10 +31,14 @@ class Home:
     @classmethod
     def resolve(cls, explicit: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> "Home":
         env = os.environ if env is None else env
-        if explicit:
+        if explicit is not None:
             raw = str(explicit)
-        elif env.get(ENV_HOME):
+            if not raw.strip():
+                raise UsageError("--home is empty: give a folder")
+        elif ENV_HOME in env:
             raw = env[ENV_HOME]
+            if not raw.strip():
+                raise HermesError(f"${ENV_HOME} is set but empty: give a folder, or unset it to use ~/.hermes")
         else:
             raw = "~/.hermes"
         return cls(Path(os.path.expanduser(raw)).absolute())
@@ -90,7 +95,7 @@ class Home:
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise HermesError(f"cannot create home {self.root}: {exc.strerror or exc}") from exc
-        if install_bundled:
+        if install_bundled and os.access(self.root, os.W_OK):  # a read-only home is used as it is
             from hermes_tui.core.skills.bundled import install_bundled_skills
 
             install_bundled_skills(self)

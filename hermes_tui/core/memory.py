@@ -220,29 +220,40 @@ MEMORY_SOURCES = {"memory": "memories/MEMORY.md", "user": "memories/USER.md"}
 def sync_memory_notes(home: Home, store: object) -> int:
     """Mirror the entries of MEMORY.md and USER.md into the store's notes, so the one
     search API finds them (kind "memory" or "user", source the file). Entries that are
-    gone are removed, new ones added, unchanged ones kept. Returns the changes made."""
+    gone are removed, new ones added, unchanged ones kept. Returns the changes made.
+
+    Nothing is written (and no write lock taken) when the notes are already in line."""
+    entries = {source: _file_entries(home, target) for target, source in MEMORY_SOURCES.items()}
+    if all(set(_stored_notes(store, source)) == set(entries[source]) for source in entries):
+        return 0
     changes = 0
     with store.transaction():  # type: ignore[attr-defined]
         for target, source in MEMORY_SOURCES.items():
-            path = home.memory_file if target == "memory" else home.user_file
-            try:
-                entries = parse_entries(path.read_text("utf-8", errors="replace"))
-            except OSError:
-                entries = []
-            stored = {
-                text: note_id
-                for note_id, text in store.execute("SELECT id, text FROM notes WHERE source = ?", (source,))  # type: ignore[attr-defined]
-            }
+            stored = _stored_notes(store, source)
             for text, note_id in stored.items():
-                if text not in entries:
+                if text not in entries[source]:
                     store.delete_note(note_id)  # type: ignore[attr-defined]
                     changes += 1
-            new = [e for e in entries if e not in stored]
+            new = [e for e in entries[source] if e not in stored]
             if new:
                 changes += store.add_notes(  # type: ignore[attr-defined]
                     {"text": e, "title": e.splitlines()[0][:80], "kind": target, "source": source} for e in new
                 )
     return changes
+
+
+def _file_entries(home: Home, target: str) -> list[str]:
+    path = home.memory_file if target == "memory" else home.user_file
+    try:
+        return parse_entries(path.read_text("utf-8", errors="replace"))
+    except OSError:
+        return []
+
+
+def _stored_notes(store: object, source: str) -> dict[str, int]:
+    """The notes mirrored from one file: {text: note id}."""
+    rows = store.execute("SELECT id, text FROM notes WHERE source = ?", (source,))  # type: ignore[attr-defined]
+    return {text: note_id for note_id, text in rows}
 
 
 __all__ = [

@@ -3,6 +3,9 @@
 A first run copies every bundled skill. A later run updates a bundled skill only
 when the copy in the home is still exactly what we installed (its hash matches the
 manifest); a skill the user edited, moved or deleted is left alone.
+
+Several processes may open a new home at once: they install one after the other
+(a lock file in workbench/), so each sees what the one before installed.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home, package_data_dir
@@ -42,11 +47,30 @@ def bundled_skill_folders(source: Path | None = None) -> list[Path]:
     return sorted(p.parent for p in source.rglob("SKILL.md"))
 
 
+@contextmanager
+def _install_lock(home: Home) -> Iterator[None]:
+    """One installer at a time per home (released by the system if the process dies)."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no lock
+        yield
+        return
+    home.workbench_dir.mkdir(parents=True, exist_ok=True)
+    with open(home.workbench_dir / ".bundled.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def install_bundled_skills(home: Home, source: Path | None = None) -> list[str]:
     """Install or update bundled skills; returns the relative folders written."""
     source = source or package_data_dir("skills")
     if source is None:
         return []
+    with _install_lock(home):
+        return _install(home, source)
+
+
+def _install(home: Home, source: Path) -> list[str]:
     manifest = read_manifest(home)
     written: list[str] = []
     changed = False

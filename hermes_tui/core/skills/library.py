@@ -124,14 +124,19 @@ class SkillLibrary:
         paths, errors = find_skill_files(self.root) if self.root.is_dir() else ([], [])
         report.errors.extend(errors)
         known = {r["skill_id"]: r for r in self.store.list_skills()}
-        seen: set[str] = set()
+        found = {self._skill_id_for(path.parent): path for path in paths}
+        # Only a sync with work to do takes the write lock (readers never wait for it).
+        work = {i: p for i, p in found.items() if not self._unchanged_on_disk(p, known.get(i))}
+        report.unchanged += len(found) - len(work)
+        gone = [i for i, row in known.items() if i not in found and row.get("state") != ARCHIVED]
+        if not (work or gone):
+            return report
         with self.store.transaction():
-            for path in paths:
-                skill_id = self._skill_id_for(path.parent)
-                seen.add(skill_id)
+            known = {r["skill_id"]: r for r in self.store.list_skills()}  # as of the write lock
+            for skill_id, path in work.items():
                 self._sync_one(path, skill_id, known.get(skill_id), report)
-            for skill_id, row in known.items():
-                if skill_id not in seen and row.get("state") != ARCHIVED:
+            for skill_id in gone:
+                if skill_id in known:
                     self.store.delete_skill(skill_id)
                     report.removed.append(skill_id)
         return report
@@ -219,17 +224,12 @@ class SkillLibrary:
     ) -> None:
         from hermes_tui.core.skills.parse import load_skill
 
-        if row is not None and row.get("content_hash") and not row.get("error") and author is None:
+        if author is None and self._same_hash(path, row):
             # Fast path: the bytes hash as before, so nothing changed (no YAML parse).
-            try:
-                same = content_hash(path.read_bytes().decode("utf-8", errors="replace")) == row["content_hash"]
-            except OSError:
-                same = False
-            if same:
-                if row.get("path") != str(path):
-                    self.store.upsert_skill({**row, "path": str(path)})
-                report.unchanged += 1
-                return
+            if row.get("path") != str(path):
+                self.store.upsert_skill({**row, "path": str(path)})
+            report.unchanged += 1
+            return
         loaded = load_skill(path, self.root)
         if isinstance(loaded, LoadError):
             report.errors.append(loaded)
@@ -296,6 +296,20 @@ class SkillLibrary:
             who = author or ("import" if latest is None else "user")
             self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
         (report.added if row is None else report.updated).append(skill_id)
+
+    @staticmethod
+    def _same_hash(path: Path, row: dict[str, Any] | None) -> bool:
+        """Whether a loaded, error-free row still matches the file's bytes."""
+        if row is None or not row.get("content_hash") or row.get("error"):
+            return False
+        try:
+            return content_hash(path.read_bytes().decode("utf-8", errors="replace")) == row["content_hash"]
+        except OSError:
+            return False
+
+    def _unchanged_on_disk(self, path: Path, row: dict[str, Any] | None) -> bool:
+        """True when syncing ``path`` would write nothing (same bytes, same place)."""
+        return self._same_hash(path, row) and row.get("path") == str(path)
 
     def _latest_version(self, skill_id: str) -> dict[str, Any] | None:
         versions = self.store.skill_versions(skill_id)
@@ -385,9 +399,11 @@ class SkillLibrary:
 
     def version_text(self, name_or_id: str, version: int) -> str:
         skill_id = self.resolve(name_or_id)
-        text = self.store.skill_version_text(skill_id, int(version))
+        known = [v["version"] for v in self.store.skill_versions(skill_id)]
+        # Checked against the list first: any integer is a fair question (even one
+        # too large for SQLite), and the answer is the same one line.
+        text = self.store.skill_version_text(skill_id, int(version)) if version in known else None
         if text is None:
-            known = [v["version"] for v in self.store.skill_versions(skill_id)]
             raise HermesError(f"{skill_id} has no version {version} (versions: {', '.join(map(str, known)) or 'none'})")
         return text
 

@@ -10,15 +10,23 @@ re-entrant lock (a ``transaction()`` block holds it until the block ends), so sh
 one Store between threads is safe but serial. The intended pattern is one Store per
 thread (``Store.open`` in the agent's worker thread for the recorder, another in the
 UI thread): the database is in WAL mode, so readers never block the writer and the
-writer never blocks readers; a second writer waits up to the busy timeout (5 s).
+writer never blocks readers. Every transaction starts with ``BEGIN IMMEDIATE``: it
+takes the write lock first, so a second writer (another thread or process) waits its
+turn up to the busy timeout (5 s) instead of failing at once when it upgrades a read.
+
+Read-only homes: ``Store.open(path, readonly=None)`` opens the file read-only when it
+(or its folder) is not writable, so commands that only read work on a shared or
+mounted library; a write then raises :class:`ReadOnlyStoreError`.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import threading
 import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
@@ -75,9 +83,9 @@ def _describe(exc: apsw.Error, path: Path | str) -> str:
     if isinstance(exc, apsw.FullError):
         return f"cannot write {path}: no space left on device (database or disk is full)"
     if isinstance(exc, apsw.BusyError):
-        return f"{path} is busy: another process holds a lock longer than {BUSY_TIMEOUT_MS // 1000} s"
+        return f"{path} is busy: another process kept it locked for more than {BUSY_TIMEOUT_MS // 1000} s; try again"
     if isinstance(exc, apsw.ReadOnlyError):
-        return f"cannot write {path}: the database is read-only"
+        return f"cannot record changes: {path} is read-only"
     if isinstance(exc, apsw.CantOpenError):
         return f"cannot open {path}"
     if isinstance(exc, apsw.IOError):
@@ -85,39 +93,80 @@ def _describe(exc: apsw.Error, path: Path | str) -> str:
     return f"database error on {path}: {exc}"
 
 
+class ReadOnlyStoreError(StoreError):
+    """A write to a store opened read-only (or to a read-only file)."""
+
+
+def _error(exc: apsw.Error, path: Path | str) -> StoreError:
+    """The one-line StoreError for an apsw error."""
+    cls = ReadOnlyStoreError if isinstance(exc, apsw.ReadOnlyError) else StoreError
+    return cls(_describe(exc, path))
+
+
+def _writable(path: Path) -> bool:
+    """Whether the database can be written: the file, and its folder (for the -wal and
+    -shm files). ``os.access`` also answers False on a read-only mount, even for root."""
+    folder_ok = os.access(path.parent, os.W_OK)
+    return folder_ok and (not path.exists() or os.access(path, os.W_OK))
+
+
+def _connect_readonly(path: Path) -> apsw.Connection:
+    """A read-only connection. A WAL database in a folder nobody may write to has no
+    -shm file to share: SQLite can then read it only as "immutable" (no other writer)."""
+    uri = "file:" + urllib.parse.quote(str(path))
+    flags = apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI
+    conn = apsw.Connection(uri + "?mode=ro", flags=flags)
+    try:
+        conn.execute("PRAGMA user_version").fetchall()
+    except (apsw.CantOpenError, apsw.ReadOnlyError):  # (a read-only mount; permission bits)
+        conn.close()
+        conn = apsw.Connection(uri + "?immutable=1", flags=flags)
+    return conn
+
+
 class Store:
     """Typed access to the workbench database. Create with :meth:`open`."""
 
-    def __init__(self, conn: apsw.Connection, path: Path):
+    def __init__(self, conn: apsw.Connection, path: Path, *, readonly: bool = False):
         self._conn = conn
         self.path = path
+        self.readonly = readonly
         self._lock = threading.RLock()
         # Caches used by the search module, valid while ``data_version`` is unchanged.
         self.search_cache: dict[Any, Any] = {}
 
     # -- opening ----------------------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str, *, _migrate_to: int | None = None) -> "Store":
+    def open(cls, path: Path | str, *, readonly: bool | None = None, _migrate_to: int | None = None) -> "Store":
         """Open (creating or upgrading) the database at ``path``.
 
+        ``readonly``: open the file read-only (reads work, writes raise
+        :class:`ReadOnlyStoreError`); ``None`` (the default) chooses read-only when the
+        file or its folder is not writable. A read-only store is never created or upgraded.
         ``_migrate_to`` stops the upgrade at an older schema version (tests only).
         """
         path = Path(path)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create {path.parent}: {exc.strerror or exc}") from exc
+        if readonly is None:
+            readonly = path.is_file() and not _writable(path)
+        if not readonly:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {path.parent}: {exc.strerror or exc}") from exc
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file")
+        if readonly and not path.exists():
+            raise StoreError(f"cannot open {path}: there is no database and the home is read-only")
         try:
-            conn = apsw.Connection(str(path))
+            conn = _connect_readonly(path) if readonly else apsw.Connection(str(path))
         except apsw.Error as exc:
-            raise StoreError(_describe(exc, path)) from exc
-        store = cls(conn, path)
+            raise _error(exc, path) from exc
+        store = cls(conn, path, readonly=readonly)
         try:
             conn.set_busy_timeout(BUSY_TIMEOUT_MS)
             store._check_version()  # before anything writes to the file
-            conn.execute("PRAGMA journal_mode=WAL")
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
             for pragma in (
                 "PRAGMA synchronous=NORMAL",
                 "PRAGMA foreign_keys=ON",
@@ -132,7 +181,7 @@ class Store:
             raise
         except apsw.Error as exc:
             conn.close()
-            raise StoreError(_describe(exc, path)) from exc
+            raise _error(exc, path) from exc
         return store
 
     def _check_version(self) -> int:
@@ -145,7 +194,14 @@ class Store:
         return version
 
     def _migrate(self, target: int) -> None:
-        with self._conn:  # one transaction: all steps or none
+        current = self._check_version()
+        if current >= target:
+            return
+        if self.readonly:
+            raise ReadOnlyStoreError(
+                f"{self.path} needs an upgrade (schema {current} to {target}) but it is read-only"
+            )
+        with self._write():  # one transaction: all steps or none
             version = self._check_version()
             for step in range(version, target):
                 self._conn.execute(MIGRATIONS[step])
@@ -173,12 +229,31 @@ class Store:
             try:
                 yield
             except apsw.Error as exc:
-                raise StoreError(_describe(exc, self.path)) from exc
+                raise _error(exc, self.path) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """A transaction. The outermost one starts with BEGIN IMMEDIATE: it takes the write
+        lock first, so the busy timeout applies (a deferred BEGIN whose first write comes
+        after another connection's commit fails at once); inner ones are savepoints."""
+        if self.readonly or not self._conn.get_autocommit():
+            with self._conn:
+                yield
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            with self._conn:
+                yield
+            self._conn.execute("COMMIT")
+        except BaseException:
+            if not self._conn.get_autocommit():
+                self._conn.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator["Store"]:
         """``with store.transaction(): ...``: all or nothing; nested blocks are savepoints."""
-        with self._guard(), self._conn:
+        with self._guard(), self._write():
             yield self
 
     def execute(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[tuple]:
@@ -187,7 +262,7 @@ class Store:
             try:
                 return self._conn.execute(sql, bindings).fetchall()
             except apsw.Error as exc:
-                raise StoreError(_describe(exc, self.path)) from exc
+                raise _error(exc, self.path) from exc
 
     def _rows(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._guard():
@@ -401,7 +476,7 @@ class Store:
         """
         stage = f"temp.bulk_{table}"
         marks = ", ".join("?" * len(columns.split(",")))
-        with self._guard(), self._conn:
+        with self._guard(), self._write():
             self._conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_{table}({columns}); DELETE FROM {stage}")
             self._conn.executemany(f"INSERT INTO {stage}({columns}) VALUES ({marks})", values)
             last = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
