@@ -13,7 +13,10 @@ Each figure is the median of ``--repeat`` child processes (``python -m hermes_tu
 - ``fail_missing_key_s``, ``fail_bad_url_s``, ``fail_refused_s``: wall time of a run
   with no API key, ``--api-base not-a-url``, and a port nothing listens on
   (``*_after_import_s``: the same failure in-process, litellm already imported)
-- ``ctrl_c_exit_s``: SIGINT one second into a slow stream, to the process's exit
+- ``ctrl_c_at_1s_exit_s``, ``ctrl_c_importing_exit_s``, ``ctrl_c_streaming_exit_s``:
+  from SIGINT to the exit, for a SIGINT one second after the start, 0.1 s after the
+  first ``turn_started`` (litellm still importing) and one second into a slow stream;
+  ``*_outcomes``: the episodes' outcomes (or the error line when none had started)
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.llm_server import Reply, ScriptedServer  # noqa: E402
 
+TIMEOUT = 120.0  # seconds before a child is taken as hung
 KEY_VARS = ("OPENAI_API_KEY", "HERMES_API_KEY", "HERMES_MODEL", "HERMES_API_BASE")
 
 
@@ -52,9 +57,18 @@ def free_port() -> int:
 
 
 class Timeline:
-    """One child `run --json`: the time each event type first appeared, and the exit."""
+    """One child `run --json`: when each event type first appeared, and the exit.
 
-    def __init__(self, args: list[str], *, interrupt_after: float | None = None) -> None:
+    ``interrupt_at``: send SIGINT that many seconds after the start;
+    ``interrupt_after``: (event type, seconds): that long after the first such event.
+    """
+
+    def __init__(
+        self, args: list[str], *, interrupt_at: float | None = None, interrupt_after: tuple[str, float] | None = None
+    ) -> None:
+        self.first: dict[str, float] = {}
+        self.events: list[dict[str, Any]] = []
+        self.signalled: float | None = None
         with tempfile.TemporaryDirectory() as tmp:
             start = time.perf_counter()
             proc = subprocess.Popen(
@@ -62,22 +76,34 @@ class Timeline:
                 cwd=tmp, env=child_env(Path(tmp) / "home"), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
-            assert proc.stdout is not None
-            self.first: dict[str, float] = {}
-            self.events: list[dict[str, Any]] = []
+            assert proc.stdout is not None and proc.stderr is not None
+
+            def interrupt() -> None:
+                if proc.poll() is None:
+                    self.signalled = time.perf_counter() - start
+                    proc.send_signal(signal.SIGINT)
+
+            timer = threading.Timer(interrupt_at, interrupt) if interrupt_at is not None else None
+            if timer is not None:
+                timer.start()
+            watchdog = threading.Timer(TIMEOUT, proc.kill)  # a hung child must not hang the benchmark
+            watchdog.start()
             for line in proc.stdout:
                 event = json.loads(line)
                 self.events.append(event)
                 self.first.setdefault(event["type"], time.perf_counter() - start)
-                if interrupt_after is not None and event["type"] == "text_delta":
-                    time.sleep(interrupt_after)
-                    sent = time.perf_counter()
-                    proc.send_signal(signal.SIGINT)
+                if interrupt_after is not None and event["type"] == interrupt_after[0]:
+                    threading.Timer(interrupt_after[1], interrupt).start()
                     interrupt_after = None
-            self.stderr = proc.stderr.read() if proc.stderr else ""
-            proc.wait(timeout=120)
+            self.stderr = proc.stderr.read()
+            proc.wait()
             self.exit = time.perf_counter() - start
-            self.after_signal = self.exit - (sent - start) if "sent" in locals() else None
+            watchdog.cancel()
+            if timer is not None:
+                timer.cancel()
+            if self.exit >= TIMEOUT:
+                raise SystemExit(f"a child hung (killed after {TIMEOUT} s): run {' '.join(args)}")
+            self.after_signal = self.exit - self.signalled if self.signalled is not None else None
             self.returncode = proc.returncode
 
     @property
@@ -118,6 +144,7 @@ def in_process_failures(server: ScriptedServer) -> dict[str, float]:
     """Each failure case through ModelClient with the default retry policy, litellm loaded."""
     from hermes_tui.core.agent.llm import ModelClient, ModelError, import_litellm
     from hermes_tui.core.config import ModelConfig
+    from hermes_tui.errors import ModelNotConfigured
 
     import_litellm()
     saved = {k: os.environ.pop(k) for k in KEY_VARS if k in os.environ}
@@ -129,7 +156,7 @@ def in_process_failures(server: ScriptedServer) -> dict[str, float]:
             start = time.perf_counter()
             try:
                 ModelClient(ModelConfig(**base)).stream_turn([{"role": "user", "content": "hi"}])
-            except ModelError:
+            except (ModelError, ModelNotConfigured):  # the latter: refused before any request
                 pass
             out[f"fail_{name}_after_import_s"] = round(time.perf_counter() - start, 3)
     finally:
@@ -159,12 +186,20 @@ def main() -> None:
             result[f"fail_{name}_s"] = median([t.exit for t in runs])
             reasons[name] = runs[-1].reason
         result.update(in_process_failures(server))
-        stops = []
-        for _ in range(opts.repeat):
-            server.queue(Reply(text="slowly " * 2000, chunk_size=7, delay=0.02))
-            stops.append(Timeline(["say hello", *model_args(server)], interrupt_after=1.0))
-        result["ctrl_c_exit_s"] = median([t.after_signal for t in stops])
-        result["ctrl_c_outcome"] = stops[-1].events[-1].get("outcome") if stops[-1].events else None
+        slow = Reply(text="slowly " * 2000, chunk_size=7, delay=0.02)
+        cases = {
+            "ctrl_c_at_1s": {"interrupt_at": 1.0},
+            "ctrl_c_importing": {"interrupt_after": ("turn_started", 0.1)},
+            "ctrl_c_streaming": {"interrupt_after": ("text_delta", 1.0)},
+        }
+        for key, when in cases.items():
+            stops = []
+            for _ in range(opts.repeat):
+                if not server.pending:  # a run interrupted before its request leaves it queued
+                    server.queue(slow)
+                stops.append(Timeline(["say hello", *model_args(server)], **when))
+            result[f"{key}_exit_s"] = median([t.after_signal for t in stops])
+            result[f"{key}_outcomes"] = sorted({t.events[-1].get("outcome", "") if t.events else t.stderr for t in stops})
         if opts.show_reasons:
             result["reasons"] = reasons
     print(json.dumps(result))

@@ -143,6 +143,12 @@ def wait_for_litellm(cancel: threading.Event | None = None) -> ModuleType | None
     return import_litellm()
 
 
+def litellm_importing() -> bool:
+    """Whether the background import (:func:`preload_litellm`) is still running."""
+    thread = _preload_thread
+    return thread is not None and thread.is_alive()
+
+
 @functools.cache
 def _skips_mcp_handler() -> bool:
     """Whether this litellm's ``completion()`` takes ``_skip_mcp_handler`` (it then
