@@ -62,6 +62,7 @@ def test_streams_text_and_parallel_tool_calls(llm_server: ScriptedServer) -> Non
     assert turn.cost is None  # litellm has no price for the test model
     sent = llm_server.requests[0]
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert not [key for key in sent if key.startswith("_")]  # litellm's private switches stay local
     assert [t["function"]["name"] for t in sent["tools"]] == ["read", "ls"]
     assert sent["messages"] == USER
 
