@@ -160,6 +160,15 @@ def test_rejected_api_key_is_one_attempt(llm_server: ScriptedServer) -> None:
     assert retries == [] and len(llm_server.requests) == 1 and wall < 2.0
 
 
+def test_a_401_without_any_key_says_which_variable_to_set(llm_server: ScriptedServer) -> None:
+    llm_server.queue(HttpError(401, "No auth credentials found"))
+    message, retries, wall = fail_fast(ModelClient(ModelConfig(name="openrouter/some/model", api_base=llm_server.url)))
+    assert message == (
+        "no API key for openrouter: set OPENROUTER_API_KEY or [model] api_key (HTTP 401: No auth credentials found)"
+    )
+    assert retries == [] and len(llm_server.requests) == 1 and wall < 2.0
+
+
 def test_refused_connection_names_the_address_and_is_not_retried() -> None:
     url = refused_url()
     config = ModelConfig(name="openai/test-model", api_base=url, api_key="k", max_retries=4)
@@ -281,6 +290,9 @@ def test_parse_retry_after_forms() -> None:
 def test_clean_message_strips_litellm_prefixes() -> None:
     raw = "litellm.RateLimitError: RateLimitError: OpenAIException - too many\nrequests"
     assert clean_message(raw) == "too many requests"
+    raw = 'litellm.AuthenticationError: OpenrouterException - {"error": {"message": "No auth", "code": 401}}'
+    assert clean_message(raw) == "No auth"
+    assert clean_message('{"detail": "not the usual shape"}') == '{"detail": "not the usual shape"}'
 
 
 @pytest.mark.slow

@@ -33,6 +33,7 @@ import email.utils
 import functools
 import importlib
 import inspect
+import json
 import logging
 import os
 import queue
@@ -320,7 +321,21 @@ def clean_message(text: str, limit: int = 300) -> str:
             break
         line = new
     line = line.replace("Received Model Group=", "").strip() or "unknown error"
+    line = _json_error_message(line) or line
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def _json_error_message(line: str) -> str | None:
+    """``{"error": {"message": "m", ...}}`` (a provider's error body, as is) -> "m"."""
+    if not line.startswith("{"):
+        return None
+    try:
+        body = json.loads(line)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return " ".join(message.split()) if isinstance(message, str) and message.strip() else None
 
 
 _NO_KEY = re.compile(
@@ -329,14 +344,15 @@ _NO_KEY = re.compile(
 _NO_PROVIDER = re.compile(r"LLM Provider NOT provided", re.IGNORECASE)
 
 
-def classify_error(exc: BaseException, *, model: str = "", api_base: str = "") -> ModelError:
+def classify_error(exc: BaseException, *, model: str = "", api_base: str = "", api_key: str = "") -> ModelError:
     """Turn an exception from litellm into a one-line :class:`ModelError`.
 
     Only what can succeed on a retry is ``retryable``: rate limits (429), server
     errors (5xx), timeouts and dropped connections. A missing API key, an invalid
     ``api_base``, a refused connection, an unknown host or a TLS failure fail at once,
     saying what is wrong. The cause is read from the whole exception chain, because
-    litellm reports most local failures as "HTTP 500".
+    litellm reports most local failures as "HTTP 500". ``api_key``: the configured key
+    (a 401 without any key says which variable to set).
     """
     if isinstance(exc, ModelError):
         return exc
@@ -365,14 +381,17 @@ def classify_error(exc: BaseException, *, model: str = "", api_base: str = "") -
         return ModelError(api_base_error(api_base or url) or f"invalid model URL {url!r}")
     if _find(chain, ssl.SSLError):
         return ModelError(f"TLS failed with {_host(url)}: {clean_message(str(_find(chain, ssl.SSLError)))}")
+    no_key = f"no API key for {provider}: set {_key_variable(litellm, model, provider)} or [model] api_key"
     if http_status is None and any(_NO_KEY.search(str(e)) for e in chain):
-        return ModelError(f"no API key for {provider}: set {_key_variable(litellm, model, provider)} or [model] api_key")
+        return ModelError(no_key)
     if _NO_PROVIDER.search(message):
         return ModelError(f"unknown provider in model {model!r}: write provider/model, e.g. openai/gpt-4o-mini")
     # Answers from a server, and failures on the way.
     if isinstance(exc, exceptions.RateLimitError) or status == 429:
         return retry(f"rate limited by the provider (HTTP 429): {message}")
     if isinstance(exc, exceptions.AuthenticationError) or status == 401:
+        if not (api_key or _key_in_environment(litellm, model)):
+            return ModelError(f"{no_key} (HTTP 401: {message})")
         return ModelError(f"authentication failed: {provider} rejected the API key (HTTP 401): {message}")
     if isinstance(exc, exceptions.PermissionDeniedError) or status == 403:
         return ModelError(f"permission denied by {provider} (HTTP 403): {message}")
@@ -465,12 +484,21 @@ def _provider(litellm: ModuleType, model: str) -> str:
         return model.split("/", 1)[0] if "/" in model else "the provider"
 
 
+def _environment(litellm: ModuleType, model: str) -> dict[str, Any]:
+    """litellm's view of the provider's variables: keys_in_environment, missing_keys."""
+    try:
+        return dict(litellm.validate_environment(model))
+    except Exception:  # litellm does not know the provider
+        return {}
+
+
+def _key_in_environment(litellm: ModuleType, model: str) -> bool:
+    return bool(_environment(litellm, model).get("keys_in_environment", True))
+
+
 def _key_variable(litellm: ModuleType, model: str, provider: str) -> str:
     """The environment variable that holds ``provider``'s API key, e.g. OPENAI_API_KEY."""
-    try:
-        missing = litellm.validate_environment(model).get("missing_keys") or []
-    except Exception:  # litellm does not know the provider
-        missing = []
+    missing = _environment(litellm, model).get("missing_keys") or []
     keys = [name for name in missing if "KEY" in name or "TOKEN" in name]
     return " or ".join(keys) or f"{provider.upper().replace('-', '_')}_API_KEY"
 
@@ -557,7 +585,7 @@ class ModelClient:
             try:
                 return self._attempt(messages, tools, cancel, on_text, on_reasoning, streamed)
             except Exception as exc:  # classified below; nothing escapes unexplained
-                error = classify_error(exc, model=self.model, api_base=self.api_base)
+                error = classify_error(exc, model=self.model, api_base=self.api_base, api_key=self.config.api_key)
             if streamed[0]:
                 raise ModelError(f"the model's response broke off mid-stream: {error.message}") from None
             if not error.retryable or attempt >= self.retry.max_retries:
