@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--approve", choices=("deny", "all"), help="answer every approval request without asking")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop after N model turns")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="wait at most this long for the model's answer")
-    p.add_argument("--max-retries", type=int, metavar="N", help="retries of a rate limit, server error or timeout")
+    p.add_argument("--max-retries", type=int, metavar="N", help="retries of a rate limit, server error, timeout or dropped connection")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
     p.set_defaults(func=cmd_run)
 
