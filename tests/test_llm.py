@@ -193,6 +193,14 @@ def test_invalid_api_base_is_refused_before_any_request(api_base: str, why: str)
     assert info.value.message == f"invalid api_base {api_base!r}: {why}"
 
 
+@pytest.mark.parametrize("key", ["sk-abc\nx", "sk-clé"])
+def test_an_api_key_http_cannot_carry_fails_at_once_without_showing_it(llm_server: ScriptedServer, key: str) -> None:
+    config = ModelConfig(name=llm_server.model, api_base=llm_server.url, api_key=key)
+    message, retries, _ = fail_fast(ModelClient(config))
+    assert message == "cannot send the request: the API key (or another header) has characters HTTP cannot carry"
+    assert retries == [] and llm_server.requests == []
+
+
 def test_model_not_found_names_model_and_endpoint(llm_server: ScriptedServer) -> None:
     llm_server.queue(HttpError(404, "The model `test-model` does not exist"))
     message, retries, _ = fail_fast(client_for(llm_server))

@@ -377,8 +377,11 @@ def classify_error(exc: BaseException, *, model: str = "", api_base: str = "", a
         return ModelError(f"nothing listens on {_host_port(url)} (is the model server running? check api_base)")
     if _find(chain, socket.gaierror):
         return ModelError(f"cannot resolve the host {_host(url)!r} (check api_base and the network)")
-    if _named(chain, "UnsupportedProtocol", "InvalidURL", "LocalProtocolError") or "missing an 'http://'" in message:
+    if _named(chain, "UnsupportedProtocol", "InvalidURL") or "missing an 'http://'" in message:
         return ModelError(api_base_error(api_base or url) or f"invalid model URL {url!r}")
+    if _named(chain, "LocalProtocolError") or _find(chain, UnicodeEncodeError):
+        # Not the error's own text: it quotes the header, which holds the key.
+        return ModelError("cannot send the request: the API key (or another header) has characters HTTP cannot carry")
     if _find(chain, ssl.SSLError):
         return ModelError(f"TLS failed with {_host(url)}: {clean_message(str(_find(chain, ssl.SSLError)))}")
     no_key = f"no API key for {provider}: set {_key_variable(litellm, model, provider)} or [model] api_key"
