@@ -121,7 +121,7 @@ def model_args(server: ScriptedServer, **over: str) -> list[str]:
     return [part for key, value in opts.items() if value is not None for part in (key, value)]
 
 
-def failure_cases(server: ScriptedServer) -> dict[str, dict[str, str | None]]:
+def failure_cases() -> dict[str, dict[str, str | None]]:
     return {
         "missing_key": {"--api-key": None},
         "bad_url": {"--api-base": "not-a-url"},
@@ -150,7 +150,7 @@ def in_process_failures(server: ScriptedServer) -> dict[str, float]:
     saved = {k: os.environ.pop(k) for k in KEY_VARS if k in os.environ}
     out: dict[str, float] = {}
     try:
-        for name, over in failure_cases(server).items():
+        for name, over in failure_cases().items():
             base = {"name": server.model, "api_base": server.url, "api_key": server.api_key}
             base.update({k[2:].replace("-", "_"): v or "" for k, v in over.items()})
             start = time.perf_counter()
@@ -181,7 +181,7 @@ def main() -> None:
         result["hello_exit_s"] = median([t.exit for t in hello])
         result["hello_exit_after_finish_s"] = median([t.exit - t.first["episode_finished"] for t in hello])
         reasons = {}
-        for name, over in failure_cases(server).items():
+        for name, over in failure_cases().items():
             runs = [Timeline(["say hello", *model_args(server, **over)]) for _ in range(opts.repeat)]
             result[f"fail_{name}_s"] = median([t.exit for t in runs])
             reasons[name] = runs[-1].reason
