@@ -33,4 +33,4 @@ class StoreError(HermesError):
 
 
 class ModelNotConfigured(HermesError):
-    """No model is configured; the message says how to set one."""
+    """No model is configured, or its settings cannot work (an invalid api_base); one line says which."""

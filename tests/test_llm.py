@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import socket
 import subprocess
 import sys
 import textwrap
@@ -61,6 +62,7 @@ def test_streams_text_and_parallel_tool_calls(llm_server: ScriptedServer) -> Non
     assert turn.cost is None  # litellm has no price for the test model
     sent = llm_server.requests[0]
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
+    assert not [key for key in sent if key.startswith("_")]  # litellm's private switches stay local
     assert [t["function"]["name"] for t in sent["tools"]] == ["read", "ls"]
     assert sent["messages"] == USER
 
@@ -125,6 +127,107 @@ def test_client_errors_are_one_line_and_not_retried(llm_server: ScriptedServer, 
     assert words in message and "nope" in message
     assert "\n" not in message and "litellm." not in message and "OpenAIException" not in message
     assert len(llm_server.requests) == 1
+
+
+def refused_url() -> str:
+    """The URL of a port nothing listens on (bound, then closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+
+
+def fail_fast(client: ModelClient) -> tuple[str, list[tuple[int, float, str]], float]:
+    """Run a failing turn: (its one-line message, the retries, the wall time after the import)."""
+    import_litellm()
+    retries: list[tuple[int, float, str]] = []
+    start = time.monotonic()
+    with pytest.raises(ModelError) as info:
+        client.stream_turn(USER, on_retry=lambda *a: retries.append(a))
+    return info.value.message, retries, time.monotonic() - start
+
+
+def test_missing_api_key_fails_at_once_naming_the_variable(llm_server: ScriptedServer) -> None:
+    config = ModelConfig(name=llm_server.model, api_base=llm_server.url, api_key="", max_retries=4)
+    message, retries, wall = fail_fast(ModelClient(config))
+    assert message == "no API key for openai: set OPENAI_API_KEY or [model] api_key"
+    assert retries == [] and llm_server.requests == [] and wall < 2.0
+
+
+def test_rejected_api_key_is_one_attempt(llm_server: ScriptedServer) -> None:
+    llm_server.queue(HttpError(401, "Incorrect API key provided"), Reply(text="never asked"))
+    message, retries, wall = fail_fast(ModelClient(client_for(llm_server).config))
+    assert message == "authentication failed: openai rejected the API key (HTTP 401): Incorrect API key provided"
+    assert retries == [] and len(llm_server.requests) == 1 and wall < 2.0
+
+
+def test_a_401_without_any_key_says_which_variable_to_set(llm_server: ScriptedServer) -> None:
+    llm_server.queue(HttpError(401, "No auth credentials found"))
+    message, retries, wall = fail_fast(ModelClient(ModelConfig(name="openrouter/some/model", api_base=llm_server.url)))
+    assert message == (
+        "no API key for openrouter: set OPENROUTER_API_KEY or [model] api_key (HTTP 401: No auth credentials found)"
+    )
+    assert retries == [] and len(llm_server.requests) == 1 and wall < 2.0
+
+
+def test_refused_connection_names_the_address_and_is_not_retried() -> None:
+    url = refused_url()
+    config = ModelConfig(name="openai/test-model", api_base=url, api_key="k", max_retries=4)
+    message, retries, wall = fail_fast(ModelClient(config))
+    address = url.removeprefix("http://").removesuffix("/v1")
+    assert message == f"nothing listens on {address} (is the model server running? check api_base)"
+    assert retries == [] and wall < 2.0
+
+
+@pytest.mark.parametrize(
+    ("api_base", "why"),
+    [
+        ("not-a-url", "it needs http:// or https:// and a host"),
+        ("127.0.0.1:8000/v1", "it needs http:// or https:// and a host"),
+        ("http://", "it needs http:// or https:// and a host"),
+        ("http://127.0.0.1:99999/v1", "Port out of range 0-65535"),
+    ],
+)
+def test_invalid_api_base_is_refused_before_any_request(api_base: str, why: str) -> None:
+    with pytest.raises(ModelNotConfigured) as info:
+        ModelClient(ModelConfig(name="openai/x", api_base=api_base, api_key="k"))
+    assert info.value.message == f"invalid api_base {api_base!r}: {why}"
+
+
+@pytest.mark.parametrize("key", ["sk-abc\nx", "sk-clé"])
+def test_an_api_key_http_cannot_carry_fails_at_once_without_showing_it(llm_server: ScriptedServer, key: str) -> None:
+    config = ModelConfig(name=llm_server.model, api_base=llm_server.url, api_key=key)
+    message, retries, _ = fail_fast(ModelClient(config))
+    assert message == "cannot send the request: the API key (or another header) has characters HTTP cannot carry"
+    assert retries == [] and llm_server.requests == []
+
+
+def test_model_not_found_names_model_and_endpoint(llm_server: ScriptedServer) -> None:
+    llm_server.queue(HttpError(404, "The model `test-model` does not exist"))
+    message, retries, _ = fail_fast(client_for(llm_server))
+    assert message == (
+        f"model 'openai/test-model' not found at {llm_server.url} (HTTP 404): The model `test-model` does not exist"
+    )
+    assert retries == [] and len(llm_server.requests) == 1
+
+
+def test_server_error_then_success_is_two_attempts(llm_server: ScriptedServer) -> None:
+    llm_server.queue(HttpError(500, "overloaded"), Reply(text="fine now"))
+    retries: list[tuple[int, float, str]] = []
+    turn = client_for(llm_server).stream_turn(USER, on_retry=lambda *a: retries.append(a))
+    assert turn.text == "fine now" and len(llm_server.requests) == 2
+    assert [(r[0], r[2]) for r in retries] == [(1, "the provider failed (HTTP 500): overloaded")]
+
+
+def test_timeout_and_dropped_connection_are_retried(llm_server: ScriptedServer) -> None:
+    llm_server.queue(Reply(text="too slow", delay=1.5), DieMidStream(text=""), Reply(text="made it"))
+    config = ModelConfig(name=llm_server.model, api_base=llm_server.url, api_key=llm_server.api_key, timeout=0.5)
+    client = ModelClient(config, retry=RetryPolicy(max_retries=3, base_delay=0.01, max_delay=0.05))
+    retries: list[tuple[int, float, str]] = []
+    turn = client.stream_turn(USER, on_retry=lambda *a: retries.append(a))
+    assert turn.text == "made it" and len(llm_server.requests) == 3
+    assert [r[0] for r in retries] == [1, 2]
+    assert retries[0][2].startswith("the model did not answer in time")
+    assert retries[1][2].startswith("the connection to the model dropped")
 
 
 def test_stream_dying_after_output_fails_without_retry(llm_server: ScriptedServer) -> None:
@@ -195,6 +298,9 @@ def test_parse_retry_after_forms() -> None:
 def test_clean_message_strips_litellm_prefixes() -> None:
     raw = "litellm.RateLimitError: RateLimitError: OpenAIException - too many\nrequests"
     assert clean_message(raw) == "too many requests"
+    raw = 'litellm.AuthenticationError: OpenrouterException - {"error": {"message": "No auth", "code": 401}}'
+    assert clean_message(raw) == "No auth"
+    assert clean_message('{"detail": "not the usual shape"}') == '{"detail": "not the usual shape"}'
 
 
 @pytest.mark.slow
@@ -220,5 +326,6 @@ def test_litellm_prints_nothing_on_a_failing_call(tmp_path) -> None:
     assert proc.stderr == ""
     lines = proc.stdout.splitlines()
     assert len(lines) == 2 and all(line.startswith("OURS: ") for line in lines), proc.stdout
-    assert "cannot reach the model" in lines[0]
+    assert lines[0].startswith("OURS: nothing listens on 127.0.0.1:"), lines[0]
+    assert lines[1].startswith("OURS: unknown provider in model 'nosuchprovider/x'"), lines[1]
     assert "Provider List" not in proc.stdout and "Give Feedback" not in proc.stdout

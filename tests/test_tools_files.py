@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hermes_tui.core.agent.approvals import ApprovalBroker
-from hermes_tui.core.agent.events import ApprovalRequested, Event
+from hermes_tui.core.agent.events import ApprovalRequested, ApprovalResolved, Event
 from hermes_tui.core.agent.tools.base import ToolContext
 from hermes_tui.core.agent.tools.registry import build_default_registry
 from hermes_tui.core.config import Config
@@ -79,13 +79,13 @@ def test_write_file_creates_parents_atomically(home, tmp_path: Path, tools) -> N
 def test_write_file_asks_before_env_ssh_and_rc_files(home, tmp_path: Path, tools) -> None:
     ctx, events = make_ctx(home, tmp_path, policy="deny")
     result = tools.run("write_file", {"path": ".env", "content": "TOKEN=x\n"}, ctx)
-    assert result.error == "denied by the user"
+    assert result.error == "denied by the approval policy (--approve deny)"
     assert not (tmp_path / ".env").exists()
     result = tools.run("write_file", {"path": "~/.ssh/authorized_keys", "content": "ssh-ed25519 AAA\n"}, ctx)
-    assert result.error == "denied by the user"
+    assert result.error == "denied by the approval policy (--approve deny)"
     assert not Path(os.path.expanduser("~/.ssh")).exists()
     result = tools.run("write_file", {"path": "~/.bashrc", "content": "alias x=y\n"}, ctx)
-    assert result.error == "denied by the user"
+    assert result.error == "denied by the approval policy (--approve deny)"
     rules = [e.rule for e in events if isinstance(e, ApprovalRequested)]
     assert rules == ["write-env", "write-ssh", "write-shell-rc"]
     ctx_ok, _ = make_ctx(home, tmp_path, policy="all")
@@ -139,11 +139,23 @@ def test_patch_keeps_crlf_and_refuses_binary(home, tmp_path: Path, tools) -> Non
     assert "binary" in tools.run("patch", {"path": "b.bin", "old_string": "ab", "new_string": "x"}, ctx).error
 
 
+@pytest.mark.parametrize(
+    ("policy", "error"),
+    [("unattended", "denied: no one to ask (use --approve)"), ("deny", "denied by the approval policy (--approve deny)")],
+)
+def test_a_refusal_says_who_refused(home, tmp_path: Path, tools, policy: str, error: str) -> None:
+    ctx, events = make_ctx(home, tmp_path, policy=policy)
+    result = tools.run("write_file", {"path": ".env", "content": "TOKEN=x\n"}, ctx)
+    assert result.error == error and result.output.startswith(f"error: {error} (write-env: ")
+    assert [e.decision for e in events if isinstance(e, ApprovalResolved)] == ["deny"]
+    assert not (tmp_path / ".env").exists()
+
+
 def test_patch_of_a_protected_file_asks(home, tmp_path: Path, tools) -> None:
     (tmp_path / ".env").write_text("A=1\n", "utf-8")
     ctx, _ = make_ctx(home, tmp_path, policy="deny")
     result = tools.run("patch", {"path": ".env", "old_string": "A=1", "new_string": "A=2"}, ctx)
-    assert result.error == "denied by the user"
+    assert result.error == "denied by the approval policy (--approve deny)"
     assert (tmp_path / ".env").read_text("utf-8") == "A=1\n"
 
 

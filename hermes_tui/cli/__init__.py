@@ -9,6 +9,7 @@ line; nothing prints a traceback unless ``HERMES_DEBUG=1``.
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -120,6 +121,35 @@ def _run_command(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; ``argv=None`` means the program itself (then see :func:`_ending`)."""
+    code = _main(argv)
+    if argv is None:
+        _ending(code)
+    return code
+
+
+def _ending(code: int) -> None:
+    """The process ends next: skip the slow or unsafe parts of the interpreter's teardown.
+
+    A background litellm import still running (a task cancelled early, a model that
+    failed at once) holds the import lock, and the teardown imports (litellm's
+    ``__del__`` methods do): it would hang. Then the process ends here, output flushed.
+    Otherwise the live objects are frozen: litellm's heap makes the teardown's last
+    garbage collection take 1-2 s, and nothing in it needs collecting.
+    """
+    from hermes_tui.core.agent.llm import litellm_importing
+
+    if litellm_importing():
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+    gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "home"):

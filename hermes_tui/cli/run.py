@@ -3,11 +3,13 @@
 ``--json`` prints the event stream as JSON lines (one ``Event.to_dict()`` per line;
 the last line is the ``episode_finished`` event). Without it a readable live trace
 goes to stdout. Exit code 0 on success, 1 on failure or interruption, 2 on bad usage
-(including no model configured). Ctrl+C cancels the running turn and records the
-episode as interrupted (a second Ctrl+C stops at once).
+(including no model configured, or an invalid api_base). Ctrl+C cancels at once
+(also while litellm is still being imported) and records the episode as
+interrupted (a second Ctrl+C stops at once).
 
 Approvals: ``--approve all|deny`` answers every request; otherwise a person is asked
-on the terminal when stdin is a terminal (and never with ``--json``), else denied.
+on the terminal when stdin is a terminal (and never with ``--json``), else denied
+("no one to ask").
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--api-key", metavar="K", help="the API key (prefer the provider's environment variable)")
     p.add_argument("--approve", choices=("deny", "all"), help="answer every approval request without asking")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop after N model turns")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="wait at most this long for the model's answer")
+    p.add_argument("--max-retries", type=int, metavar="N", help="retries of a rate limit, server error, timeout or dropped connection")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
     p.set_defaults(func=cmd_run)
 
@@ -61,6 +65,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("the task is empty")
     if args.max_steps is not None and args.max_steps < 1:
         raise UsageError("--max-steps must be at least 1")
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.max_retries is not None and args.max_retries < 0:
+        raise UsageError("--max-retries must be 0 or more")
     with Workspace(args, strict_config=True) as ws:
         config = Config.load(ws.home)
         if args.model:
@@ -71,6 +79,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             config.model.api_key = args.api_key
         if args.max_steps is not None:
             config.agent.max_steps = args.max_steps
+        if args.timeout is not None:
+            config.model.timeout = args.timeout
+        if args.max_retries is not None:
+            config.model.max_retries = args.max_retries
         events = EventStream()
         try:
             agent = Agent(
@@ -88,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         Recorder(ws.store).attach(events)
         interactive = args.approve is None and not args.json and _stdin_is_tty()
         if args.approve is None and not interactive:
-            agent.approval_policy = "deny"  # nobody to ask
+            agent.approval_policy = "unattended"  # nobody to ask: deny, and say so
         sink: Callable[[Event], None] = JsonSink() if args.json else TraceSink(agent, interactive=interactive)
         events.subscribe(sink)
         cancel = threading.Event()

@@ -5,6 +5,7 @@ The tool asks the :class:`ApprovalBroker`; the broker emits an
 TUI, the headless CLI) calls :meth:`ApprovalBroker.answer`, or the timeout passes
 (no answer means deny). Answers: ``once`` (this call), ``session`` (this rule for the
 rest of the session), ``always`` (saved to config.toml), ``deny``.
+:meth:`ApprovalBroker.refusal` words a no for the model and the user: who said it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from typing import Callable
 from hermes_tui.core.agent.events import ApprovalRequested, ApprovalResolved, Event
 
 DECISIONS = ("once", "session", "always", "deny")
+#: ``all`` approves, ``deny`` denies (the user chose so), ``unattended`` denies because
+#: nobody can be asked (no terminal); None asks through the event stream.
+POLICIES = ("all", "deny", "unattended")
 
 
 @dataclass
@@ -29,7 +33,8 @@ class ApprovalBroker:
     """One per session.
 
     ``policy`` answers at once without asking: "all" approves (``--approve all``),
-    "deny" denies (``--approve deny``); None asks through the event stream.
+    "deny" denies (``--approve deny``), "unattended" denies (nobody to ask);
+    None asks through the event stream.
     ``always_rules`` are rule ids the user approved for good (from config);
     ``on_always`` is called with a rule id to save it.
     """
@@ -45,7 +50,7 @@ class ApprovalBroker:
         on_always: Callable[[str], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
-        if policy not in (None, "all", "deny"):
+        if policy is not None and policy not in POLICIES:
             raise ValueError(f"unknown approval policy {policy!r}")
         self._emit = emit
         self.episode_id = episode_id
@@ -126,3 +131,13 @@ class ApprovalBroker:
     @staticmethod
     def approved(decision: str) -> bool:
         return decision in ("once", "session", "always")
+
+    def refusal(self, decision: str) -> str:
+        """Why a request that got ``decision`` was not approved, in a few words."""
+        if decision == "timeout":
+            return "no answer: denied"
+        if self.policy == "unattended":
+            return "denied: no one to ask (use --approve)"
+        if self.policy == "deny":
+            return "denied by the approval policy (--approve deny)"
+        return "denied by the user"

@@ -1,20 +1,26 @@
 """Model access through litellm: lazy import, streaming with tools, retries, cancel.
 
-litellm takes seconds to import and is chatty, so it is imported on first use only
-(:func:`import_litellm`) and silenced: no banner, no logging to stdout/stderr.
+litellm takes seconds to import and is chatty, so it is imported only when a model
+is needed, and silenced: no banner, no logging to stdout/stderr. Creating a
+:class:`ModelClient` starts the import in a background thread
+(:func:`preload_litellm`, also the modules litellm's first call would import); a turn
+waits for it while watching its cancel event.
 
 :class:`ModelClient` runs one model turn with :meth:`ModelClient.stream_turn`:
 text and reasoning deltas are forwarded as they arrive; tool-call deltas are put
 together by index (:class:`ToolCallAccumulator`); usage and cost are read where
 litellm knows them.
 
-Retries: rate limits (429), server errors (5xx), timeouts and connection errors are
-retried up to ``max_retries`` times with exponential backoff and jitter, honouring a
-``Retry-After`` header; each retry is reported through ``on_retry``. A turn is only
-retried when *nothing* was streamed yet: once text or a tool call reached the user,
-a broken stream fails the turn with a clear reason (:class:`ModelError`) instead of
-showing the user a second, different answer glued to the first. Authentication, bad
-request and not-found errors are never retried.
+Retries: only what can succeed on a retry: rate limits (429), server errors (5xx),
+timeouts and dropped connections, up to ``max_retries`` times with exponential
+backoff and jitter, honouring a ``Retry-After`` header; each retry is reported
+through ``on_retry``. A turn is only retried when *nothing* was streamed yet: once
+text or a tool call reached the user, a broken stream fails the turn with a clear
+reason (:class:`ModelError`) instead of showing the user a second, different answer
+glued to the first. Everything else fails at once with one line naming what is wrong
+(:func:`classify_error`): no API key (and which variable to set), an invalid
+``api_base``, nothing listening on the address, an unknown host, a rejected key, a
+model that is not found, a bad request.
 
 Cancel: the request runs in a worker thread; the caller's thread watches ``cancel``
 and, when it is set, closes the response and returns at once with an interrupted
@@ -24,17 +30,24 @@ and, when it is set, closes the response and returns at once with an interrupted
 from __future__ import annotations
 
 import email.utils
+import functools
+import importlib
+import inspect
+import json
 import logging
 import os
 import queue
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 import warnings
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import urlsplit
 
 from hermes_tui.errors import HermesError, ModelNotConfigured
 
@@ -49,8 +62,21 @@ MODEL_HOWTO = (
     "(e.g. openai/gpt-4o-mini, anthropic/claude-sonnet-4-5, ollama/llama3)"
 )
 
+_POLL = 0.05  # seconds between cancel checks (the next chunk, the import)
+
 _import_lock = threading.Lock()
 _litellm: ModuleType | None = None
+_preload_lock = threading.Lock()
+_preloaded = threading.Event()  # set once the background import has finished (or failed)
+_preload_thread: threading.Thread | None = None
+
+#: Modules litellm imports lazily inside its first ``completion()`` (about 1-2 s);
+#: the background import loads them too, so the first answer comes sooner.
+WARM_MODULES = (
+    "openai.resources.chat",  # the OpenAI client (OpenAI-compatible providers)
+    "litellm.litellm_core_utils.default_encoding",  # litellm's tokenizer, for usage and cost
+    "litellm.proxy.openai_files_endpoints.common_utils",  # every completion() looks for file ids
+)
 
 
 def import_litellm() -> ModuleType:
@@ -62,6 +88,9 @@ def import_litellm() -> ModuleType:
         if _litellm is None:
             # Without this litellm fetches its model cost map from the network at import.
             os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            # Without this litellm loads a .env file from the working folder into our
+            # environment at import: a project's secrets would reach the agent's commands.
+            os.environ.setdefault("LITELLM_MODE", "PRODUCTION")
             import litellm
 
             litellm.suppress_debug_info = True  # no "Provider List" / "Give Feedback" banners
@@ -76,6 +105,60 @@ def import_litellm() -> ModuleType:
             warnings.filterwarnings("ignore", module=r"litellm(\..*)?$")
             _litellm = litellm
     return _litellm
+
+
+def preload_litellm() -> None:
+    """Start importing litellm (and what its first call needs) in a background thread.
+
+    Call it as soon as a model will be needed; returns at once and only once starts
+    a thread. :meth:`ModelClient.stream_turn` waits for it, watching its cancel event.
+    A failed import is not reported here: the next :func:`import_litellm` raises it.
+    """
+    global _preload_thread
+    with _preload_lock:
+        if _preload_thread is not None:
+            return
+        _preload_thread = threading.Thread(target=_preload, name="hermes-litellm-import", daemon=True)
+        _preload_thread.start()
+
+
+def _preload() -> None:
+    try:
+        import_litellm()
+    except BaseException:  # reported by the caller's own import_litellm()
+        return
+    finally:
+        _preloaded.set()
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except BaseException:  # another litellm version: nothing to warm
+            pass
+
+
+def wait_for_litellm(cancel: threading.Event | None = None) -> ModuleType | None:
+    """litellm, once imported (starting the import if needed); None if ``cancel`` is set first."""
+    if _litellm is not None:
+        return _litellm
+    preload_litellm()
+    while not _preloaded.wait(_POLL):
+        if cancel is not None and cancel.is_set():
+            return None
+    return import_litellm()
+
+
+def litellm_importing() -> bool:
+    """Whether the background import (:func:`preload_litellm`) is still running."""
+    thread = _preload_thread
+    return thread is not None and thread.is_alive()
+
+
+@functools.cache
+def _skips_mcp_handler() -> bool:
+    """Whether this litellm's ``completion()`` takes ``_skip_mcp_handler`` (it then
+    skips importing its MCP gateway, 1-2 s, for calls with tools)."""
+    completion = inspect.unwrap(import_litellm().main.completion)
+    return "_skip_mcp_handler" in getattr(getattr(completion, "__code__", None), "co_consts", ())
 
 
 def silence_loggers() -> None:
@@ -241,61 +324,225 @@ def clean_message(text: str, limit: int = 300) -> str:
             break
         line = new
     line = line.replace("Received Model Group=", "").strip() or "unknown error"
+    line = _json_error_message(line) or line
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def classify_error(exc: BaseException) -> ModelError:
-    """Turn an exception from litellm into a one-line :class:`ModelError`."""
+def _json_error_message(line: str) -> str | None:
+    """``{"error": {"message": "m", ...}}`` (a provider's error body, as is) -> "m"."""
+    if not line.startswith("{"):
+        return None
+    try:
+        body = json.loads(line)
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error.get("message") if isinstance(error, dict) else error
+    return " ".join(message.split()) if isinstance(message, str) and message.strip() else None
+
+
+_NO_KEY = re.compile(
+    r"missing credentials|missing \w+ api.?key|api.?key (?:client option )?must be set|no api.?key", re.IGNORECASE
+)
+_NO_PROVIDER = re.compile(r"LLM Provider NOT provided", re.IGNORECASE)
+
+
+def classify_error(exc: BaseException, *, model: str = "", api_base: str = "", api_key: str = "") -> ModelError:
+    """Turn an exception from litellm into a one-line :class:`ModelError`.
+
+    Only what can succeed on a retry is ``retryable``: rate limits (429), server
+    errors (5xx), timeouts and dropped connections. A missing API key, an invalid
+    ``api_base``, a refused connection, an unknown host or a TLS failure fail at once,
+    saying what is wrong. The cause is read from the whole exception chain, because
+    litellm reports most local failures as "HTTP 500". ``api_key``: the configured key
+    (a 401 without any key says which variable to set).
+    """
     if isinstance(exc, ModelError):
         return exc
     litellm = import_litellm()
-    status = getattr(exc, "status_code", None)
-    status = status if isinstance(status, int) else None
+    chain = _chain(exc)
     message = clean_message(str(exc))
+    url = _request_url(chain) or api_base
+    provider = _provider(litellm, model)
+    http_status = _http_status(chain)
+    status = http_status or _status(exc)
     headers = getattr(exc, "litellm_response_headers", None)
     if headers is None:
         headers = getattr(getattr(exc, "response", None), "headers", None)
     retry_after = parse_retry_after(headers)
     exceptions = litellm.exceptions
+
+    def retry(text: str) -> ModelError:
+        return ModelError(text, retryable=True, retry_after=retry_after)
+
+    # Local failures first: no request reached a server, or none can.
+    if _find(chain, ConnectionRefusedError):
+        return ModelError(f"nothing listens on {_host_port(url)} (is the model server running? check api_base)")
+    if _find(chain, socket.gaierror):
+        return ModelError(f"cannot resolve the host {_host(url)!r} (check api_base and the network)")
+    if _named(chain, "UnsupportedProtocol", "InvalidURL") or "missing an 'http://'" in message:
+        return ModelError(api_base_error(api_base or url) or f"invalid model URL {url!r}")
+    if _named(chain, "LocalProtocolError") or _find(chain, UnicodeEncodeError):
+        # Not the error's own text: it quotes the header, which holds the key.
+        return ModelError("cannot send the request: the API key (or another header) has characters HTTP cannot carry")
+    if _find(chain, ssl.SSLError):
+        return ModelError(f"TLS failed with {_host(url)}: {clean_message(str(_find(chain, ssl.SSLError)))}")
+    no_key = f"no API key for {provider}: set {_key_variable(litellm, model, provider)} or [model] api_key"
+    if http_status is None and any(_NO_KEY.search(str(e)) for e in chain):
+        return ModelError(no_key)
+    if _NO_PROVIDER.search(message):
+        return ModelError(f"unknown provider in model {model!r}: write provider/model, e.g. openai/gpt-4o-mini")
+    # Answers from a server, and failures on the way.
     if isinstance(exc, exceptions.RateLimitError) or status == 429:
-        return ModelError(f"rate limited by the provider (HTTP 429): {message}", retryable=True, retry_after=retry_after)
+        return retry(f"rate limited by the provider (HTTP 429): {message}")
     if isinstance(exc, exceptions.AuthenticationError) or status == 401:
-        return ModelError(f"authentication failed (HTTP 401), check the API key: {message}")
+        if not (api_key or _key_in_environment(litellm, model)):
+            return ModelError(f"{no_key} (HTTP 401: {message})")
+        return ModelError(f"authentication failed: {provider} rejected the API key (HTTP 401): {message}")
     if isinstance(exc, exceptions.PermissionDeniedError) or status == 403:
-        return ModelError(f"permission denied by the provider (HTTP 403): {message}")
+        return ModelError(f"permission denied by {provider} (HTTP 403): {message}")
     if isinstance(exc, exceptions.NotFoundError) or status == 404:
-        return ModelError(f"model or endpoint not found (HTTP 404): {message}")
+        return ModelError(f"model {model!r} not found at {api_base or provider} (HTTP 404): {message}")
     if isinstance(exc, exceptions.ContextWindowExceededError):
         return ModelError(f"the conversation is too long for the model's context window: {message}")
-    if isinstance(exc, exceptions.Timeout):
-        return ModelError(f"the model did not answer in time: {message}", retryable=True, retry_after=retry_after)
-    if isinstance(exc, exceptions.APIConnectionError) or ("connection" in message.lower() and (status or 500) >= 500):
-        return ModelError(f"cannot reach the model: {message}", retryable=True, retry_after=retry_after)
+    if isinstance(exc, exceptions.Timeout) or _find(chain, TimeoutError) or _named(chain, "TimeoutException"):
+        return retry(f"the model did not answer in time: {message}")
+    if _find(chain, ConnectionError) or _named(chain, "RemoteProtocolError", "ReadError", "WriteError"):
+        return retry(f"the connection to the model dropped: {message}")
     if isinstance(exc, exceptions.BadRequestError) or status in (400, 422):
         return ModelError(f"the provider rejected the request (HTTP {status or 400}): {message}")
+    if isinstance(exc, exceptions.APIConnectionError):
+        return retry(f"cannot reach the model: {message}")
     if status is not None and status >= 500:
-        return ModelError(f"the provider failed (HTTP {status}): {message}", retryable=True, retry_after=retry_after)
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return ModelError(f"cannot reach the model: {message}", retryable=True)
+        return retry(f"the provider failed (HTTP {status}): {message}")
     return ModelError(f"model call failed: {type(exc).__name__}: {message}")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from (``__cause__``, else ``__context__``)."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in out):
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out
+
+
+def _find(chain: list[BaseException], kind: type[BaseException]) -> BaseException | None:
+    return next((e for e in chain if isinstance(e, kind)), None)
+
+
+def _named(chain: list[BaseException], *names: str) -> bool:
+    """Whether an exception in the chain is of a class so named (httpx, httpcore and forks)."""
+    return any(cls.__name__ in names for e in chain for cls in type(e).__mro__)
+
+
+def _status(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _http_status(chain: list[BaseException]) -> int | None:
+    """The status of a real HTTP response in the chain (litellm invents a 500 for local failures)."""
+    for e in chain:
+        if _named([e], "HTTPStatusError"):
+            return _status(getattr(e, "response", None)) or None
+    return None
+
+
+def _request_url(chain: list[BaseException]) -> str:
+    """The URL the HTTP client tried (litellm's own exceptions carry placeholder requests)."""
+    for e in chain:
+        if type(e).__module__.split(".")[0] not in ("httpx", "httpcore", "openai", "anthropic"):
+            continue
+        try:
+            url = getattr(e, "request", None) and e.request.url  # type: ignore[attr-defined]
+        except (AttributeError, RuntimeError):  # httpx: "the request instance has not been set"
+            continue
+        if url:
+            return str(url)
+    return ""
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or url
+    except ValueError:
+        return url
+
+
+def _host_port(url: str) -> str:
+    """``host:port`` of a URL, the scheme's default port when it names none."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return url or "the model's address"
+    host = parts.hostname or url
+    host = f"[{host}]" if ":" in host else host
+    return f"{host}:{port}" if port else host
+
+
+def _provider(litellm: ModuleType, model: str) -> str:
+    try:
+        return str(litellm.get_llm_provider(model)[1])
+    except Exception:  # an unknown provider: the model's own prefix
+        return model.split("/", 1)[0] if "/" in model else "the provider"
+
+
+def _environment(litellm: ModuleType, model: str) -> dict[str, Any]:
+    """litellm's view of the provider's variables: keys_in_environment, missing_keys."""
+    try:
+        return dict(litellm.validate_environment(model))
+    except Exception:  # litellm does not know the provider
+        return {}
+
+
+def _key_in_environment(litellm: ModuleType, model: str) -> bool:
+    return bool(_environment(litellm, model).get("keys_in_environment", True))
+
+
+def _key_variable(litellm: ModuleType, model: str, provider: str) -> str:
+    """The environment variable that holds ``provider``'s API key, e.g. OPENAI_API_KEY."""
+    missing = _environment(litellm, model).get("missing_keys") or []
+    keys = [name for name in missing if "KEY" in name or "TOKEN" in name]
+    return " or ".join(keys) or f"{provider.upper().replace('-', '_')}_API_KEY"
+
+
+def api_base_error(api_base: str) -> str | None:
+    """The one-line error for an ``api_base`` that is not an endpoint URL, else None."""
+    try:
+        parts = urlsplit(api_base)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as exc:
+        return f"invalid api_base {api_base!r}: {exc}"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"invalid api_base {api_base!r}: it needs http:// or https:// and a host"
+    return None
 
 
 # -- the client ------------------------------------------------------------------------
 TextCallback = Callable[[str], None]
 RetryCallback = Callable[[int, float, str], None]  # attempt (1-based), delay, reason
 
-_POLL = 0.05  # seconds between cancel checks while waiting for the next chunk
-
 
 class ModelClient:
-    """One configured model; thread-safe for one turn at a time."""
+    """One configured model; thread-safe for one turn at a time.
+
+    Raises :class:`ModelNotConfigured` at once for no model or an invalid ``api_base``;
+    otherwise starts importing litellm in the background (:func:`preload_litellm`).
+    """
 
     def __init__(self, model_config: "ModelConfig", *, retry: RetryPolicy | None = None) -> None:
         if not (model_config.name or "").strip():
             raise ModelNotConfigured(MODEL_HOWTO)
         self.config = model_config
         self.model = model_config.name.strip()
+        self.api_base = (model_config.api_base or "").strip()
+        if self.api_base and (problem := api_base_error(self.api_base)):
+            raise ModelNotConfigured(problem)
         self.retry = retry or RetryPolicy(max_retries=max(0, int(model_config.max_retries)))
+        preload_litellm()
 
     def completion_kwargs(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None) -> dict[str, Any]:
         """The arguments given to ``litellm.completion`` for one streamed turn."""
@@ -309,8 +556,10 @@ class ModelClient:
         }
         if tools:
             kwargs["tools"] = tools
-        if self.config.api_base:
-            kwargs["api_base"] = self.config.api_base
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if _skips_mcp_handler():
+            kwargs["_skip_mcp_handler"] = True  # our tools are functions, never MCP servers (saves 1-2 s)
         if self.config.api_key:
             kwargs["api_key"] = self.config.api_key
         if self.config.temperature is not None:
@@ -342,7 +591,7 @@ class ModelClient:
             try:
                 return self._attempt(messages, tools, cancel, on_text, on_reasoning, streamed)
             except Exception as exc:  # classified below; nothing escapes unexplained
-                error = classify_error(exc)
+                error = classify_error(exc, model=self.model, api_base=self.api_base, api_key=self.config.api_key)
             if streamed[0]:
                 raise ModelError(f"the model's response broke off mid-stream: {error.message}") from None
             if not error.retryable or attempt >= self.retry.max_retries:
@@ -366,7 +615,9 @@ class ModelClient:
         on_reasoning: TextCallback | None,
         streamed: list[bool],
     ) -> TurnResult:
-        litellm = import_litellm()
+        litellm = wait_for_litellm(cancel)
+        if litellm is None:
+            return TurnResult(interrupted=True, finish_reason="interrupted")
         kwargs = self.completion_kwargs(messages, tools)
         items: queue.Queue[tuple[str, Any]] = queue.Queue()
         holder: dict[str, Any] = {}

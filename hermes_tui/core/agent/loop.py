@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hermes_tui.core.agent.approvals import ApprovalBroker
+from hermes_tui.core.agent.approvals import POLICIES, ApprovalBroker
 from hermes_tui.core.agent.events import (
     EpisodeFinished,
     EpisodeStarted,
@@ -116,7 +116,8 @@ class Agent:
     """Runs tasks with a model and tools, emitting events on ``events``.
 
     ``approval_policy``: None asks through the event stream (a sink answers with
-    :attr:`approvals`), "all" approves, "deny" denies. Raises
+    :attr:`approvals`), "all" approves, "deny" denies, "unattended" denies because
+    nobody can be asked. Raises
     :class:`~hermes_tui.errors.ModelNotConfigured` at once when no model is set.
     ``client`` replaces the :class:`ModelClient` built from ``config.model``.
     """
@@ -135,8 +136,8 @@ class Agent:
         memory: Any = None,
         client: ModelClient | None = None,
     ) -> None:
-        if approval_policy not in (None, "all", "deny"):
-            raise HermesError(f"unknown approval policy {approval_policy!r}; use 'all' or 'deny'")
+        if approval_policy is not None and approval_policy not in POLICIES:
+            raise HermesError(f"unknown approval policy {approval_policy!r}; use {', '.join(map(repr, POLICIES))}")
         self.home = home
         self.config = config
         self.events = events

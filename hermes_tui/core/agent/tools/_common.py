@@ -118,12 +118,8 @@ def read_text(path: Path, *, what: str | None = None) -> str:
 
 
 # -- approvals --------------------------------------------------------------------------------
-def approval_refusal(decision: str, rule: str, reason: str, what: str) -> ToolResult:
-    """The error result for an approval that was not given."""
-    if decision == "timeout":
-        error = "no answer: denied"
-    else:
-        error = "denied by the user"
+def approval_refusal(error: str, rule: str, reason: str, what: str) -> ToolResult:
+    """The error result for an approval that was not given (``error``: the broker's refusal)."""
     return ToolResult(
         output=f"error: {error} ({rule}: {reason}); {what} did not happen. Do not retry it; "
         "ask the user or find another way.",
@@ -136,7 +132,7 @@ def ask(ctx: ToolContext, *, tool: str, command: str, matches: tuple[tuple[str, 
     for rule, reason in matches:
         decision = ctx.approvals.request(call_id=ctx.call_id, tool=tool, command=command, rule=rule, reason=reason)
         if not ctx.approvals.approved(decision):
-            return approval_refusal(decision, rule, reason, what)
+            return approval_refusal(ctx.approvals.refusal(decision), rule, reason, what)
     return None
 
 
