@@ -10,7 +10,8 @@ rules, then execs it). On Linux with Landlock (kernel 5.13+):
   excluded path are not granted themselves: each of their other entries is granted
   one by one (:func:`carve`), and the folders on the way may only be listed (so a
   name under ``workbench/`` can be listed, but no file there can be opened);
-- writes (``workspace-write``): the working folder, except any home inside it, plus a
+- writes (``workspace-write``): the working folder, except any home and the bundled
+  skills' source (``package_data_dir("skills")``) inside it, plus a
   private temporary folder (the command's TMPDIR) and ``/dev/null``-like devices;
   ``read-only``: the private temporary folder only. The working folder itself cannot
   be removed or renamed (its parent is not writable);
@@ -43,6 +44,7 @@ from pathlib import Path
 from typing import Iterable
 
 from hermes_tui.core.guard.commands import UNCONTAINED_RULES, classify_command, command_prefix, is_read_only
+from hermes_tui.core.home import package_data_dir
 from hermes_tui.core.sandbox import landlock
 
 MODES = ("workspace-write", "read-only", "off")
@@ -154,11 +156,13 @@ class Sandbox:
         write = [_real(tmpdir)] + [d for d in _DEVICES if os.path.exists(d)]
         work = _real(cwd)
         mounts = self.private_mounts
+        bundled = package_data_dir("skills")
+        keep = homes + ([_real(bundled)] if bundled is not None else [])
         if self.mode == "workspace-write":
-            write += carve(work, [] if mounts else homes)[0]
+            write += carve(work, [] if mounts else keep)[0]
         rules: dict[str, object] = {"abi": self.kernel_abi, "read": read, "list": passed, "write": write, "network": self.network}
         if mounts:
-            rules["readonly"] = [os.path.join(work, ".git"), *homes]
+            rules["readonly"] = [os.path.join(work, ".git"), *keep]
             services = [_real(p.format(uid=os.getuid())) for p in _SERVICE_SOCKETS]
             rules["hide"] = hidden + [p for p in services if os.path.exists(p) and not _within(work, p)]
         return rules
