@@ -178,6 +178,12 @@ class Sandbox:
 OUTSIDE = "outside-sandbox:"  # + the command's prefix: the rule an approval to run unconfined remembers
 
 
+def _names_the_workbench(command: str, homes: Iterable[str]) -> bool:
+    """A command that names a home, its workbench or its settings is never "just reading"."""
+    words = ("workbench", "config.toml", ".hermes", *homes)
+    return any(word in command for word in words)
+
+
 def approvals_needed(command: str, sandbox: Sandbox, *, outside: bool = False) -> tuple[tuple[str, str], ...]:
     """The (rule, reason) pairs a person must approve before ``command`` runs.
 
@@ -191,7 +197,8 @@ def approvals_needed(command: str, sandbox: Sandbox, *, outside: bool = False) -
     if sandbox.active and not outside:
         return tuple(m for m in verdict.matches if m[0] in UNCONTAINED_RULES)
     needed = list(verdict.matches)
-    if sandbox.mode != "off" and not (not sandbox.active and is_read_only(command)):
+    exempt = not sandbox.active and is_read_only(command) and not _names_the_workbench(command, sandbox.homes)
+    if sandbox.mode != "off" and not exempt:
         why = "asked to run outside the sandbox" if sandbox.active else "there is no sandbox on this system"
         needed.append((OUTSIDE + command_prefix(command), f"{why}: it runs unconfined, with your rights"))
     return tuple(needed)
