@@ -20,6 +20,7 @@ from hermes_tui.core.agent.tools.base import ToolContext
 from hermes_tui.core.agent.tools.terminal import TerminalTool
 from hermes_tui.core.config import Config
 from hermes_tui.core.sandbox import OUTSIDE, Sandbox, approvals_needed, carve, landlock_abi, private_mounts_available
+from tests.llm_server import Reply, llm_server  # noqa: F401
 
 needs_landlock = pytest.mark.skipif(not landlock_abi(), reason="Landlock is not available on this system")
 needs_namespaces = pytest.mark.skipif(
@@ -235,3 +236,24 @@ def test_without_a_sandbox_only_read_only_commands_run_unasked() -> None:
         rules = [r for r, _ in approvals_needed(command, none)]
         assert any(r.startswith(OUTSIDE) for r in rules), command
     assert approvals_needed("rm -r build", Sandbox(mode="off")) == (("recursive-rm", "deletes recursively (rm -r build)"),)
+
+
+# -- the command line ---------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_run_says_what_sandbox_it_has(tmp_path: Path, llm_server) -> None:
+    from tests.test_cli_run import json_lines, model_args, run as cli
+
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text('[sandbox]\nmode = "read-only"\n')
+    llm_server.queue(Reply(text="ok"))
+    proc = cli(["run", "hello", "--json", *model_args(llm_server)], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    first = json_lines(proc.stdout)[0]
+    assert first["type"] == "episode_started"
+    assert first["sandbox"]["mode"] == "read-only" and first["sandbox"]["active"] == bool(landlock_abi())
+
+    (home / "config.toml").write_text('[sandbox]\nmode = "danger-full-access"\n')
+    proc = cli(["run", "hello", *model_args(llm_server)], tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().endswith("sandbox.mode must be one of workspace-write, read-only, off, got 'danger-full-access'")
