@@ -27,7 +27,16 @@ How a command is read
 
 Quoted text given to a harmless program is data: ``echo "rm -rf /"`` is allowed (it
 prints), but ``echo "rm -rf /" | sh`` is classified as the echoed command (denied).
-Interpreter one-liners (``python -c``) are not analysed, except for SQL statements.
+Interpreter one-liners (``python -c``, ``perl -e``, ``awk 'BEGIN{system(...)}'``,
+``git -c alias.x=!...``) are not analysed (except for SQL statements): "inline-code".
+
+The guard is not the boundary (the OS sandbox is, ``core/sandbox``): it explains, it
+hard-denies, and it fails closed. What it cannot reduce to simple commands is
+"complex-command" (functions, traps, aliases, ``eval`` of built strings, expansions,
+globs or odd characters in command position, characters that fold into shell syntax,
+wrappers it does not look through); programs that ask a service outside any sandbox
+to act (``systemd-run``, ``tmux``, ``ssh``, ``docker`` ...) are "sandbox-escape". Both
+are in ``UNCONTAINED_RULES``: a person is asked even for a sandboxed command.
 """
 
 from __future__ import annotations
