@@ -54,6 +54,7 @@ from hermes_tui.core.agent.events import (
 from hermes_tui.core.agent.llm import ModelClient, ToolCallRequest, TurnResult
 from hermes_tui.core.agent.tools.base import ToolContext, ToolRegistry, ToolResult
 from hermes_tui.core.guard.redact import redact, redact_obj
+from hermes_tui.core.guard.unicode import strip_invisible
 from hermes_tui.core.sandbox import sandbox_for
 from hermes_tui.errors import HermesError
 
@@ -329,7 +330,7 @@ class Agent:
             for skill_id in ctx.loaded_skills[loaded_before:]:
                 if skill_id not in episode.loaded:
                     episode.loaded.append(skill_id)
-        output = redact(result.output)
+        output = strip_invisible(redact(result.output))  # no hidden text goes back to the model
         self.emit(
             ToolCallFinished(
                 episode_id=episode.id,
