@@ -257,3 +257,14 @@ def test_run_says_what_sandbox_it_has(tmp_path: Path, llm_server) -> None:
     proc = cli(["run", "hello", *model_args(llm_server)], tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip().endswith("sandbox.mode must be one of workspace-write, read-only, off, got 'danger-full-access'")
+
+
+def test_the_users_home_as_workspace_stays_read_only(tmp_path: Path) -> None:
+    user_home = Path.home()  # the test's temporary HOME
+    sandbox = Sandbox(homes=(str(tmp_path / "h"),), abi=7, namespaces=True)
+    for work in ("/", str(user_home), str(user_home.parent)):
+        write = sandbox.rules(work, tmp_path)["write"]
+        assert [w for w in write if not w.startswith("/dev/")] == [str(tmp_path.resolve())], work
+    project = user_home / "project"
+    project.mkdir()
+    assert str(project.resolve()) in sandbox.rules(project, tmp_path)["write"]

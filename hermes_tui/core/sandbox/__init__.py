@@ -14,7 +14,9 @@ rules, then execs it). On Linux with Landlock (kernel 5.13+):
   skills' source (``package_data_dir("skills")``) inside it, plus a
   private temporary folder (the command's TMPDIR) and ``/dev/null``-like devices;
   ``read-only``: the private temporary folder only. The working folder itself cannot
-  be removed or renamed (its parent is not writable);
+  be removed or renamed (its parent is not writable). A working folder of ``/`` or the
+  user's home (or above it) is kept read-only: it would hold rc files, ``~/.ssh``,
+  autostart folders;
 - where unprivileged user namespaces work (:func:`private_mounts_available`), the
   command also gets a private mount namespace: the working folder's ``.git`` and the
   homes are bound read-only, ``workbench/`` is covered by an empty folder and
@@ -128,6 +130,11 @@ class Sandbox:
         return self.mode != "off" and self.kernel_abi > 0
 
     @property
+    def network_off(self) -> bool:
+        """Commands cannot reach the network (Landlock ABI >= 4, or a network namespace)."""
+        return self.active and not self.network and (self.kernel_abi >= 4 or self.private_mounts)
+
+    @property
     def status(self) -> dict[str, object]:
         """For ``episode_started`` and the status line: {"active", "kind", "mode", "network", "detail"}."""
         abi = self.kernel_abi
@@ -137,14 +144,14 @@ class Sandbox:
             where = "this system" if sys.platform.startswith("linux") else sys.platform
             detail = f"no sandbox on {where} (Landlock unavailable): every command that is not read-only needs approval"
         else:
-            net = "network allowed" if self.network or abi < 4 else "network off"
+            net = "network off" if self.network_off else "network allowed"
             git = ".git read-only" if self.private_mounts else ".git writable (no user namespaces)"
             detail = f"Landlock ABI {abi}: {self.mode}, {net}, {git}"
         return {
             "active": self.active,
             "kind": "landlock" if self.active else "none",
             "mode": self.mode,
-            "network": bool(self.network or (self.active and abi < 4)),
+            "network": not self.network_off,
             "detail": detail,
         }
 
@@ -158,7 +165,7 @@ class Sandbox:
         mounts = self.private_mounts
         bundled = package_data_dir("skills")
         keep = homes + ([_real(bundled)] if bundled is not None else [])
-        if self.mode == "workspace-write":
+        if self.mode == "workspace-write" and not _too_broad(work):
             write += carve(work, [] if mounts else keep)[0]
         rules: dict[str, object] = {"abi": self.kernel_abi, "read": read, "list": passed, "write": write, "network": self.network}
         if mounts:
@@ -173,6 +180,13 @@ class Sandbox:
             return list(argv)
         rules = json.dumps(self.rules(cwd, tmpdir), separators=(",", ":"))
         return [sys.executable, "-S", "-E", _HELPER, rules, "--", *argv]
+
+
+def _too_broad(work: str) -> bool:
+    """``/`` or the user's home (or a folder above it) as the workspace: then it stays read-only
+    (a workspace that holds ~/.bashrc, ~/.ssh and autostart folders would contain nothing)."""
+    user_home = _real(os.path.expanduser("~"))
+    return work == "/" or _within(user_home, work)
 
 
 OUTSIDE = "outside-sandbox:"  # + the command's prefix: the rule an approval to run unconfined remembers
