@@ -268,3 +268,26 @@ def test_the_users_home_as_workspace_stays_read_only(tmp_path: Path) -> None:
     project = user_home / "project"
     project.mkdir()
     assert str(project.resolve()) in sandbox.rules(project, tmp_path)["write"]
+
+
+def test_without_a_sandbox_the_terminal_asks_before_anything_but_reading(home, work: Path) -> None:
+    (work / "notes.txt").write_text("hello\n")
+    ctx, events = make_ctx(home, work, Sandbox(abi=0, homes=(str(home.root),)))  # the policy denies
+    assert "hello" in run(ctx, "cat notes.txt | head -1").output
+    refused = run(ctx, "touch made.txt")
+    assert refused.error and not (work / "made.txt").exists()
+    assert asked(events) == [OUTSIDE + "touch"]
+
+
+def test_the_helper_never_runs_a_command_it_could_not_confine(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from hermes_tui.core.sandbox import landlock
+
+    made = tmp_path / "made.txt"
+    for rules in ("not json", '{"read": []}'):  # unreadable rules; no ABI given
+        proc = subprocess.run([sys.executable, landlock.__file__, rules, "--", "touch", str(made)],
+                              capture_output=True, text=True, timeout=30)
+        assert proc.returncode == 126 and "cannot confine the command" in proc.stderr
+    assert not made.exists()
