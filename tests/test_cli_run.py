@@ -53,6 +53,7 @@ def test_run_json_success(tmp_path: Path, llm_server: ScriptedServer) -> None:
     assert proc.stderr == ""
     events = json_lines(proc.stdout)
     assert events[0]["type"] == "episode_started" and events[0]["cwd"] == str(tmp_path)
+    assert set(events[0]["sandbox"]) == {"active", "kind", "mode", "network", "detail"}
     call = next(e for e in events if e["type"] == "tool_call")
     assert call["name"] == "no_such_tool" and call["arguments"] == {"path": "notes.txt"}
     assert events[-1]["type"] == "episode_finished" and events[-1]["outcome"] == "success"

@@ -18,10 +18,15 @@ from hermes_tui.core.agent.tools.base import ToolContext, ToolRegistry
 from hermes_tui.core.agent.tools.registry import build_default_registry
 from hermes_tui.core.agent.tools.terminal import TerminalTool, run_shell
 from hermes_tui.core.config import Config
+from hermes_tui.core.sandbox import Sandbox
 
 
-def make_ctx(home, cwd: Path, *, policy: str | None = "deny", timeout: float = 5.0, answer: str | None = None):
-    """A context with a real broker; ``answer`` makes a thread answer every request."""
+def make_ctx(home, cwd: Path, *, policy: str | None = "deny", timeout: float = 5.0, answer: str | None = None,
+             sandbox: Sandbox = Sandbox(mode="off")):
+    """A context with a real broker; ``answer`` makes a thread answer every request.
+
+    The sandbox is off by default here: these tests are about the guard's approvals
+    (test_sandbox.py covers commands run in the sandbox)."""
     events: list[Event] = []
     broker_box: list[ApprovalBroker] = []
 
@@ -37,7 +42,8 @@ def make_ctx(home, cwd: Path, *, policy: str | None = "deny", timeout: float = 5
 
     broker = ApprovalBroker(emit, episode_id="ep-1", timeout=timeout, policy=None if answer or policy is None else policy)
     broker_box.append(broker)
-    ctx = ToolContext(home=home, config=Config(), cwd=cwd, episode_id="ep-1", approvals=broker, emit=emit, call_id="call-1")
+    ctx = ToolContext(home=home, config=Config(), cwd=cwd, episode_id="ep-1", approvals=broker, emit=emit, call_id="call-1",
+                      sandbox=sandbox)
     return ctx, events
 
 

@@ -7,6 +7,7 @@ import time
 
 from hermes_tui.cli.common import Workspace, home_from_args, print_json
 from hermes_tui.core.gate import PendingQueue
+from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -55,11 +56,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     if item.status != "pending":
         print(f"status: {item.status}" + (f" ({item.note})" if item.note else ""))
     if item.change.reason:
-        print(f"reason: {item.change.reason}")
+        print(f"reason: {reveal_invisible(item.change.reason)}")
+    texts = [item.change.old, item.change.new, item.change.content, item.change.reason]
+    if any(has_invisible(t or "") for t in texts):
+        print("warning: this change holds invisible characters, shown as ⟦...⟧ (a model never sees them)")
     if item.change.op == "patch":
-        print("--- old\n" + (item.change.old or "") + "\n+++ new\n" + (item.change.new or ""))
+        print("--- old\n" + reveal_invisible(item.change.old or "") + "\n+++ new\n" + reveal_invisible(item.change.new or ""))
     elif item.change.content is not None:
-        print(item.change.content)
+        print(reveal_invisible(item.change.content))
     return 0
 
 

@@ -26,6 +26,7 @@ from hermes_tui.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
     EpisodeFinished,
+    EpisodeStarted,
     ErrorEvent,
     Event,
     EventStream,
@@ -194,7 +195,10 @@ class TraceSink:
             self._in_text = True
             return
         self._end_text()
-        if isinstance(event, ToolCallStarted):
+        if isinstance(event, EpisodeStarted) and event.sandbox:
+            style = "dim" if event.sandbox.get("active") else "bold yellow"
+            out.print(f"sandbox: {event.sandbox.get('detail', '')}", markup=False, style=style)
+        elif isinstance(event, ToolCallStarted):
             args = event.arguments if isinstance(event.arguments, str) else json.dumps(event.arguments, ensure_ascii=False)
             out.print(f"[bold cyan]▶ {event.name}[/] ", end="")
             out.print(_shorten(args, self.RESULT_CHARS), markup=False)

@@ -62,6 +62,12 @@ class ApprovalConfig:
 
 
 @dataclass
+class SandboxConfig:
+    mode: str = "workspace-write"  # "workspace-write" | "read-only" | "off" (see core/sandbox)
+    network: bool = False  # commands may open TCP connections
+
+
+@dataclass
 class LearningConfig:
     enabled: bool = False  # self-learning is off until the user turns it on
 
@@ -84,6 +90,8 @@ _FLOORS: dict[str, tuple[float, bool]] = {
     "agent.tool_output_chars": (1, True),
     "agent.approval_timeout": (0, False),
 }
+# Settings that take one of a few words.
+_CHOICES: dict[str, tuple[str, ...]] = {"sandbox.mode": ("workspace-write", "read-only", "off")}
 # Settings whose default is None: the type a value must have.
 _OPTIONAL_TYPES: dict[str, type] = {"model.temperature": float, "model.max_tokens": int}
 
@@ -93,6 +101,7 @@ _SECTIONS = {
     "agent": AgentConfig,
     "search": SearchConfig,
     "approvals": ApprovalConfig,
+    "sandbox": SandboxConfig,
     "learning": LearningConfig,
     "ui": UIConfig,
 }
@@ -105,6 +114,7 @@ class Config:
     agent: AgentConfig = field(default_factory=AgentConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     approvals: ApprovalConfig = field(default_factory=ApprovalConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     learning: LearningConfig = field(default_factory=LearningConfig)
     ui: UIConfig = field(default_factory=UIConfig)
     extra: dict[str, Any] = field(default_factory=dict)  # keys we do not know, kept as-is
@@ -192,6 +202,9 @@ def _checked(value: Any, default: Any, where: str) -> Any:
     """``value`` in the type of ``default``, within its floor; HermesError otherwise."""
     kind = _OPTIONAL_TYPES.get(where)
     value = _coerce(value, kind() if default is None and kind else default, where)
+    choices = _CHOICES.get(where)
+    if choices is not None and value not in choices:
+        raise HermesError(f"config.toml: {where} must be one of {', '.join(choices)}, got {value!r}")
     floor = _FLOORS.get(where)
     if floor is not None and value is not None:
         least, allowed = floor

@@ -34,6 +34,8 @@ class EpisodeStarted(Event):
     task: str
     model: str
     cwd: str
+    # The terminal's sandbox: {"active", "kind", "mode", "network", "detail"} (core/sandbox).
+    sandbox: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

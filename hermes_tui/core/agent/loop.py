@@ -54,6 +54,8 @@ from hermes_tui.core.agent.events import (
 from hermes_tui.core.agent.llm import ModelClient, ToolCallRequest, TurnResult
 from hermes_tui.core.agent.tools.base import ToolContext, ToolRegistry, ToolResult
 from hermes_tui.core.guard.redact import redact, redact_obj
+from hermes_tui.core.guard.unicode import strip_invisible
+from hermes_tui.core.sandbox import sandbox_for
 from hermes_tui.errors import HermesError
 
 if TYPE_CHECKING:
@@ -149,6 +151,7 @@ class Agent:
         self.memory = memory
         self.client = client or ModelClient(config.model)
         self.approvals: ApprovalBroker | None = None  # the running episode's broker
+        self.sandbox = sandbox_for(config, home)  # the terminal's sandbox ([sandbox] in config)
 
     @property
     def model(self) -> str:
@@ -170,7 +173,8 @@ class Agent:
             on_always=self._save_always_rule,
             cancel=episode.cancel,
         )
-        self.emit(EpisodeStarted(episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd)))
+        self.emit(EpisodeStarted(episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd),
+                                 sandbox=dict(self.sandbox.status)))
         outcome, reason, answer = "failure", "", ""
         try:
             answer, reason = self._steps(episode, task)
@@ -247,6 +251,7 @@ class Agent:
             library=self.library,
             memory=self.memory,
             cancel=episode.cancel,
+            sandbox=self.sandbox,
         )
         max_steps = max(1, int(self.config.agent.max_steps))
         for step in range(1, max_steps + 1):
@@ -326,7 +331,7 @@ class Agent:
             for skill_id in ctx.loaded_skills[loaded_before:]:
                 if skill_id not in episode.loaded:
                     episode.loaded.append(skill_id)
-        output = redact(result.output)
+        output = strip_invisible(redact(result.output))  # no hidden text goes back to the model
         self.emit(
             ToolCallFinished(
                 episode_id=episode.id,

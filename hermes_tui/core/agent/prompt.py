@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from hermes_tui.core.agent.routing import Match, query_terms, route, word_forms
 from hermes_tui.core.agent.tokens import count_tokens
+from hermes_tui.core.guard.unicode import strip_invisible
 from hermes_tui.errors import HermesError
 
 if TYPE_CHECKING:  # only for type checkers: keeps imports light
@@ -109,8 +110,9 @@ def build_system_prompt(
         relevant_limit=config.prompt.relevant_skills,
         config=config,
     )
+    index = strip_invisible(index)
     sections = [IDENTITY, _memory_section(snapshot), index, _tool_section(tool_names)]
-    system = "\n\n".join(s for s in sections if s)
+    system = strip_invisible("\n\n".join(s for s in sections if s))  # no hidden text reaches a model
     return PromptParts(
         system=system,
         relevant=relevant,
@@ -453,7 +455,8 @@ def expand_slash_command(text: str, library: Any) -> tuple[str, list[str]]:
     ``<skill name="..." id="...">BODY</skill>``, followed by the rest of the text.
     Expansion stops at the first token that is not such a skill; an unknown,
     ambiguous or inactive first ``/name`` leaves the text unchanged. Returns the new
-    text and the skill_ids loaded (for SkillLoaded events and usage counts).
+    text (without invisible characters) and the skill_ids loaded (for SkillLoaded
+    events and usage counts).
     """
     active = {row["skill_id"] for row in library.active()}
     rest = text.lstrip()
@@ -476,8 +479,8 @@ def expand_slash_command(text: str, library: Any) -> tuple[str, list[str]]:
             loaded.append(skill_id)
         rest = rest[match.end() :].lstrip()
     if not loaded:
-        return text, []
-    return "\n\n".join(blocks + ([rest] if rest else [])), loaded
+        return strip_invisible(text), []
+    return strip_invisible("\n\n".join(blocks + ([rest] if rest else []))), loaded
 
 
 def _active_skill_id(library: Any, key: str, active: set[str]) -> str | None:

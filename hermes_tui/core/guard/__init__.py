@@ -3,6 +3,7 @@
 - :mod:`.commands`: ``classify_command(cmd) -> Verdict`` (hard-deny / needs approval / ok)
   and ``protected_write_rule(path)`` for files that only a person may let the agent change.
 - :mod:`.redact`: ``redact(text)`` / ``redact_obj(obj)`` mask secrets.
+- :mod:`.unicode`: ``strip_invisible(text)`` (for models) / ``reveal_invisible(text)`` (for reviewers).
 """
 
 from __future__ import annotations

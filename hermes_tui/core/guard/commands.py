@@ -27,7 +27,16 @@ How a command is read
 
 Quoted text given to a harmless program is data: ``echo "rm -rf /"`` is allowed (it
 prints), but ``echo "rm -rf /" | sh`` is classified as the echoed command (denied).
-Interpreter one-liners (``python -c``) are not analysed, except for SQL statements.
+Interpreter one-liners (``python -c``, ``perl -e``, ``awk 'BEGIN{system(...)}'``,
+``git -c alias.x=!...``) are not analysed (except for SQL statements): "inline-code".
+
+The guard is not the boundary (the OS sandbox is, ``core/sandbox``): it explains, it
+hard-denies, and it fails closed. What it cannot reduce to simple commands is
+"complex-command" (functions, traps, aliases, ``eval`` of built strings, expansions,
+globs or odd characters in command position, characters that fold into shell syntax,
+wrappers it does not look through); programs that ask a service outside any sandbox
+to act (``systemd-run``, ``tmux``, ``ssh``, ``docker`` ...) are "sandbox-escape". Both
+are in ``UNCONTAINED_RULES``: a person is asked even for a sandboxed command.
 """
 
 from __future__ import annotations
@@ -92,7 +101,15 @@ RULES: dict[str, str] = {
     "crontab-remove": APPROVE,
     "disk-partition": APPROVE,
     "complex-command": APPROVE,
+    "inline-code": APPROVE,
+    "sandbox-escape": APPROVE,
+    "gate-self-approval": DENY,
 }
+
+# Rules the OS sandbox does not contain: they need a person even for a sandboxed command.
+# "complex-command": the guard cannot tell what runs (it fails closed); "sandbox-escape":
+# the program asks a service outside the sandbox to act (systemd, tmux, D-Bus, docker, ssh).
+UNCONTAINED_RULES = frozenset({"complex-command", "sandbox-escape"})
 
 # -- normalisation ------------------------------------------------------------------------
 
@@ -135,6 +152,9 @@ def normalize_command(command: str) -> str:
 
 
 # -- a small shell lexer --------------------------------------------------------------------
+
+
+_SUBSTITUTION = "$(...)"  # what a command substitution leaves in a word (its output is unknown)
 
 
 @dataclass
@@ -308,6 +328,11 @@ def _parse(text: str) -> list[list[_Simple]]:
                     break
             pending = op
             i += len(op)
+        elif c == "(" and text.startswith("((", i):  # arithmetic: (( x = 1 << 2 ))
+            end = _matching_paren(text, i + 2)
+            cur().words.append(text[i : end + 2])
+            new_pipeline()
+            i = end + 2
         elif c in "()":
             new_pipeline()
             i += 1
@@ -336,12 +361,12 @@ def _parse(text: str) -> list[list[_Simple]]:
         elif c == "$" and text.startswith("$(", i):
             end = _matching_paren(text, i + 2)
             cur().subs.append(text[i + 2 : end])
-            word = word or []
+            word = (word or []) + [_SUBSTITUTION]
             i = end + 1
         elif c == "`":
             end = _closing_backtick(text, i + 1)
             cur().subs.append(text[i + 1 : end])
-            word = word or []
+            word = (word or []) + [_SUBSTITUTION]
             i = end + 1
         elif c == '"' or (c == "$" and text.startswith('$"', i)):
             i += 2 if c == "$" else 1
@@ -358,10 +383,12 @@ def _parse(text: str) -> list[list[_Simple]]:
                 elif text.startswith("$(", i):
                     end = _matching_paren(text, i + 2)
                     cur().subs.append(text[i + 2 : end])
+                    parts.append(_SUBSTITUTION)
                     i = end + 1
                 elif ch == "`":
                     end = _closing_backtick(text, i + 1)
                     cur().subs.append(text[i + 1 : end])
+                    parts.append(_SUBSTITUTION)
                     i = end + 1
                 else:
                     parts.append(ch)
@@ -497,6 +524,32 @@ _WRAPPERS: dict[str, tuple[frozenset[str], int]] = {
     "caffeinate": (frozenset({"-t", "-w"}), 0),
 }
 _PRIVILEGED = frozenset({"sudo", "doas", "pkexec"})
+# A program name the guard cannot read: expansions, globs, braces, quotes or characters
+# no program name has (bash would expand or keep them; the guard does not guess).
+_OPAQUE_PROGRAM = re.compile(r"^(?!\[\[?$)(?:$|.*[^A-Za-z0-9._+/@%,:~=-])", re.S)
+# Programs that run a command the guard does not look through.
+_OPAQUE_RUNNERS = frozenset(
+    {
+        "unshare", "setpriv", "script", "runuser", "sg", "newgrp", "firejail", "bwrap", "proot", "fakeroot",
+        "chpst", "xvfb-run", "dbus-run-session", "parallel", "expect", "socat", "sshpass", "trap", "alias",
+        "enable", "ltrace", "gdb", "valgrind", "catchsegv", "entr", "inotifywait", "osascript",
+    }
+)
+# Programs that ask a service outside any sandbox to run something (or reach another machine).
+_ESCAPES = frozenset(
+    {
+        "systemd-run", "tmux", "screen", "ssh", "mosh", "dbus-send", "busctl", "gdbus", "qdbus", "docker",
+        "podman", "nerdctl", "kubectl", "flatpak-spawn", "at", "batch", "nsenter", "machinectl", "run0",
+        "launchctl", "open", "xdg-open", "zellij", "byobu",
+    }
+)
+_SYSTEMCTL_READ = ("status", "show", "cat", "is-active", "is-enabled", "is-failed", "list-units", "list-unit-files", "list-timers", "help")
+_GIT_CODE_CONFIG = re.compile(r"^(?:alias\.[^=]*=\s*!|core\.(?:sshcommand|pager|editor|hookspath|fsmonitor|askpass)=|.*\.(?:command|cmd)=)", re.I)
+_AWK_CODE = re.compile(r"\bsystem\s*\(|\|\s*getline|\bprint[^;{}]*\|\s*\"|>\s*\"/")
+_INLINE_HOSTS = _INTERPRETERS - _SHELLS | {"lua", "luajit", "Rscript", "julia", "tclsh", "osascript", "pwsh", "powershell"}
+_BUNDLED_CODE_OPTION = re.compile(r"-[a-zA-Z0-9]*[ce]")  # perl -ne, ruby -pe, python -Bc
+_INLINE_OPTIONS = frozenset({"-c", "-e", "-E", "-r", "--eval", "--print", "-p", "--command", "-Command"})
+_FUNCTION_DEF = re.compile(r"(?:^|[\s;&|(){}])(?:function\s+[^\s(){};|&<>]+|[^\s(){};|&<>'\"=$]+\s*\(\s*\)\s*[{(])")
 _MAX_DEPTH = 6
 _MAX_LENGTH = 256_000
 
@@ -515,13 +568,16 @@ def _unwrap(words: list[str]) -> tuple[list[str], list[Verdict]]:
     verdicts: list[Verdict] = []
     words = list(words)
     for _ in range(32):  # wrappers may nest: sudo env nice rm ...
-        while words and (_ASSIGNMENT.match(words[0]) or words[0] in _SKIP_WORDS or words[0] == ""):
+        while words and (_ASSIGNMENT.match(words[0]) or words[0] in _SKIP_WORDS):
             words.pop(0)
         if not words:
             break
         if _BRACE_LIST.match(words[0]):  # {rm,-rf,/} -> rm -rf /
             words = words[0][1:-1].split(",") + words[1:]
             continue
+        if _OPAQUE_PROGRAM.search(words[0]):
+            verdicts.append(Verdict(APPROVE, "complex-command", f"the program is built at run time ({_short(words)})"))
+            break
         name = _name(words[0])
         spec = _WRAPPERS.get(name)
         if spec is None:
@@ -834,6 +890,8 @@ def _check_words(words: list[str], depth: int) -> list[Verdict]:
         out += _check_chmod(name, args, words)
     elif name == "git":
         out += _check_git(args, words)
+        if any(args[i] == "-c" and i + 1 < len(args) and _GIT_CODE_CONFIG.match(args[i + 1]) for i in range(len(args))):
+            out.append(Verdict(APPROVE, "inline-code", f"git configured to run a command ({_short(words)})"))
     elif name == "kill":
         out += _check_kill(args, words)
     elif name == "crontab" and _has_short(_options_and_operands(args)[0], "r"):
@@ -848,7 +906,23 @@ def _check_words(words: list[str], depth: int) -> list[Verdict]:
             if arg in ("-c", "--command") and i + 1 < len(args):
                 out += _classify_text(args[i + 1], depth + 1)
     elif name == "eval":
+        if any("$" in a or "`" in a for a in args):
+            out.append(Verdict(APPROVE, "complex-command", f"evaluates a string built at run time ({_short(words)})"))
         out += _classify_text(" ".join(args), depth + 1)
+    elif name in ("source", ".") and any("$" in a or a.startswith("/dev/fd/") or a.startswith("/proc/") for a in args[:1]):
+        out.append(Verdict(APPROVE, "complex-command", f"runs a script built at run time ({_short(words)})"))
+    elif name in _OPAQUE_RUNNERS:
+        out.append(Verdict(APPROVE, "complex-command", f"{name} runs something the guard does not look through ({_short(words)})"))
+    elif name in _ESCAPES or (name == "systemctl" and not (set(args) & set(_SYSTEMCTL_READ) or not args)):
+        out.append(Verdict(APPROVE, "sandbox-escape", f"{name} asks a service outside the sandbox to act ({_short(words)})"))
+    elif name in _INLINE_HOSTS and any(a in _INLINE_OPTIONS or _BUNDLED_CODE_OPTION.fullmatch(a) for a in args[:4]):
+        out.append(Verdict(APPROVE, "inline-code", f"runs {name} code given on the command line ({_short(words)})"))
+    elif name in ("awk", "gawk", "mawk", "nawk", "busybox-awk") and any(_AWK_CODE.search(a) for a in args):
+        out.append(Verdict(APPROVE, "inline-code", f"awk code that runs commands or writes files ({_short(words)})"))
+    elif name in ("hermes-tui", "hermes_tui") or (name.startswith("python") and args[:2] == ["-m", "hermes_tui"]):
+        rest = args[2:] if args[:1] == ["-m"] else args
+        if any(a in ("approve", "reject") for a in rest) or "config.toml" in " ".join(rest):
+            out.append(Verdict(DENY, "gate-self-approval", "only a person approves, rejects or configures the workbench"))
     elif name in _SHELLS:
         string = _shell_command_string(args)
         if string:
@@ -916,6 +990,8 @@ def _classify_text(text: str, depth: int) -> list[Verdict]:
     if _FORK_BOMB.search(text.replace("'", "").replace('"', "")):
         return [Verdict(DENY, "fork-bomb", "a fork bomb (spawns processes until the machine stalls)")]
     verdicts: list[Verdict] = []
+    if _FUNCTION_DEF.search(text):
+        verdicts.append(Verdict(APPROVE, "complex-command", "defines a shell function (the guard does not follow calls)"))
     names: set[str] = set()
     for pipeline in _parse(text):
         for index, cmd in enumerate(pipeline):
@@ -930,11 +1006,89 @@ def _classify_text(text: str, depth: int) -> list[Verdict]:
     return verdicts
 
 
+def _syntax_lookalikes(command: str) -> bool:
+    """A character that bash reads as part of a word but the normaliser turns into shell syntax (``＃``, ``；``)."""
+    for char in command:
+        if char.isascii():
+            continue
+        folded = unicodedata.normalize("NFKC", char).translate(_LOOKALIKES)
+        if folded != char and any(c in _SHELL_SYNTAX for c in folded):
+            return True
+    return False
+
+
+_SHELL_SYNTAX = frozenset("#;&|<>()$`'\"\\ \t\n{}*?[]~=!")
+
+
 def classify_command(command: str) -> Verdict:
     """Classify a shell command: ``Verdict(action, rule, reason)``; see the module doc."""
     if len(command) > _MAX_LENGTH:
         return _merge([Verdict(APPROVE, "complex-command", f"too long to check ({len(command)} characters)")])
-    return _merge(_classify_text(normalize_command(command), 0))
+    verdicts = _classify_text(normalize_command(command), 0)
+    if _syntax_lookalikes(command):
+        verdicts.append(Verdict(APPROVE, "complex-command", "characters that look like shell syntax but are not"))
+    return _merge(verdicts)
+
+
+# Programs that only read (with the options checked in is_read_only): without a sandbox
+# these run without asking; every other command needs a person.
+_READ_ONLY = frozenset(
+    {
+        "ls", "cat", "head", "tail", "wc", "grep", "egrep", "fgrep", "rg", "pwd", "echo", "printf", "true", "false",
+        "stat", "file", "which", "type", "whoami", "id", "uname", "date", "du", "df", "diff", "cmp", "uniq", "cut",
+        "tr", "basename", "dirname", "realpath", "readlink", "test", "[", "[[", "find", "git", "sha256sum",
+        "sha1sum", "md5sum", "jq", "nl", "od", "xxd", "hexdump", "cd", "hostname", "locale", "nproc", "free",
+    }
+)
+_GIT_READ = frozenset({"status", "log", "diff", "show", "rev-parse", "ls-files", "blame", "describe", "shortlog"})
+_FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir", "-delete", "-fprint", "-fprint0", "-fprintf", "-fls"})
+
+
+def is_read_only(command: str) -> bool:
+    """True when every part of ``command`` is a simple, reading command (no writes, no code)."""
+    if classify_command(command).action != ALLOW or len(command) > 10_000:
+        return False
+    text = normalize_command(command)
+    if _FUNCTION_DEF.search(text):
+        return False
+    for pipeline in _parse(text):
+        for cmd in pipeline:
+            if cmd.subs or cmd.heredoc is not None:
+                return False
+            if any(op not in ("<", "<<<") and not (op in (">", ">>", "&>", ">&") and target in ("/dev/null", "1", "2"))
+                   for op, target in cmd.redirects):
+                return False
+            if cmd.words and not _reads_only(cmd.words):
+                return False
+    return True
+
+
+def command_prefix(command: str) -> str:
+    """What an "always for this command" approval remembers: the program and its
+    subcommand (``git commit``) for one simple command, else the whole command."""
+    text = normalize_command(command).strip()
+    pipelines = _parse(text)
+    simple = [cmd for pipeline in pipelines for cmd in pipeline if not cmd.empty()]
+    if len(simple) == 1 and not (simple[0].subs or simple[0].heredoc is not None or simple[0].redirects):
+        words, _ = _unwrap(simple[0].words)
+        if words and words == simple[0].words and not _OPAQUE_PROGRAM.match(words[0]):
+            second = words[1:2]
+            return " ".join(words[:1] + [w for w in second if re.fullmatch(r"[a-z][a-z0-9-]*", w)])
+    return " ".join(text.split())
+
+
+def _reads_only(words: list[str]) -> bool:
+    name, args = _name(words[0]), words[1:]
+    if words[0] != name and not words[0].startswith(("/usr/bin/", "/bin/")):
+        return False  # a program from an unusual place
+    if name not in _READ_ONLY:
+        return False
+    if name == "git":
+        operands = [a for a in args if not a.startswith("-")]
+        return bool(operands) and operands[0] in _GIT_READ and not any(a.startswith(("-c", "--output", "--ext-diff")) for a in args)
+    if name == "find":
+        return not _FIND_ACTIONS & set(args)
+    return True
 
 
 def describe_rules() -> list[tuple[str, str]]:
@@ -942,4 +1096,4 @@ def describe_rules() -> list[tuple[str, str]]:
     return sorted(RULES.items(), key=lambda item: (-_SEVERITY[item[1]], item[0]))
 
 
-__all__ = ["Verdict", "classify_command", "normalize_command", "protected_write_rule", "RULES", "describe_rules"]
+__all__ = ["Verdict", "classify_command", "is_read_only", "command_prefix", "UNCONTAINED_RULES", "normalize_command", "protected_write_rule", "RULES", "describe_rules"]

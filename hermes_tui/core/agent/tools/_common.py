@@ -8,6 +8,7 @@ from typing import Any
 
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 from hermes_tui.core.guard.commands import protected_write_rule
+from hermes_tui.core.home import package_data_dir
 
 BINARY_SNIFF = 8192
 
@@ -67,31 +68,40 @@ def display_path(ctx: ToolContext, path: Path) -> str:
         return str(path)
 
 
-def refuse_managed(ctx: ToolContext, path: Path) -> None:
-    """Skills, memory files and the workbench have their own tools; file tools may not write them."""
-    real = Path(os.path.realpath(path))
-    home = ctx.home
-    for folder, tool in ((home.skills_dir, "skill_manage"), (home.workbench_dir, None)):
-        root = Path(os.path.realpath(folder))
-        if real == root or root in real.parents:
-            hint = f"use the {tool} tool" if tool else "it belongs to the workbench"
-            raise ToolError(f"{path} is managed by hermes-tui; {hint} instead of writing files there")
-    for memory in (home.memory_file, home.user_file):
-        if real == Path(os.path.realpath(memory)):
-            raise ToolError(f"{path} is a memory file; use the memory tool instead")
-
-
-def is_unreviewed(ctx: ToolContext, path: Path) -> bool:
-    """True inside workbench/pending/: skill text no person has approved yet."""
-    real = Path(os.path.realpath(path))
-    root = Path(os.path.realpath(ctx.home.pending_dir))
+def _inside(path: Path, folder: Path) -> bool:
+    real, root = Path(os.path.realpath(path)), Path(os.path.realpath(folder))
     return real == root or root in real.parents
 
 
+def refuse_managed(ctx: ToolContext, path: Path) -> None:
+    """The home belongs to the person: file tools write nothing there (skills, memory and
+    the workbench have their own tools and gate; config.toml only the person changes),
+    nor in the bundled skills' source (installed into every home at the next start)."""
+    home = ctx.home
+    for memory in (home.memory_file, home.user_file):
+        if _inside(path, memory):
+            raise ToolError(f"{path} is a memory file; use the memory tool instead")
+    if _inside(path, home.skills_dir):
+        raise ToolError(f"{path} is managed by hermes-tui; use the skill_manage tool instead of writing files there")
+    if _inside(path, home.config_path):
+        raise ToolError(f"{path} holds the workbench settings; only the user changes them")
+    if _inside(path, home.root):
+        raise ToolError(f"{path} is managed by hermes-tui; it belongs to the workbench")
+    bundled = package_data_dir("skills")
+    if bundled is not None and _inside(path, bundled):
+        raise ToolError(f"{path} is the source of the bundled skills; change skills with the skill_manage tool")
+
+
+def is_unreviewed(ctx: ToolContext, path: Path) -> bool:
+    """True for what the agent never reads: the workbench (pending skill changes no person
+    has approved, the database) and config.toml (settings, maybe keys)."""
+    return _inside(path, ctx.home.workbench_dir) or _inside(path, ctx.home.config_path)
+
+
 def refuse_unreviewed(ctx: ToolContext, path: Path) -> None:
-    """The agent never reads pending (unapproved) skill changes, its own included."""
+    """The agent never reads pending (unapproved) skill changes, its own included, nor the settings."""
     if is_unreviewed(ctx, path):
-        raise ToolError(f"{path} holds skill changes waiting for a person's approval; they cannot be read")
+        raise ToolError(f"{path} belongs to the workbench (changes waiting for a person's approval, settings); it cannot be read")
 
 
 def looks_binary(head: bytes) -> bool:

@@ -37,6 +37,7 @@ class ToolContext:
     call_id: str = ""  # set by the loop for each call
     step: int = 0
     loaded_skills: list[str] = field(default_factory=list)  # skill_ids; skill_view appends here
+    sandbox: Any = None  # hermes_tui.core.sandbox.Sandbox; None: from config ([sandbox])
 
 
 @dataclass

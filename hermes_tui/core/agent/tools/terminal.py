@@ -6,19 +6,26 @@ import os
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hermes_tui.core.agent.tools._common import ask, int_arg, str_arg
+from hermes_tui.core.agent.tools._common import ask, bool_arg, int_arg, str_arg
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
-from hermes_tui.core.guard.commands import APPROVE, DENY, classify_command
+from hermes_tui.core.guard.commands import DENY, classify_command
+from hermes_tui.core.sandbox import Sandbox, approvals_needed, sandbox_for
 
 MAX_TIMEOUT = 600.0  # seconds; a larger configured default raises the cap to it
 KILL_GRACE = 0.5  # seconds between SIGTERM and SIGKILL
 DRAIN_AFTER_EXIT = 1.5  # seconds to wait for the output pipe to close after the shell exits
+# Output that suggests the sandbox stopped the command (then the model is told how to ask).
+_BLOCKED = re.compile(
+    r"Permission denied|Read-only file system|Operation not permitted|Network is unreachable"
+    r"|Could not resolve host|Temporary failure in name resolution|Failed to connect|Connection refused"
+)
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Za-z0-9]|\x1b[=>]")
 
 
@@ -101,15 +108,17 @@ def run_shell(
     cancel: threading.Event | None = None,
     keep_bytes: int = 256_000,
     env: dict[str, str] | None = None,
+    argv: list[str] | None = None,
 ) -> ShellOutcome:
-    """Run ``bash -c command`` in its own process group; stdin closed, stdout+stderr merged.
+    """Run ``bash -c command`` (or ``argv``, which runs it: the sandbox's helper) in its
+    own process group; stdin closed, stdout+stderr merged.
 
     The group is killed on timeout and on ``cancel``, and when background processes
     keep the output open after the shell exits.
     """
     try:
         proc = subprocess.Popen(
-            ["bash", "-c", command],
+            argv or ["bash", "-c", command],
             cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
@@ -165,15 +174,25 @@ def run_shell(
     return ShellOutcome(clean_output(capture.text()), proc.returncode, timed_out, cancelled, leftovers)
 
 
+def _run_confined(command: str, sandbox: Sandbox | None, *, cwd: Path, timeout: float,
+                  cancel: threading.Event | None, keep_bytes: int) -> ShellOutcome:
+    """Run ``command`` in ``sandbox`` (None: unconfined) with a private TMPDIR, removed after."""
+    env = child_environment()
+    with tempfile.TemporaryDirectory(prefix="hermes-cmd-") as tmpdir:
+        env.update(TMPDIR=tmpdir, TMP=tmpdir, TEMP=tmpdir)
+        argv = sandbox.wrap(["bash", "-c", command], cwd=cwd, tmpdir=tmpdir) if sandbox else None
+        return run_shell(command, cwd=cwd, timeout=timeout, cancel=cancel, keep_bytes=keep_bytes, env=env, argv=argv)
+
+
 class TerminalTool:
     name = "terminal"
     description = (
-        "Run a shell command with bash in the session's working folder; returns its output "
-        "(stdout and stderr together) and exit code. Use it to run programs, tests, git, builds and "
-        "package managers. Commands cannot be interactive (stdin is closed: pass -y, --no-pager ...). "
-        "Dangerous commands are refused or wait for the user's approval. Background jobs must send "
-        "their output to a file (cmd > log 2>&1 &) or they are stopped when the command ends. "
-        "Prefer read_file, search_files and patch for reading and editing files."
+        "Run a shell command with bash in the working folder; returns its output (stdout and stderr "
+        "together) and exit code. Not interactive (stdin is closed: pass -y, --no-pager ...). It runs in a "
+        "sandbox: writes only in the working folder (not .git) and $TMPDIR, no network unless allowed. "
+        "When a command needs more (network, paths outside, git commit), set outside_sandbox with a "
+        "justification: the user is asked. Destructive commands are refused. Background jobs must send "
+        "output to a file (cmd > log 2>&1 &). Prefer read_file, search_files and patch for files."
     )
     parameters: dict[str, Any] = {
         "type": "object",
@@ -183,6 +202,11 @@ class TerminalTool:
                 "type": "integer",
                 "description": "Seconds before the command is killed (default from the settings, at most 600).",
             },
+            "outside_sandbox": {
+                "type": "boolean",
+                "description": "Run without the sandbox (the network, paths outside the working folder); the user must approve.",
+            },
+            "justification": {"type": "string", "description": "Why the command needs to run outside the sandbox."},
         },
         "required": ["command"],
     }
@@ -202,12 +226,21 @@ class TerminalTool:
                 "find a safer way or ask the user to run it.",
                 error=f"blocked by rule {verdict.rule}",
             )
-        if verdict.action == APPROVE:
-            refusal = ask(ctx, tool=self.name, command=command, matches=verdict.matches, what="the command")
+        sandbox = ctx.sandbox or sandbox_for(ctx.config, ctx.home)
+        outside = bool_arg(args, "outside_sandbox")
+        shown = command
+        justification = str_arg(args, "justification", required=False)
+        if outside and justification:
+            shown = f"{command}\n# why: {' '.join(justification.split())[:300]}"
+        matches = approvals_needed(command, sandbox, outside=outside)
+        if matches:
+            refusal = ask(ctx, tool=self.name, command=shown, matches=matches, what="the command")
             if refusal is not None:
                 return refusal
+        confined = sandbox.active and not outside
         keep = max(int(ctx.config.agent.tool_output_chars), 16_000) * 2
-        outcome = run_shell(command, cwd=Path(ctx.cwd), timeout=timeout, cancel=ctx.cancel, keep_bytes=keep)
+        outcome = _run_confined(command, sandbox if confined else None, cwd=Path(ctx.cwd), timeout=timeout,
+                                cancel=ctx.cancel, keep_bytes=keep)
         text = outcome.output if outcome.output.strip() else "(no output)\n"
         if not text.endswith("\n"):
             text += "\n"
@@ -219,4 +252,7 @@ class TerminalTool:
             return ToolResult(output=f"{text}[cancelled; the command and its children were killed]",
                               exit_code=outcome.returncode, error="cancelled")
         note = "[background processes kept the output open and were stopped]\n" if outcome.leftovers_killed else ""
+        if confined and outcome.returncode and _BLOCKED.search(text):
+            note += (f"[the sandbox may have stopped this ({sandbox.status['detail']}); if the task needs it, "
+                     "run it again with outside_sandbox: true and a justification, and the user will be asked]\n")
         return ToolResult(output=f"{text}{note}[exit code: {outcome.returncode}]", exit_code=outcome.returncode)
