@@ -15,6 +15,7 @@ writer never blocks readers; a second writer waits up to the busy timeout (5 s).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -37,9 +38,12 @@ from hermes_tui.core.store.schema import (
 from hermes_tui.errors import StoreError
 
 BUSY_TIMEOUT_MS = 5000
+PROGRESS_STEPS = 2000  # SQLite virtual-machine steps between two checks of a time limit
 _EVENT_COLUMNS = "episode_id, seq, ts, type, tool_name, arguments, result, data, duration_ms"
 _EVENT_INSERT = f"INSERT INTO events({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _EVENT_REQUIRED = ("episode_id", "seq", "ts", "type", "data")
+
+_NOTE_COLUMNS = "kind, title, text, created_at, source, content_hash"
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SKILL_JSON_FIELDS = ("provenance", "warnings")
@@ -57,6 +61,16 @@ def clean_text(value: Any) -> Any:
         except UnicodeEncodeError:
             return _SURROGATE.sub("\ufffd", value)
     return value
+
+
+def note_hash(kind: str | None, title: str | None, text: str) -> str:
+    """The content hash of a note: sha256 of its kind, title and text."""
+    digest = hashlib.sha256()
+    for part in (kind or "note", title or "", text):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 # One encoder for every row: json.dumps(..., default=str) builds a new one per call.
@@ -83,6 +97,10 @@ def _describe(exc: apsw.Error, path: Path | str) -> str:
     if isinstance(exc, apsw.IOError):
         return f"input/output error on {path}"
     return f"database error on {path}: {exc}"
+
+
+class QueryInterrupted(StoreError):
+    """A statement was stopped by :meth:`Store.time_limit` (time up or cancelled)."""
 
 
 class Store:
@@ -186,8 +204,32 @@ class Store:
         with self._lock:  # the body of _guard, inlined: this is the search's hot path
             try:
                 return self._conn.execute(sql, bindings).fetchall()
+            except apsw.InterruptError:
+                raise QueryInterrupted("the query was stopped (time limit or cancelled)") from None
             except apsw.Error as exc:
                 raise StoreError(_describe(exc, self.path)) from exc
+
+    @contextmanager
+    def time_limit(self, seconds: float | None, cancel: Any = None) -> Iterator[None]:
+        """Stop any statement of this block run after ``seconds`` or once ``cancel``
+        (a ``threading.Event``) is set: it raises :class:`QueryInterrupted`.
+
+        SQLite's progress handler checks every :data:`PROGRESS_STEPS` steps, so a
+        Ctrl+C (``KeyboardInterrupt``) also stops a statement at once. Holds the
+        lock for the block; blocks do not nest.
+        """
+        deadline = None if seconds is None else time.monotonic() + seconds
+        monotonic = time.monotonic
+
+        def stop() -> bool:
+            return (deadline is not None and monotonic() > deadline) or (cancel is not None and cancel.is_set())
+
+        with self._lock:
+            self._conn.set_progress_handler(stop, PROGRESS_STEPS)
+            try:
+                yield
+            finally:
+                self._conn.set_progress_handler(None)
 
     def _rows(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._guard():
@@ -361,7 +403,7 @@ class Store:
         The rows go in with one ``executemany`` while the per-row index triggers are
         idle, then each index takes them with one ``INSERT ... SELECT`` (see
         ``schema.NOTES_BULK_INDEX_SQL``). All or nothing: a row without text raises
-        StoreError and nothing is added.
+        StoreError and nothing is added. Each note gets its :func:`note_hash`.
 
         Each row: ``text`` (required), ``title``, ``kind`` (default "note"),
         ``created_at`` (unix seconds, default now), ``source``.
@@ -377,16 +419,35 @@ class Store:
                     raise StoreError(f"note {count + 1} has no text")
                 count += 1
                 created = row.get("created_at")
+                kind, title, text = row.get("kind") or "note", clean_text(row.get("title")), clean_text(text)
                 yield (
-                    row.get("kind") or "note",
-                    clean_text(row.get("title")),
-                    clean_text(text),
+                    kind,
+                    title,
+                    text,
                     now if created is None else float(created),
                     clean_text(row.get("source")),
+                    note_hash(kind, title, text),
                 )
 
-        self._bulk_insert("notes", "kind, title, text, created_at, source", tuples(), NOTES_BULK_INDEX_SQL)
+        self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL)
         return count
+
+    def note_hashes_present(self, hashes: Iterable[str]) -> set[str]:
+        """Which of ``hashes`` (see :func:`note_hash`) belong to notes in the store.
+
+        Notes stored before schema v5 have no hash yet: they get it on the first call.
+        """
+        with self._guard():
+            if self._conn.execute("SELECT 1 FROM notes WHERE content_hash IS NULL LIMIT 1").fetchall():
+                self._conn.create_scalar_function("hermes_note_hash", note_hash, 3, deterministic=True)
+                self._conn.execute(
+                    "UPDATE notes SET content_hash = hermes_note_hash(kind, title, text) WHERE content_hash IS NULL"
+                )
+            found = self._conn.execute(
+                "SELECT content_hash FROM notes WHERE content_hash IN (SELECT value FROM json_each(?))",
+                (_json(list(hashes)),),
+            ).fetchall()
+        return {h for (h,) in found}
 
     def _bulk_insert(self, table: str, columns: str, values: Iterable[Sequence[Any]], index_sql: str) -> None:
         """Insert rows with the per-row index triggers idle, then index them in bulk.

@@ -31,6 +31,10 @@ Layout notes:
 from __future__ import annotations
 
 EVENT_INDEX_CHARS = 2000
+# Note text beyond this many characters is kept in the table but not indexed (v5):
+# FTS5's snippet() and bm25() cost grows with a document's size, and one 50 MB note
+# made a search take minutes. `memory import` splits longer notes into parts.
+NOTE_INDEX_CHARS = 8192
 TRIGRAM_CHARS = 300
 
 # Kind codes in the trigram rowid: rowid = id * 4 + code.
@@ -235,11 +239,13 @@ def _long(expr: str, ascii_check: bool = False) -> str:
 
 
 def _trigram_text(ascii_check: bool) -> dict[str, str]:
+    # v5 checks only the indexed part of a note's text for CJK (see NOTE_INDEX_CHARS).
+    notes_text = f"substr({{r}}.text, 1, {NOTE_INDEX_CHARS})" if ascii_check else "{r}.text"
     return {
         "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
         "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
         "events": "coalesce({r}.tool_name, '')" + " || " + _long("coalesce({r}.result, '')", ascii_check),
-        "notes": "coalesce({r}.title, '')" + " || " + _long("{r}.text", ascii_check),
+        "notes": "coalesce({r}.title, '')" + " || " + _long(notes_text, ascii_check),
     }
 
 
@@ -296,7 +302,7 @@ def trigram_fill_sql(fast: bool = False) -> str:
 
 # Index the notes with id > :last (after a bulk insert with the triggers idle).
 NOTES_BULK_INDEX_SQL = (
-    "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes WHERE id > :last;"
+    "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes_fts_src WHERE id > :last;"
     f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_NOTE}, "
     + TRIGRAM_TEXT_FAST["notes"].format(r="notes")
     + " FROM notes WHERE id > :last;"
@@ -343,7 +349,47 @@ CREATE TRIGGER events_tri_ai AFTER INSERT ON events WHEN {NOT_BULK} BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK]
+_NOTE_CUT = "substr({r}.text, 1, %d)" % NOTE_INDEX_CHARS
+
+# v5: the note index holds the first NOTE_INDEX_CHARS characters of a note's text
+# (the table keeps it whole), read through the view ``notes_fts_src`` as events do;
+# notes get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
+# notes already present). Rows from before v5 get their hash when an import first
+# needs it (``Store.note_hashes_present``).
+_V5_NOTES_CUT = f"""
+DROP TRIGGER notes_fts_ai;
+DROP TRIGGER notes_fts_ad;
+DROP TRIGGER notes_fts_au;
+DROP TABLE notes_fts;
+CREATE VIEW notes_fts_src AS SELECT id, title, {_NOTE_CUT.format(r="notes")} AS text FROM notes;
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    title, text,
+    content='notes_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
+END;
+CREATE TRIGGER notes_fts_ad AFTER DELETE ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+END;
+CREATE TRIGGER notes_fts_au AFTER UPDATE OF title, text ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
+END;
+INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
+DROP TRIGGER notes_tri_ai;
+CREATE TRIGGER notes_tri_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
+    INSERT INTO trigram_fts(rowid, text) VALUES (new.id * 4 + {TRI_NOTE}, {TRIGRAM_TEXT_FAST["notes"].format(r="new")});
+END;
+DROP TRIGGER notes_tri_au;
+CREATE TRIGGER notes_tri_au AFTER UPDATE OF title, text ON notes BEGIN
+    DELETE FROM trigram_fts WHERE rowid = old.id * 4 + {TRI_NOTE};
+    INSERT INTO trigram_fts(rowid, text) VALUES (new.id * 4 + {TRI_NOTE}, {TRIGRAM_TEXT_FAST["notes"].format(r="new")});
+END;
+ALTER TABLE notes ADD COLUMN content_hash TEXT;
+CREATE INDEX notes_hash ON notes(content_hash);
+"""
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

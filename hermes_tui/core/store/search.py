@@ -46,8 +46,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from hermes_tui.core.store.db import Store
-from hermes_tui.core.store.schema import TRI_KINDS, WORD_TOKENIZER
+from hermes_tui.core.store.db import QueryInterrupted, Store
+from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEX_CHARS, TRI_KINDS, WORD_TOKENIZER
 from hermes_tui.errors import HermesError
 
 HIGHLIGHT_START = "«"
@@ -75,6 +75,8 @@ MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_in
 OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
 RECENCY_HALF_LIFE_DAYS = 30.0
+TIME_LIMIT = 0.5  # seconds: the ranking of one query stops here with what it found
+FETCH_GRACE = 0.1  # seconds more to read the found hits' snippets
 BOOST = 0.1
 
 
@@ -607,7 +609,7 @@ _HIT_COLUMNS = {
     "skill": "b.skill_id, b.name, b.updated_at",
     "episode": "b.id, b.task, b.started_at",
     "event": "b.id, b.tool_name, b.type, b.ts, b.episode_id",
-    "note": "b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN b.text END AS text, b.created_at",
+    "note": "b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN substr(b.text, 1, 200) END AS text, b.created_at",
 }
 
 
@@ -673,38 +675,48 @@ def _fetch_sql(source: _Source, snippets: bool) -> str:
     return sql
 
 
-def _word_search(
-    store: Store,
-    stats: _Stats,
-    terms: list[Term],
-    kinds: Iterable[str],
-    filters: _Filters,
-    limit: int,
-    snippets: bool,
-) -> list[Hit]:
+class _Ranked(NamedTuple):
+    """The best rows of every kind, before their display fields are read."""
+
+    top: list[tuple[float, str, int]]  # (score, kind, rowid), best first
+    exprs: dict[str, str]  # kind -> the FTS5 expression its snippets mark
+    partial: bool  # the time limit stopped the ranking: ``top`` is what was found
+
+
+def _rank(
+    store: Store, stats: _Stats, terms: list[Term], kinds: Iterable[str], filters: _Filters, limit: int
+) -> _Ranked:
+    """Rank every kind (AND, else OR); stops at the time limit with what it found."""
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
     for mode in ("and", "or") if len(terms) > 1 else ("and",):
         ranked: list[tuple[float, str, int]] = []
         exprs: dict[str, str] = {}
-        for kind in kinds:
-            expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
-            if rows:
-                exprs[kind] = expr
-                ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
-        if not ranked:
-            continue
-        ranked.sort(key=lambda r: -r[0])
-        top = ranked[:limit]
-        by_kind: dict[str, dict[int, float]] = {}
-        for score, kind, rowid in top:
-            by_kind.setdefault(kind, {})[rowid] = score
-        fetched = {
-            kind: _fetch_word_hits(store, _SOURCES[kind], exprs[kind], scores, snippets)
-            for kind, scores in by_kind.items()
-        }
-        return [fetched[kind][rowid] for _, kind, rowid in top if rowid in fetched[kind]]
-    return []
+        partial = False
+        try:
+            for kind in kinds:
+                expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
+                if rows:
+                    exprs[kind] = expr
+                    ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
+        except QueryInterrupted:
+            partial = True
+        if ranked or partial:
+            ranked.sort(key=lambda r: -r[0])
+            return _Ranked(ranked[:limit], exprs, partial)
+    return _Ranked([], {}, False)
+
+
+def _fetch(store: Store, ranked: _Ranked, snippets: bool) -> list[Hit]:
+    """The Hits of ``ranked.top``, in order (one statement per kind)."""
+    by_kind: dict[str, dict[int, float]] = {}
+    for score, kind, rowid in ranked.top:
+        by_kind.setdefault(kind, {})[rowid] = score
+    fetched = {
+        kind: _fetch_word_hits(store, _SOURCES[kind], ranked.exprs[kind], scores, snippets)
+        for kind, scores in by_kind.items()
+    }
+    return [fetched[kind][rowid] for _, kind, rowid in ranked.top if rowid in fetched[kind]]
 
 
 def _python_snippet(text: str, needles: list[str], width: int = 90) -> str:
@@ -718,11 +730,11 @@ def _python_snippet(text: str, needles: list[str], width: int = 90) -> str:
     return (ELLIPSIS if start > 0 else "") + piece + (ELLIPSIS if end < len(text) else "")
 
 
-_TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``)
+_TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``): the indexed part
     "skill": "b.name || ' ' || b.description || ' ' || b.tags",
     "episode": "b.task",
-    "event": "coalesce(b.tool_name, '') || ' ' || coalesce(b.result, '')",
-    "note": "coalesce(b.title, '') || ' ' || b.text",
+    "event": f"coalesce(b.tool_name, '') || ' ' || substr(coalesce(b.result, ''), 1, {EVENT_INDEX_CHARS})",
+    "note": f"coalesce(b.title, '') || ' ' || substr(b.text, 1, {NOTE_INDEX_CHARS})",
 }
 
 
@@ -750,16 +762,31 @@ def _trigram_expr(needles: list[str]) -> str:
 
 def _trigram_search(
     store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool = True
-) -> list[Hit]:
-    """Substring search: every needle (>= 3 chars) must occur; newest first."""
+) -> tuple[list[Hit], bool]:
+    """Substring search: every needle (>= 3 chars) must occur; newest first.
+
+    Returns the hits and whether the time limit stopped the search (then the hits
+    are those found so far)."""
+    hits: list[Hit] = []
+    try:
+        _trigram_scan(store, needles, kinds, filters, limit, snippets, hits)
+    except QueryInterrupted:
+        return hits, True
+    return hits, False
+
+
+def _trigram_scan(
+    store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool,
+    hits: list[Hit],
+) -> None:
+    """:func:`_trigram_search`'s loop: appends to ``hits`` as it finds them."""
     needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
     kinds = [k for k in kinds if filters.applies(k)]
     expr = _trigram_expr(needles)
     if not expr or not kinds:
-        return []
+        return
     folded = [_fold(n) for n in needles]
     codes = [code for code, kind in TRI_KINDS.items() if kind in kinds]
-    hits: list[Hit] = []
     checked = 0
     batch = max(limit * 3, 30)
     below: int | None = None
@@ -796,7 +823,15 @@ def _trigram_search(
             hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
             if len(hits) >= limit:
                 break
-    return hits
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What :func:`search_result` found. ``partial``: the time limit (or ``cancel``)
+    stopped the search, so ``hits`` are the best of what was found by then."""
+
+    hits: list[Hit]
+    partial: bool = False
 
 
 def search(
@@ -820,32 +855,75 @@ def search(
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
     must be in. ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
     scores, less work: for callers that need only ids and scores). An unknown kind
-    raises :class:`HermesError`.
+    raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
+    :func:`search_result` to know whether the limit cut the search short.
+    """
+    return search_result(
+        store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
+        skill_states=skill_states, limit=limit, snippets=snippets,
+    ).hits
+
+
+def search_result(
+    store: Store,
+    query: str,
+    *,
+    kinds: Iterable[str] | None = None,
+    skill: str | None = None,
+    session: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    skill_states: Iterable[str] | None = None,
+    limit: int = 20,
+    snippets: bool = True,
+    time_limit: float | None = TIME_LIMIT,
+    cancel: Any = None,
+) -> SearchResult:
+    """:func:`search` with its time limit exposed: a :class:`SearchResult`.
+
+    ``time_limit`` (seconds, None for none) bounds the ranking; the display fields
+    of the hits found are then read within :data:`FETCH_GRACE` more seconds, else
+    without snippets. ``cancel``: a ``threading.Event``; once set, the search stops
+    as at the time limit (a newer keystroke cancels an older query). A Ctrl+C
+    (``KeyboardInterrupt``) stops it at once and propagates.
     """
     chosen = tuple(KINDS if kinds is None else dict.fromkeys(kinds))
     unknown = [k for k in chosen if k not in KINDS]
     if unknown:
         raise HermesError(f"unknown kind {unknown[0]!r} (choose from {', '.join(KINDS)})")
     if limit <= 0:
-        return []
+        return SearchResult([])
     terms = parse_query(query)
     if not terms:
-        return []
+        return SearchResult([])
     filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states))
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
-        return []
+        return SearchResult([])
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+
+    def left() -> float | None:
+        return None if deadline is None else max(0.0, deadline - time.monotonic())
+
     with store._lock:  # the caches and the rank function belong to this connection
         stats = _Stats(store)
-        hits = _word_search(store, stats, terms, kinds_ok, filters, limit, snippets)
+        with store.time_limit(left(), cancel):
+            ranked = _rank(store, stats, terms, kinds_ok, filters, limit)
+        partial = ranked.partial
+        try:
+            with store.time_limit(None if deadline is None else (left() or 0.0) + FETCH_GRACE, cancel):
+                hits = _fetch(store, ranked, snippets)
+        except QueryInterrupted:  # bounded work without snippets: no limit needed
+            hits, partial = _fetch(store, ranked, False), True
         cjk = [t.text for t in terms if any(_is_cjk(c) for c in t.text)]
-        if (cjk and len(hits) < limit) or not hits:
+        if not partial and ((cjk and len(hits) < limit) or not hits):
             needles = cjk if hits else [t.text for t in terms]
-            extra = _trigram_search(store, needles, kinds_ok, filters, limit, snippets)
+            with store.time_limit(left(), cancel):
+                extra, partial = _trigram_search(store, needles, kinds_ok, filters, limit, snippets)
             if hits:  # substring hits rank below every word hit
                 floor = min(h.score for h in hits) / 2
                 extra = [replace(h, score=floor * h.score) for h in extra]
             known = {(h.kind, h.id) for h in hits}
             hits += [h for h in extra if (h.kind, h.id) not in known]
             hits.sort(key=lambda h: -h.score)
-    return hits[:limit]
+    return SearchResult(hits[:limit], partial)
