@@ -45,14 +45,21 @@ def _render_snippet(snippet: str, styled: bool) -> Any:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from hermes_tui.core.store import search
+    from hermes_tui.core.store import search_result
 
+    if not args.query.strip():
+        raise UsageError("QUERY is empty; give the words to look for")
     if args.limit <= 0:
         raise UsageError("--limit must be a positive number")
     kinds = parse_kinds(args.kind)
     # The library is synced from its files first, so hand edits are always found.
+    # A Ctrl+C stops the query at once (the store's time limit checks for it).
     with Workspace(args, sync=kinds is None or "skill" in kinds) as ws:
-        hits = search(ws.store, args.query, kinds=kinds, limit=args.limit)
+        result = search_result(ws.store, args.query, kinds=kinds, limit=args.limit)
+    hits = result.hits
+    if result.partial:
+        print("hermes-tui: warning: the search hit its time limit; these are the best matches found by then",
+              file=sys.stderr)
     if args.json:
         print_json([h.to_dict() for h in hits])
         return 0

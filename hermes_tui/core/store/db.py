@@ -44,6 +44,11 @@ _EVENT_INSERT = f"INSERT INTO events({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?,
 _EVENT_REQUIRED = ("episode_id", "seq", "ts", "type", "data")
 
 _NOTE_COLUMNS = "kind, title, text, created_at, source, content_hash"
+# Staged notes (alias s) that are new: the first of their hash, and not in the store.
+_NEW_NOTES_ONLY = (
+    "WHERE s.rowid IN (SELECT min(rowid) FROM temp.bulk_notes GROUP BY content_hash)"
+    " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.content_hash = s.content_hash)"
+)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SKILL_JSON_FIELDS = ("provenance", "warnings")
@@ -397,13 +402,15 @@ class Store:
         return rows[0]
 
     # -- notes --------------------------------------------------------------------------
-    def add_notes(self, rows: Iterable[dict[str, Any]]) -> int:
+    def add_notes(self, rows: Iterable[dict[str, Any]], *, skip_present: bool = False) -> int:
         """Bulk-insert notes in one transaction; returns how many were added.
 
         The rows go in with one ``executemany`` while the per-row index triggers are
         idle, then each index takes them with one ``INSERT ... SELECT`` (see
         ``schema.NOTES_BULK_INDEX_SQL``). All or nothing: a row without text raises
-        StoreError and nothing is added. Each note gets its :func:`note_hash`.
+        StoreError and nothing is added. Each note gets its :func:`note_hash`;
+        ``skip_present`` leaves out rows whose hash is already in the store or
+        earlier in ``rows`` (notes stored before schema v5 get their hash first).
 
         Each row: ``text`` (required), ``title``, ``kind`` (default "note"),
         ``created_at`` (unix seconds, default now), ``source``.
@@ -429,27 +436,23 @@ class Store:
                     note_hash(kind, title, text),
                 )
 
-        self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL)
-        return count
+        if not skip_present:
+            return self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL)
+        with self.transaction():
+            self._backfill_note_hashes()
+            return self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL, _NEW_NOTES_ONLY)
 
-    def note_hashes_present(self, hashes: Iterable[str]) -> set[str]:
-        """Which of ``hashes`` (see :func:`note_hash`) belong to notes in the store.
+    def _backfill_note_hashes(self) -> None:
+        """Give the notes stored before schema v5 their content hash."""
+        if self._conn.execute("SELECT 1 FROM notes WHERE content_hash IS NULL LIMIT 1").fetchall():
+            self._conn.create_scalar_function("hermes_note_hash", note_hash, 3, deterministic=True)
+            self._conn.execute(
+                "UPDATE notes SET content_hash = hermes_note_hash(kind, title, text) WHERE content_hash IS NULL"
+            )
 
-        Notes stored before schema v5 have no hash yet: they get it on the first call.
-        """
-        with self._guard():
-            if self._conn.execute("SELECT 1 FROM notes WHERE content_hash IS NULL LIMIT 1").fetchall():
-                self._conn.create_scalar_function("hermes_note_hash", note_hash, 3, deterministic=True)
-                self._conn.execute(
-                    "UPDATE notes SET content_hash = hermes_note_hash(kind, title, text) WHERE content_hash IS NULL"
-                )
-            found = self._conn.execute(
-                "SELECT content_hash FROM notes WHERE content_hash IN (SELECT value FROM json_each(?))",
-                (_json(list(hashes)),),
-            ).fetchall()
-        return {h for (h,) in found}
-
-    def _bulk_insert(self, table: str, columns: str, values: Iterable[Sequence[Any]], index_sql: str) -> None:
+    def _bulk_insert(
+        self, table: str, columns: str, values: Iterable[Sequence[Any]], index_sql: str, where: str = ""
+    ) -> int:
         """Insert rows with the per-row index triggers idle, then index them in bulk.
 
         One transaction: ``index_control.bulk`` is 1 only inside it (no other
@@ -459,6 +462,7 @@ class Store:
         already written in the transaction, and FTS5 answers each one with a flush
         (three times slower in total when, say, episodes were created just before in
         the same transaction). ``index_sql`` then indexes every row with ``id > :last``.
+        ``where`` filters the staged rows (alias ``s``). Returns the rows inserted.
         """
         stage = f"temp.bulk_{table}"
         marks = ", ".join("?" * len(columns.split(",")))
@@ -467,9 +471,11 @@ class Store:
             self._conn.executemany(f"INSERT INTO {stage}({columns}) VALUES ({marks})", values)
             last = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
             self._conn.execute("UPDATE index_control SET bulk = 1 WHERE id = 1")
-            self._conn.execute(f"INSERT INTO {table}({columns}) SELECT {columns} FROM {stage} ORDER BY rowid")
+            self._conn.execute(f"INSERT INTO {table}({columns}) SELECT {columns} FROM {stage} AS s {where} ORDER BY rowid")
+            inserted = self._conn.changes()
             self._conn.execute(index_sql, {"last": last})
             self._conn.execute(f"UPDATE index_control SET bulk = 0 WHERE id = 1; DELETE FROM {stage}")
+        return inserted
 
     def get_note(self, note_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM notes WHERE id = ?", (note_id,))

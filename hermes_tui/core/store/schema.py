@@ -41,7 +41,13 @@ TRIGRAM_CHARS = 300
 TRI_SKILL, TRI_EPISODE, TRI_EVENT, TRI_NOTE = 0, 1, 2, 3
 TRI_KINDS = {TRI_SKILL: "skill", TRI_EPISODE: "episode", TRI_EVENT: "event", TRI_NOTE: "note"}
 
-WORD_TOKENIZER = "unicode61 remove_diacritics 2"
+WORD_TOKENIZER_V2 = "unicode61 remove_diacritics 2"  # as released in v2 (never edit)
+# Since v5 symbols (Unicode category So: emoji, ✓, ©, box drawing ...) are words too,
+# so a search for 🐛 finds it; ASCII has no So character, so code and paths tokenize
+# as before. The arguments as given to FTS5 and to apsw's fts5_tokenizer:
+WORD_TOKENIZER_ARGS = ("remove_diacritics", "2", "categories", "L* N* Co So")
+WORD_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
+WORD_TOKENIZER_SQL = WORD_TOKENIZER.replace('"', '""')  # inside tokenize="..."
 # Bulk ingest (Store.add_notes, Store.add_events) sets index_control.bulk = 1 inside its transaction,
 # inserts the rows with the per-row triggers idle, indexes them with one
 # INSERT ... SELECT per index (several times faster than per-row inserts into FTS5) and
@@ -140,7 +146,7 @@ CREATE TABLE index_control (
 INSERT INTO index_control(id, bulk) VALUES (1, 0);
 CREATE VIRTUAL TABLE skills_fts USING fts5(
     name, description, tags, body,
-    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER skills_fts_ai AFTER INSERT ON skills BEGIN
     INSERT INTO skills_fts(rowid, name, description, tags, body)
     VALUES (new.id, new.name, new.description, new.tags, new.body);
@@ -158,7 +164,7 @@ END;
 
 CREATE VIRTUAL TABLE episodes_fts USING fts5(
     task, answer,
-    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER}');
+    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER episodes_fts_ai AFTER INSERT ON episodes BEGIN
     INSERT INTO episodes_fts(rowid, task, answer) VALUES (new.rid, new.task, new.answer);
 END;
@@ -179,7 +185,7 @@ CREATE VIEW events_fts_src AS
     FROM events;
 CREATE VIRTUAL TABLE events_fts USING fts5(
     tool_name, arguments, result,
-    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER events_fts_ai AFTER INSERT ON events BEGIN
     INSERT INTO events_fts(rowid, tool_name, arguments, result)
     VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
@@ -201,7 +207,7 @@ END;
 
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     title, text,
-    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
 END;
@@ -351,7 +357,8 @@ END;
 
 _NOTE_CUT = "substr({r}.text, 1, %d)" % NOTE_INDEX_CHARS
 
-# v5: the note index holds the first NOTE_INDEX_CHARS characters of a note's text
+# v5: every word index is rebuilt with the tokenizer that keeps symbols (WORD_TOKENIZER);
+# the note index holds the first NOTE_INDEX_CHARS characters of a note's text
 # (the table keeps it whole), read through the view ``notes_fts_src`` as events do;
 # notes get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
 # notes already present). Rows from before v5 get their hash when an import first
@@ -364,7 +371,22 @@ DROP TABLE notes_fts;
 CREATE VIEW notes_fts_src AS SELECT id, title, {_NOTE_CUT.format(r="notes")} AS text FROM notes;
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     title, text,
-    content='notes_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='notes_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+DROP TABLE skills_fts;
+CREATE VIRTUAL TABLE skills_fts USING fts5(
+    name, description, tags, body,
+    content='skills', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO skills_fts(skills_fts) VALUES ('rebuild');
+DROP TABLE episodes_fts;
+CREATE VIRTUAL TABLE episodes_fts USING fts5(
+    task, answer,
+    content='episodes', content_rowid='rid', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO episodes_fts(episodes_fts) VALUES ('rebuild');
+DROP TABLE events_fts;
+CREATE VIRTUAL TABLE events_fts USING fts5(
+    tool_name, arguments, result,
+    content='events_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO events_fts(events_fts) VALUES ('rebuild');
 CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
 END;

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from hermes_tui.core.store.db import QueryInterrupted, Store
-from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEX_CHARS, TRI_KINDS, WORD_TOKENIZER
+from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEX_CHARS, TRI_KINDS, WORD_TOKENIZER_ARGS
 from hermes_tui.errors import HermesError
 
 HIGHLIGHT_START = "«"
@@ -150,7 +150,8 @@ def _sanitize(query: str) -> str:
 
 
 def _has_word(text: str) -> bool:
-    return any(c.isalnum() for c in text)
+    """Does ``text`` hold a character the word index keeps (letter, digit, symbol)?"""
+    return any(c.isalnum() or (not c.isascii() and unicodedata.category(c) == "So") for c in text)
 
 
 def parse_query(query: str) -> list[Term]:
@@ -216,7 +217,6 @@ class _Stats:
         self.store = store
         cache = store.search_cache
         if "tokenizer" not in cache:
-            args = WORD_TOKENIZER.split()
             for source in _SOURCES.values():
                 store.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{source.fts}_vocab USING fts5vocab(main, {source.fts}, row)"
@@ -225,7 +225,7 @@ class _Stats:
             cache["tables"] = {}
             cache["words"] = {}
             store._conn.register_fts5_function("hermes_rank", _make_rank(cache["df_words"]))
-            cache["tokenizer"] = store._conn.fts5_tokenizer(args[0], args[1:])
+            cache["tokenizer"] = store._conn.fts5_tokenizer("unicode61", list(WORD_TOKENIZER_ARGS))
         version = store.data_version()
         if cache.get("version") != version:
             # Something was written: document frequencies and completions may be stale.
