@@ -124,8 +124,9 @@ def split_note(row: dict[str, Any], size: int) -> list[dict[str, Any]]:
     while start < len(text):
         end = min(len(text), start + size)
         if end < len(text):
-            cut = max(text.rfind("\n", start + size // 2, end), text.rfind(" ", start + size // 2, end))
-            end = cut + 1 if cut > start else end
+            cut = text.rfind("\n", start + size // 2, end)
+            cut = cut if cut >= 0 else text.rfind(" ", start + size // 2, end)
+            end = cut + 1 if cut >= 0 else end
         pieces.append(text[start:end])
         start = end
     title = row.get("title") or " ".join(text[:60].split())
