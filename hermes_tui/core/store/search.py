@@ -74,10 +74,22 @@ MAX_COMPLETIONS = 24  # a prefix term matches its most frequent completions in e
 MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_ini") fewer
 OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
+SENTENCE_TERMS = 4  # a query of this many words (stop words aside) is ranked any-word at once
+OR_WORK_BUDGET = 6000  # OR mode ranks whole tables by its rarest terms within this many postings
 RECENCY_HALF_LIFE_DAYS = 30.0
 TIME_LIMIT = 0.5  # seconds: the ranking of one query stops here with what it found
 FETCH_GRACE = 0.1  # seconds more to read the found hits' snippets
 BOOST = 0.1
+
+
+# Words that carry no meaning of their own in a typed sentence (English).
+STOP_WORDS = frozenset(
+    """a about after all also am an and any are as at be been before being but by can could did do does
+    doing for from had has have having he her here his how i if in into is it its just me more most my
+    no not now of on once only or other our out over own so some such than that the their them then there
+    these they this those to too under until up very was we were what when where which while who whom why
+    will with would you your""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -525,6 +537,39 @@ def _candidate_sql(source: _Source, where: str, own_rank_n: int, newest: bool, w
     return sql
 
 
+def _plan_term(stats: _Stats, source: _Source, entry: dict[str, Any], term: Term, mode: str) -> _Plan:
+    """The plan of one term; in any-word mode a last word that is itself an indexed
+    word matches exactly ("schema" is not "schematics" in a sentence)."""
+    if mode == "or" and term.prefix:
+        exact = stats.term(source, entry, replace(term, prefix=False))
+        if exact.expr:
+            return exact
+    return stats.term(source, entry, term)
+
+
+def _best_match(parts: list[_Plan], n: int) -> list[_Plan]:
+    """The terms an any-word (OR) query ranks by: the rare ones dominate.
+
+    Terms that cannot match are dropped, and so are the terms in more than
+    :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. The rest are
+    kept rarest first while their postings stay within :data:`OR_WORK_BUDGET` (at
+    least one): a row holding only common words of a sentence does not beat one
+    holding its rare words, and the cost of ranking every row that matches stays bounded.
+    """
+    usable = [p for p in parts if p.expr]
+    rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.work)
+    if not rare:
+        return usable
+    kept: list[_Plan] = []
+    work = 0
+    for part in rare:
+        if kept and work + part.work > OR_WORK_BUDGET:
+            break
+        kept.append(part)
+        work += part.work
+    return kept
+
+
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
 ) -> tuple[str, list[tuple[int, float, float | None, int]]]:
@@ -540,17 +585,16 @@ def _candidates(
     if entry["empty"]:
         return "", []
     n = entry["n"]
-    parts = [stats.term(source, entry, t) for t in terms]
+    parts = [_plan_term(stats, source, entry, t, mode) for t in terms]
     if mode == "and":
         if any(not p.expr for p in parts):
             return "", []
         expected = n * math.prod(p.rows / n for p in parts)
         work = min(p.work for p in parts)  # FTS5 leapfrogs from the rarest term
     else:
-        parts = [p for p in parts if p.expr]
+        parts = _best_match(parts, n)
         if not parts:
             return "", []
-        parts = [p for p in parts if p.rows <= COMMON_FRACTION * n] or parts
         expected = min(n, sum(p.rows for p in parts))
         work = sum(p.work for p in parts)
     expr = f" {mode.upper()} ".join(p.expr for p in parts)
@@ -562,7 +606,10 @@ def _candidates(
     # stops after k; only those k rows are scored).
     newest = all(p.rows > COMMON_FRACTION * n for p in parts)
     target = max(WINDOW_TARGET, k + 5)
-    windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
+    if mode == "and":
+        windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
+    else:  # the rare terms kept by _best_match are ranked over the whole table when they fit
+        windowed = work > OR_WORK_BUDGET
     ranked = k if newest else min(expected, target) if windowed else expected
     # bm25() reads every phrase's whole list once per query; hermes_rank does not,
     # but costs a few microseconds of Python per ranked row.
@@ -686,16 +733,24 @@ class _Ranked(NamedTuple):
 def _rank(
     store: Store, stats: _Stats, terms: list[Term], kinds: Iterable[str], filters: _Filters, limit: int
 ) -> _Ranked:
-    """Rank every kind (AND, else OR); stops at the time limit with what it found."""
+    """Rank every kind (AND, else OR); stops at the time limit with what it found.
+
+    A sentence (:data:`SENTENCE_TERMS` or more words that are not stop words) goes
+    straight to the any-word ranking: all of its words rarely meet in one document,
+    and when they do it is often a long one that merely mentions them all. The
+    any-word ranking leaves out stop words (when other words remain).
+    """
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
-    for mode in ("and", "or") if len(terms) > 1 else ("and",):
+    content = [t for t in terms if t.text.lower() not in STOP_WORDS] or terms
+    modes = ("or",) if len(content) >= SENTENCE_TERMS else ("and", "or") if len(terms) > 1 else ("and",)
+    for mode in modes:
         ranked: list[tuple[float, str, int]] = []
         exprs: dict[str, str] = {}
         partial = False
         try:
             for kind in kinds:
-                expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
+                expr, rows = _candidates(store, stats, _SOURCES[kind], terms if mode == "and" else content, mode, filters, k)
                 if rows:
                     exprs[kind] = expr
                     ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
