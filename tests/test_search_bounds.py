@@ -102,3 +102,35 @@ def test_add_notes_skip_present_skips_repeats_within_and_across_calls(store: Sto
     assert store.add_notes(rows, skip_present=True) == 0
     assert store.add_notes(rows) == 4  # without the flag every row goes in
     assert store.count("notes") == 7
+
+
+def _skill(store: Store, skill_id: str, description: str, body: str) -> None:
+    store.upsert_skill({
+        "skill_id": skill_id, "name": skill_id.rsplit("/", 1)[-1], "category": None, "path": None,
+        "description": description, "tags": [], "body": body, "content_hash": None, "state": "active",
+        "source": "user", "error": None, "warnings": [],
+    })
+
+
+def test_a_sentence_is_ranked_by_its_rare_words(store: Store) -> None:
+    # Long process skills that mention the sentence's common words many times, and
+    # one short skill with its rare words (issue 11, section 3).
+    common = "Build the test model and check the scores across the schools with care. " * 20
+    for name in ("verification", "review", "debugging"):
+        _skill(store, f"process/{name}", f"Use for {name} of any work", common)
+    _skill(store, "stats/pymc", "Bayesian multilevel models with partial pooling", "Hierarchical models in PyMC.")
+    for i in range(20):
+        _skill(store, f"filler/s{i}", "Unrelated skill", f"Talks about model number {i} and a test.")
+    sentence = "Build a multilevel model of test scores across 40 schools with partial pooling"
+    hits = search(store, sentence, kinds=["skill"])
+    assert hits[0].skill_id == "stats/pymc"
+    assert "«multilevel»" in hits[0].snippet or "«pooling»" in hits[0].snippet
+    # Keywords still work as before: all words must match.
+    assert [h.skill_id for h in search(store, "multilevel model partial pooling", kinds=["skill"])] == ["stats/pymc"]
+    # The last word of a sentence matches exactly when it is an indexed word.
+    _skill(store, "misc/schematics", "Draw schematics", "Circuit schematics.")
+    _skill(store, "data/structured", "Structured output", "Make the model output valid JSON for a schema.")
+    hits = search(store, "validate the output of the model against a schema", kinds=["skill"])
+    assert hits[0].skill_id == "data/structured"
+    assert "misc/schematics" not in [h.skill_id for h in hits]
+    assert "misc/schematics" in [h.skill_id for h in search(store, "schem", kinds=["skill"])]  # type-ahead

@@ -75,7 +75,7 @@ MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_in
 OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
 SENTENCE_TERMS = 4  # a query of this many words (stop words aside) is ranked any-word at once
-OR_WORK_BUDGET = 6000  # OR mode ranks whole tables by its rarest terms within this many postings
+OR_RANK_ROWS = 1000  # OR mode ranks whole tables by its rarest terms while they match at most this many rows
 RECENCY_HALF_LIFE_DAYS = 30.0
 TIME_LIMIT = 0.5  # seconds: the ranking of one query stops here with what it found
 FETCH_GRACE = 0.1  # seconds more to read the found hits' snippets
@@ -552,21 +552,21 @@ def _best_match(parts: list[_Plan], n: int) -> list[_Plan]:
 
     Terms that cannot match are dropped, and so are the terms in more than
     :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. The rest are
-    kept rarest first while their postings stay within :data:`OR_WORK_BUDGET` (at
-    least one): a row holding only common words of a sentence does not beat one
+    kept rarest first while they match at most :data:`OR_RANK_ROWS` rows (at least
+    one): a row holding only common words of a sentence does not beat one
     holding its rare words, and the cost of ranking every row that matches stays bounded.
     """
     usable = [p for p in parts if p.expr]
-    rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.work)
+    rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.rows)
     if not rare:
         return usable
     kept: list[_Plan] = []
-    work = 0
+    rows = 0
     for part in rare:
-        if kept and work + part.work > OR_WORK_BUDGET:
+        if kept and rows + part.rows > OR_RANK_ROWS:
             break
         kept.append(part)
-        work += part.work
+        rows += part.rows
     return kept
 
 
@@ -609,7 +609,7 @@ def _candidates(
     if mode == "and":
         windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
     else:  # the rare terms kept by _best_match are ranked over the whole table when they fit
-        windowed = work > OR_WORK_BUDGET
+        windowed = expected > OR_RANK_ROWS or work > WORK_TRIGGER
     ranked = k if newest else min(expected, target) if windowed else expected
     # bm25() reads every phrase's whole list once per query; hermes_rank does not,
     # but costs a few microseconds of Python per ranked row.
