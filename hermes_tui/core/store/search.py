@@ -75,7 +75,7 @@ MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_in
 OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
 SENTENCE_TERMS = 4  # a query of this many words (stop words aside) is ranked any-word at once
-OR_RANK_ROWS = 1000  # OR mode ranks whole tables by its rarest terms while they match at most this many rows
+OR_RANK_ROWS = 250  # OR mode ranks whole tables by its rarest terms while they match at most this many rows
 RECENCY_HALF_LIFE_DAYS = 30.0
 TIME_LIMIT = 0.5  # seconds: the ranking of one query stops here with what it found
 FETCH_GRACE = 0.1  # seconds more to read the found hits' snippets
@@ -537,6 +537,20 @@ def _candidate_sql(source: _Source, where: str, own_rank_n: int, newest: bool, w
     return sql
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s")
+
+
+def _stem(term: Term) -> Term | None:
+    """A one-word term without a common English ending ("claiming" -> "claim"), or None."""
+    word = term.text.lower()
+    if not word.isalpha() or not word.isascii():
+        return None
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return Term(word[: -len(suffix)] + ("y" if suffix == "ies" else ""))
+    return None
+
+
 def _plan_term(stats: _Stats, source: _Source, entry: dict[str, Any], term: Term, mode: str) -> _Plan:
     """The plan of one term; in any-word mode a last word that is itself an indexed
     word matches exactly ("schema" is not "schematics" in a sentence)."""
@@ -547,27 +561,29 @@ def _plan_term(stats: _Stats, source: _Source, entry: dict[str, Any], term: Term
     return stats.term(source, entry, term)
 
 
-def _best_match(parts: list[_Plan], n: int) -> list[_Plan]:
-    """The terms an any-word (OR) query ranks by: the rare ones dominate.
+def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], bool]:
+    """The terms an any-word (OR) query ranks by, and whether they fit a whole-table ranking.
 
     Terms that cannot match are dropped, and so are the terms in more than
-    :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. The rest are
-    kept rarest first while they match at most :data:`OR_RANK_ROWS` rows (at least
-    one): a row holding only common words of a sentence does not beat one
-    holding its rare words, and the cost of ranking every row that matches stays bounded.
+    :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. Then the rare
+    terms dominate: the rarest are kept while together they match at most
+    :data:`OR_RANK_ROWS` rows, and every row they match is ranked (a row holding
+    only the common words of a sentence never outranks one holding its rare words).
+    When even the rarest term matches more rows, every remaining term is kept and
+    the ranking runs within a recent window, as for an all-words query.
     """
     usable = [p for p in parts if p.expr]
     rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.rows)
     if not rare:
-        return usable
+        return usable, False
     kept: list[_Plan] = []
     rows = 0
     for part in rare:
-        if kept and rows + part.rows > OR_RANK_ROWS:
+        if rows + part.rows > OR_RANK_ROWS:
             break
         kept.append(part)
         rows += part.rows
-    return kept
+    return (kept, True) if kept else (rare, False)
 
 
 def _candidates(
@@ -592,7 +608,7 @@ def _candidates(
         expected = n * math.prod(p.rows / n for p in parts)
         work = min(p.work for p in parts)  # FTS5 leapfrogs from the rarest term
     else:
-        parts = _best_match(parts, n)
+        parts, whole = _best_match(parts, n)
         if not parts:
             return "", []
         expected = min(n, sum(p.rows for p in parts))
@@ -606,10 +622,7 @@ def _candidates(
     # stops after k; only those k rows are scored).
     newest = all(p.rows > COMMON_FRACTION * n for p in parts)
     target = max(WINDOW_TARGET, k + 5)
-    if mode == "and":
-        windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
-    else:  # the rare terms kept by _best_match are ranked over the whole table when they fit
-        windowed = expected > OR_RANK_ROWS or work > WORK_TRIGGER
+    windowed = not (mode == "or" and whole) and (expected > WINDOW_TRIGGER or work > WORK_TRIGGER)
     ranked = k if newest else min(expected, target) if windowed else expected
     # bm25() reads every phrase's whole list once per query; hermes_rank does not,
     # but costs a few microseconds of Python per ranked row.
@@ -738,11 +751,14 @@ def _rank(
     A sentence (:data:`SENTENCE_TERMS` or more words that are not stop words) goes
     straight to the any-word ranking: all of its words rarely meet in one document,
     and when they do it is often a long one that merely mentions them all. The
-    any-word ranking leaves out stop words (when other words remain).
+    any-word ranking leaves out stop words (when other words remain) and adds the
+    stem of each word with a common English ending ("claiming" also finds "claim").
     """
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
     content = [t for t in terms if t.text.lower() not in STOP_WORDS] or terms
+    typed = {t.text.lower() for t in content}
+    content += [s for s in dict.fromkeys(map(_stem, content)) if s is not None and s.text not in typed]
     modes = ("or",) if len(content) >= SENTENCE_TERMS else ("and", "or") if len(terms) > 1 else ("and",)
     for mode in modes:
         ranked: list[tuple[float, str, int]] = []
