@@ -30,6 +30,7 @@ from hermes_tui.core.store.schema import (
     ALL_FTS_TABLES,
     EVENTS_BULK_INDEX_SQL,
     MIGRATIONS,
+    NOTE_HEADS_FILL_SQL,
     NOTES_BULK_INDEX_SQL,
     SCHEMA_VERSION,
     WORD_FTS_TABLES,
@@ -621,6 +622,7 @@ class Store:
     def rebuild_indexes(self) -> None:
         """Rebuild every full-text index from the tables (one transaction)."""
         with self.transaction():
+            self._conn.execute("DELETE FROM note_heads;" + NOTE_HEADS_FILL_SQL.format(where=""))
             for table in WORD_FTS_TABLES:
                 self._conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
             self._conn.execute("DELETE FROM trigram_fts")

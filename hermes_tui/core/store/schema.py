@@ -306,9 +306,20 @@ def trigram_fill_sql(fast: bool = False) -> str:
     )
 
 
+# The indexed part of a note's text (an SQL expression over the row alias {r}): never
+# reads a long note's whole text (see v5).
+NOTE_INDEXED_TEXT = "coalesce((SELECT head FROM note_heads WHERE id = {r}.id), {r}.text)"
+
+# The heads of the long notes (see v5), for every note or those matching ``where``.
+NOTE_HEADS_FILL_SQL = (
+    f"INSERT INTO note_heads(id, head) SELECT id, substr(text, 1, {NOTE_INDEX_CHARS}) FROM notes"
+    f" WHERE length(text) > {NOTE_INDEX_CHARS}{{where}};"
+)
+
 # Index the notes with id > :last (after a bulk insert with the triggers idle).
 NOTES_BULK_INDEX_SQL = (
-    "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes_fts_src WHERE id > :last;"
+    NOTE_HEADS_FILL_SQL.format(where=" AND id > :last")
+    + "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes_fts_src WHERE id > :last;"
     f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_NOTE}, "
     + TRIGRAM_TEXT_FAST["notes"].format(r="notes")
     + " FROM notes WHERE id > :last;"
@@ -356,19 +367,28 @@ END;
 """
 
 _NOTE_CUT = "substr({r}.text, 1, %d)" % NOTE_INDEX_CHARS
+_NOTE_HEAD_INSERT = (
+    f"INSERT INTO note_heads(id, head) SELECT new.id, {_NOTE_CUT.format(r='new')}"
+    f" WHERE length(new.text) > {NOTE_INDEX_CHARS};"
+)
 
 # v5: every word index is rebuilt with the tokenizer that keeps symbols (WORD_TOKENIZER);
-# the note index holds the first NOTE_INDEX_CHARS characters of a note's text
-# (the table keeps it whole), read through the view ``notes_fts_src`` as events do;
-# notes get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
-# notes already present). Rows from before v5 get their hash when an import first
-# needs it (``Store.note_hashes_present``).
+# the note index holds the first NOTE_INDEX_CHARS characters of a note's text (the
+# table keeps it whole), read through the view ``notes_fts_src``. For a longer note
+# those characters are also kept in ``note_heads``, so neither the index nor a snippet
+# ever reads the whole text (taking the start of a 50 MB value reads all of it, ~0.1 s).
+# Notes get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
+# notes already present); rows from before v5 get it when an import first needs it
+# (``Store.add_notes(..., skip_present=True)``).
 _V5_NOTES_CUT = f"""
 DROP TRIGGER notes_fts_ai;
 DROP TRIGGER notes_fts_ad;
 DROP TRIGGER notes_fts_au;
 DROP TABLE notes_fts;
-CREATE VIEW notes_fts_src AS SELECT id, title, {_NOTE_CUT.format(r="notes")} AS text FROM notes;
+CREATE TABLE note_heads (id INTEGER PRIMARY KEY, head TEXT NOT NULL);
+{NOTE_HEADS_FILL_SQL.format(where="")}
+CREATE VIEW notes_fts_src AS
+    SELECT n.id, n.title, coalesce(h.head, n.text) AS text FROM notes n LEFT JOIN note_heads h ON h.id = n.id;
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     title, text,
     content='notes_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
@@ -388,13 +408,17 @@ CREATE VIRTUAL TABLE events_fts USING fts5(
     content='events_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
 INSERT INTO events_fts(events_fts) VALUES ('rebuild');
 CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
+    {_NOTE_HEAD_INSERT}
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
 END;
 CREATE TRIGGER notes_fts_ad AFTER DELETE ON notes BEGIN
     INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+    DELETE FROM note_heads WHERE id = old.id;
 END;
 CREATE TRIGGER notes_fts_au AFTER UPDATE OF title, text ON notes BEGIN
     INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+    DELETE FROM note_heads WHERE id = old.id;
+    {_NOTE_HEAD_INSERT}
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
 END;
 INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');

@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from hermes_tui.core.store.db import QueryInterrupted, Store
-from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEX_CHARS, TRI_KINDS, WORD_TOKENIZER_ARGS
+from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEXED_TEXT, TRI_KINDS, WORD_TOKENIZER_ARGS
 from hermes_tui.errors import HermesError
 
 HIGHLIGHT_START = "«"
@@ -634,10 +634,18 @@ def _candidates(
         return snippet_expr, store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, k])
     span = entry["hi"] - entry["lo"] + 1
     window = max(int(span * target / max(expected, 1)), 4 * k) if windowed else span
+    tried = False
     while True:
+        if window >= span and tried:
+            # The recent windows held too few matches: rather than rank every match of
+            # the table (tens of ms when the newest rows are, say, 10,000 copies of one
+            # note), the newest ``target`` matches are ranked.
+            rows = store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, target])
+            break
         if window >= span:
             rows = store.execute(_candidate_sql(source, where, own_rank and n, False, False), [expr, *args, k])
             break
+        tried = True
         sql = _candidate_sql(source, where, own_rank and n, False, True)
         rows = store.execute(sql, [expr, entry["hi"] - window + 1, *args, k])
         if len(rows) >= k:
@@ -669,7 +677,8 @@ _HIT_COLUMNS = {
     "skill": "b.skill_id, b.name, b.updated_at",
     "episode": "b.id, b.task, b.started_at",
     "event": "b.id, b.tool_name, b.type, b.ts, b.episode_id",
-    "note": "b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN substr(b.text, 1, 200) END AS text, b.created_at",
+    "note": f"b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN substr({NOTE_INDEXED_TEXT.format(r='b')}, 1, 200)"
+    " END AS text, b.created_at",
 }
 
 
@@ -805,7 +814,7 @@ _TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``): 
     "skill": "b.name || ' ' || b.description || ' ' || b.tags",
     "episode": "b.task",
     "event": f"coalesce(b.tool_name, '') || ' ' || substr(coalesce(b.result, ''), 1, {EVENT_INDEX_CHARS})",
-    "note": f"coalesce(b.title, '') || ' ' || substr(b.text, 1, {NOTE_INDEX_CHARS})",
+    "note": "coalesce(b.title, '') || ' ' || " + NOTE_INDEXED_TEXT.format(r="b"),
 }
 
 
