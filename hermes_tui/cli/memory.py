@@ -20,7 +20,6 @@ import json
 import sys
 import time
 from datetime import datetime, timezone
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -73,7 +72,10 @@ def parse_note_line(line: str) -> dict[str, Any]:
 
 
 MAX_LINE_BYTES = 10 * 1024 * 1024  # a longer line is a bad line (as `skills validate` refuses larger files)
-BATCH_ROWS = 2000  # notes handed to the store at a time: memory stays flat whatever the file's size
+# Notes handed to the store at a time (whichever limit comes first): memory stays flat
+# whatever the file's size.
+BATCH_ROWS = 5000
+BATCH_CHARS = 8_000_000
 
 
 class BadLine(ValueError):
@@ -178,13 +180,27 @@ def import_notes(store: Any, path: Path, *, skip_bad: bool, progress: Callable[[
     added = 0
     try:
         with store.transaction():
-            while batch := list(islice(rows, BATCH_ROWS)):
+            for batch in _batches(rows):
                 added += store.add_notes(batch, skip_present=True)
             if report.bad and not skip_bad:
                 raise _Refused
     except _Refused:
         return 0, report
     return added, report
+
+
+def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Lists of at most :data:`BATCH_ROWS` rows and about :data:`BATCH_CHARS` characters."""
+    batch: list[dict[str, Any]] = []
+    chars = 0
+    for row in rows:
+        batch.append(row)
+        chars += len(row["text"])
+        if len(batch) >= BATCH_ROWS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
 
 
 def _progress_bar(path: Path) -> tuple[Callable[[int], None] | None, Any]:

@@ -90,9 +90,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         help="search skills, episodes, events and notes",
         description=(
             "Full-text search over skills, episodes, tool events and memory notes. Any text is a "
-            "safe query: words must all match (else any of them), the last word also matches as a "
-            "prefix, \"quoted words\" match as a phrase. Matches are marked «like this» "
-            "(bold on a terminal)."
+            "safe query: words must all match (else the rare ones rank first; a sentence is ranked by "
+            "its rare words), the last word also matches as a prefix, \"quoted words\" match as a "
+            "phrase. Matches are marked «like this» (bold on a terminal). A search stops after 0.5 s "
+            "with the best matches found by then (a warning says so); Ctrl+C stops it at once."
         ),
     )
     p.add_argument("query", metavar="QUERY", help="what to look for")

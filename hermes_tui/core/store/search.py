@@ -7,10 +7,16 @@ reaches the query parser. An empty query returns ``[]``.
 
 How a query runs:
 
-1. Terms are combined with AND; when that finds nothing anywhere, with OR (dropping
-   terms that are in most documents of a table when rarer terms exist). The last
-   term matches as a prefix (type-ahead) when its last word has >= 3 characters and
-   the query does not end with a space.
+1. Terms are combined with AND; when that finds nothing anywhere, with OR, the
+   any-word ranking (:func:`_best_match`): stop words and terms in most documents of
+   a table are dropped when rarer terms exist, stems of common endings are added,
+   and the rarest terms, while they match at most :data:`OR_RANK_ROWS` rows, are
+   ranked over the whole table, so the rare words of a sentence dominate. A
+   sentence (:data:`SENTENCE_TERMS` or more words besides stop words) goes to the
+   any-word ranking at once. The last term matches as a prefix (type-ahead) when its
+   last word has >= 3 characters and the query does not end with a space (in the
+   any-word ranking only when it is not itself an indexed word). Symbols such as
+   emoji are words (the tokenizer keeps Unicode category So).
 2. Per kind, one statement ranks candidates and keeps the best few (ids, scores, and
    for those rows only their time and usage): ``bm25()`` with column weights, or,
    when a term's list is long, ``hermes_rank`` (BM25 with cached IDFs, scored in
@@ -26,7 +32,8 @@ How a query runs:
    many postings, or need ``hermes_rank`` on many rows, are ranked within a recent
    window of rowids (FTS5 applies ``rowid >= ?`` inside the index) sized for about
    :data:`WINDOW_TARGET` matches and grown, from the rate of matches seen, until
-   enough rows are found. When every term is in most rows of a table, the newest
+   enough rows are found (when even the grown windows hold too few, the newest
+   matches are ranked). When every term is in most rows of a table, the newest
    ``k`` matches are taken. For such queries relevance barely separates documents,
    so the newest of the best is the useful answer, and the cost stays bounded.
 4. Score = ``-bm25 * (1 + 0.1 * recency + 0.1 * usage)``: recency is 1 for now and
@@ -35,6 +42,11 @@ How a query runs:
 5. Substring search with the trigram index: for terms with CJK characters (added to
    the word results) and, when the word indexes find nothing, for any query of >= 3
    characters. Trigram hits are ordered newest first.
+6. Bounded time: a note is indexed up to ``schema.NOTE_INDEX_CHARS`` characters (an
+   event's texts up to ``EVENT_INDEX_CHARS``), so one long document costs no more
+   than a short one, and every statement runs under ``Store.time_limit``: at
+   :data:`TIME_LIMIT` the ranking stops with what it found (:func:`search_result`
+   says so with ``partial``); a ``cancel`` event or a Ctrl+C stops it at once.
 """
 
 from __future__ import annotations
