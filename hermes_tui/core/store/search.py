@@ -650,8 +650,8 @@ def _candidates(
     while True:
         if window >= span and tried:
             # The recent windows held too few matches: rather than rank every match of
-            # the table (tens of ms when the newest rows are, say, 10,000 copies of one
-            # note), the newest ``target`` matches are ranked.
+            # most of the table (tens of ms when the newest rows are, say, 10,000 copies
+            # of one note), the newest ``target`` matches are ranked.
             rows = store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, target])
             break
         if window >= span:
@@ -666,6 +666,8 @@ def _candidates(
         # (with a margin: the rate is noisy), at least doubling it.
         growth = 1.25 * target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
         window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth)))
+        if window > span // 2:  # ranking most of the table would cost as much as no window
+            window = span
     return snippet_expr, rows
 
 
