@@ -646,18 +646,16 @@ def _candidates(
         return snippet_expr, store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, k])
     span = entry["hi"] - entry["lo"] + 1
     window = max(int(span * target / max(expected, 1)), 4 * k) if windowed else span
-    tried = False
     while True:
-        if window >= span and tried:
-            # The recent windows held too few matches: rather than rank every match of
-            # most of the table (tens of ms when the newest rows are, say, 10,000 copies
-            # of one note), the newest ``target`` matches are ranked.
+        if window >= span and windowed:
+            # Ranking every match would be costly, and the recent windows held too few
+            # (or the estimate was too low to size one; say, the newest rows are 10,000
+            # copies of one note): the newest ``target`` matches are ranked instead.
             rows = store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, target])
             break
         if window >= span:
             rows = store.execute(_candidate_sql(source, where, own_rank and n, False, False), [expr, *args, k])
             break
-        tried = True
         sql = _candidate_sql(source, where, own_rank and n, False, True)
         rows = store.execute(sql, [expr, entry["hi"] - window + 1, *args, k])
         if len(rows) >= k:
