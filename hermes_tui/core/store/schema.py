@@ -14,6 +14,9 @@ Layout notes:
   to :data:`EVENT_INDEX_CHARS`; the triggers insert and delete exactly the same cut
   values (FTS5 needs the old values to delete a row) while the table keeps the text
   whole.
+  Since v5 the note index reads from the view ``notes_fts_src`` too: the first
+  :data:`NOTE_INDEX_CHARS` characters of the text, taken for a longer note from
+  ``note_heads`` (so no query reads a long text whole).
 * Bulk inserts (``Store.add_notes``, ``Store.add_events``) set ``index_control.bulk``
   inside their transaction so the per-row insert triggers of notes and events idle,
   then index the new rows with one ``INSERT ... SELECT`` per index.
