@@ -228,6 +228,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     home = home_from_args(args)
     progress, bar = _progress_bar(path)
     with Store.open(home.db_path) as store, bar:
+        # The import and the index merge after it read much of the database: pages
+        # mapped into memory count as this process's memory (a 300,000-note import
+        # peaked at 317 MB with them, 132 MB without), so they are read, not mapped.
+        store.execute("PRAGMA mmap_size=0")
         started = time.perf_counter()
         imported, report = import_notes(store, path, skip_bad=args.skip_bad, progress=progress)
         seconds = max(time.perf_counter() - started, 1e-9)
