@@ -115,18 +115,25 @@ def _skill(store: Store, skill_id: str, description: str, body: str) -> None:
 def test_a_sentence_is_ranked_by_its_rare_words(store: Store) -> None:
     # Long process skills that mention the sentence's common words many times, and
     # one short skill with its rare words (issue 11, section 3).
+    # The skill with the rare words is the oldest row: newer rows are many, and a ranking
+    # within the most recent rows would never see it.
+    _skill(store, "stats/pymc", "Bayesian multilevel models with partial pooling", "Hierarchical models in PyMC.")
     common = "Build the test model and check the scores across the schools with care. " * 20
     for name in ("verification", "review", "debugging"):
         _skill(store, f"process/{name}", f"Use for {name} of any work", common)
-    _skill(store, "stats/pymc", "Bayesian multilevel models with partial pooling", "Hierarchical models in PyMC.")
-    for i in range(20):
-        _skill(store, f"filler/s{i}", "Unrelated skill", f"Talks about model number {i} and a test.")
+    words = ("build", "test", "scores", "schools", "across", "model")  # each in a third of the rows
+    for i in range(900):
+        body = " ".join(w for j, w in enumerate(words) if (i + j) % 3 == 0)
+        _skill(store, f"filler/s{i}", "Unrelated skill", f"Talks about {body}.")
     sentence = "Build a multilevel model of test scores across 40 schools with partial pooling"
     hits = search(store, sentence, kinds=["skill"])
     assert hits[0].skill_id == "stats/pymc"
     assert "«multilevel»" in hits[0].snippet or "«pooling»" in hits[0].snippet
-    # Keywords still work as before: all words must match.
-    assert [h.skill_id for h in search(store, "multilevel model partial pooling", kinds=["skill"])] == ["stats/pymc"]
+    # Below the rows of the rare words come rows of the other words (a recent window of them).
+    assert len(hits) == 20 and all(h.score < hits[0].score for h in hits[1:])
+    assert search(store, "multilevel model partial pooling", kinds=["skill"])[0].skill_id == "stats/pymc"
+    # Fewer words still must all match.
+    assert [h.skill_id for h in search(store, "partial pooling", kinds=["skill"])] == ["stats/pymc"]
     # The last word of a sentence matches exactly when it is an indexed word.
     _skill(store, "misc/schematics", "Draw schematics", "Circuit schematics.")
     _skill(store, "data/structured", "Structured output", "Make the model output valid JSON for a schema.")

@@ -573,8 +573,8 @@ def _plan_term(stats: _Stats, source: _Source, entry: dict[str, Any], term: Term
     return stats.term(source, entry, term)
 
 
-def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], bool]:
-    """The terms an any-word (OR) query ranks by, and whether they fit a whole-table ranking.
+def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], list[_Plan], bool]:
+    """The terms an any-word (OR) query ranks by: (kept, all usable, whole-table ranking?).
 
     Terms that cannot match are dropped, and so are the terms in more than
     :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. Then the rare
@@ -587,7 +587,7 @@ def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], bool]:
     usable = [p for p in parts if p.expr]
     rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.rows)
     if not rare:
-        return usable, False
+        return usable, usable, False
     kept: list[_Plan] = []
     rows = 0
     for part in rare:
@@ -595,19 +595,20 @@ def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], bool]:
             break
         kept.append(part)
         rows += part.rows
-    return (kept, True) if kept else (rare, False)
+    return (kept, rare, True) if kept else (rare, rare, False)
+
+
+_Row = tuple[int, float, "float | None", int]  # rowid, -bm25 (higher is better), time, usage
 
 
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
-) -> tuple[str, list[tuple[int, float, float | None, int]]]:
+) -> tuple[str, list[_Row]]:
     """Best ``k`` rows of one kind: (snippet expression, [(rowid, -bm25, time, usage)]).
 
-    One statement per try: the ranked rowids (FTS5 alone, or joined with the base
-    table when filters apply) and, for those ``k`` rows only, their time and usage
-    (skills: uses + views; 0 for the other kinds). The snippet expression leaves out
-    the terms that are in most rows when rarer ones exist (as OR mode does): every
-    row found still matches it, and "the" is not marked (nor scored) all over a snippet.
+    All words (``mode`` "and") must match; any-word ranking ("or") ranks the rows of
+    the rare words first (:func:`_best_match`) and, when they are fewer than ``k``,
+    adds the best rows of all the words below them.
     """
     entry = stats.table(source)
     if entry["empty"]:
@@ -617,12 +618,41 @@ def _candidates(
     if mode == "and":
         if any(not p.expr for p in parts):
             return "", []
+        return _ranked(store, source, entry, parts, "and", filters, k)
+    kept, usable, whole = _best_match(parts, n)
+    if not kept:
+        return "", []
+    snippet_expr, rows = _ranked(store, source, entry, kept, "or", filters, k, whole)
+    if whole and len(rows) < k and len(usable) > len(kept):
+        wider, more = _ranked(store, source, entry, usable, "or", filters, k)
+        found = {row[0] for row in rows}
+        more = [row for row in more if row[0] not in found]
+        if more:
+            # Below every row of the rare words, in their own order.
+            scale = 0.5 * min((row[1] for row in rows), default=1.0) / max(max(row[1] for row in more), 1e-9)
+            rows += [(rowid, score * scale, *rest) for rowid, score, *rest in more[: k - len(rows)]]
+            snippet_expr = wider  # matches the rows of both rankings
+    return snippet_expr, rows
+
+
+def _ranked(
+    store: Store, source: _Source, entry: dict[str, Any], parts: list[_Plan], mode: str, filters: _Filters, k: int,
+    whole: bool = False,
+) -> tuple[str, list[_Row]]:
+    """The best ``k`` rows matching ``parts`` (all, or any of them), and the snippet expression.
+
+    One statement per try: the ranked rowids (FTS5 alone, or joined with the base
+    table when filters apply) and, for those ``k`` rows only, their time and usage
+    (skills: uses + views; 0 for the other kinds). ``whole``: rank every match (the
+    caller bounded their number). The snippet expression leaves out the terms that
+    are in most rows when rarer ones exist (as OR mode does): every row found still
+    matches it, and "the" is not marked (nor scored) all over a snippet.
+    """
+    n = entry["n"]
+    if mode == "and":
         expected = n * math.prod(p.rows / n for p in parts)
         work = min(p.work for p in parts)  # FTS5 leapfrogs from the rarest term
     else:
-        parts, whole = _best_match(parts, n)
-        if not parts:
-            return "", []
         expected = min(n, sum(p.rows for p in parts))
         work = sum(p.work for p in parts)
     expr = f" {mode.upper()} ".join(p.expr for p in parts)
@@ -634,7 +664,7 @@ def _candidates(
     # stops after k; only those k rows are scored).
     newest = all(p.rows > COMMON_FRACTION * n for p in parts)
     target = max(WINDOW_TARGET, k + 5)
-    windowed = not (mode == "or" and whole) and (expected > WINDOW_TRIGGER or work > WORK_TRIGGER)
+    windowed = not whole and (expected > WINDOW_TRIGGER or work > WORK_TRIGGER)
     ranked = k if newest else min(expected, target) if windowed else expected
     # bm25() reads every phrase's whole list once per query; hermes_rank does not,
     # but costs a few microseconds of Python per ranked row.
