@@ -598,7 +598,7 @@ def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], list[_Plan], b
     return (kept, rare, True) if kept else (rare, rare, False)
 
 
-_Row = tuple[int, float, "float | None", int]  # rowid, -bm25 (higher is better), time, usage
+_Row = tuple[int, float, float | None, int]  # rowid, -bm25 (higher is better), time, usage
 
 
 def _candidates(
@@ -679,8 +679,8 @@ def _ranked(
     while True:
         if window >= span and windowed:
             # Ranking every match would be costly, and the recent windows held too few
-            # (or the estimate was too low to size one; say, the newest rows are 10,000
-            # copies of one note): the newest ``target`` matches are ranked instead.
+            # (or the estimate was too low to size one): the newest ``target`` matches
+            # are ranked instead (FTS5 walks its lists newest first and stops there).
             rows = store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, target])
             break
         if window >= span:
@@ -691,10 +691,13 @@ def _ranked(
         if len(rows) >= k:
             break
         # Too few rows: size the next window from the rate of matches seen in this one
-        # (with a margin: the rate is noisy), at least doubling it.
-        growth = 1.25 * target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
-        window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth)))
-        if window > span // 2:  # ranking most of the table would cost as much as no window
+        # (with a margin: the rate is noisy), at least doubling it. No row at all says
+        # nothing of the rate (the newest rows may be 10,000 copies of one note), and a
+        # window that would cover most of the table costs as much as none: then the
+        # newest matches are ranked (above).
+        growth = 1.25 * target / len(rows) if rows else 0.0
+        window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth))) if rows else span
+        if window > span // 2:
             window = span
     return snippet_expr, rows
 
