@@ -276,10 +276,16 @@ def _trigram_step() -> str:
         " tokenize='trigram remove_diacritics 1', detail='none');"
     ]
     for table, key, code, columns in TRIGRAM_SOURCES:
-        new, old = TRIGRAM_TEXT[table].format(r="new"), TRIGRAM_TEXT[table].format(r="old")
-        when = f" WHEN {NOT_BULK}" if table == "notes" else ""
-        parts.append(
-            f"""
+        parts.append(_trigram_triggers(table, key, code, columns, TRIGRAM_TEXT[table]))
+    parts.append(trigram_fill_sql())
+    return "\n".join(parts)
+
+
+def _trigram_triggers(table: str, key: str, code: int, columns: str, text: str) -> str:
+    """The triggers that keep one table's rows in the trigram index (``text``: over {r})."""
+    new = text.format(r="new")
+    when = f" WHEN {NOT_BULK}" if table == "notes" else ""
+    return f"""
 CREATE TRIGGER {table}_tri_ai AFTER INSERT ON {table}{when} BEGIN
     INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
 END;
@@ -290,9 +296,6 @@ CREATE TRIGGER {table}_tri_au AFTER UPDATE OF {columns} ON {table} BEGIN
     DELETE FROM trigram_fts WHERE rowid = old.{key} * 4 + {code};
     INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
 END;"""
-        )
-    parts.append(trigram_fill_sql())
-    return "\n".join(parts)
 
 
 def trigram_fill_sql(fast: bool = False) -> str:
@@ -380,14 +383,28 @@ _NOTE_HEAD_INSERT = (
 # table keeps it whole), read through the view ``notes_fts_src``. For a longer note
 # those characters are also kept in ``note_heads``, so neither the index nor a snippet
 # ever reads the whole text (taking the start of a 50 MB value reads all of it, ~0.1 s).
-# Notes get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
+# The notes table is rebuilt with its text last, so reading a note's other columns (its
+# time, for every ranked row) never walks the overflow pages of a long text. Notes
+# get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
 # notes already present); rows from before v5 get it when an import first needs it
 # (``Store.add_notes(..., skip_present=True)``).
 _V5_NOTES_CUT = f"""
-DROP TRIGGER notes_fts_ai;
-DROP TRIGGER notes_fts_ad;
-DROP TRIGGER notes_fts_au;
 DROP TABLE notes_fts;
+CREATE TABLE notes_v5 (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'note',
+    title TEXT,
+    created_at REAL NOT NULL,
+    source TEXT,
+    content_hash TEXT,
+    text TEXT NOT NULL
+);
+INSERT INTO notes_v5(id, kind, title, created_at, source, text)
+    SELECT id, kind, title, created_at, source, text FROM notes ORDER BY id;
+DROP TABLE notes;
+ALTER TABLE notes_v5 RENAME TO notes;
+CREATE INDEX notes_created ON notes(created_at);
+CREATE INDEX notes_hash ON notes(content_hash);
 CREATE TABLE note_heads (id INTEGER PRIMARY KEY, head TEXT NOT NULL);
 {NOTE_HEADS_FILL_SQL.format(where="")}
 CREATE VIEW notes_fts_src AS
@@ -425,17 +442,7 @@ CREATE TRIGGER notes_fts_au AFTER UPDATE OF title, text ON notes BEGIN
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
 END;
 INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
-DROP TRIGGER notes_tri_ai;
-CREATE TRIGGER notes_tri_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
-    INSERT INTO trigram_fts(rowid, text) VALUES (new.id * 4 + {TRI_NOTE}, {TRIGRAM_TEXT_FAST["notes"].format(r="new")});
-END;
-DROP TRIGGER notes_tri_au;
-CREATE TRIGGER notes_tri_au AFTER UPDATE OF title, text ON notes BEGIN
-    DELETE FROM trigram_fts WHERE rowid = old.id * 4 + {TRI_NOTE};
-    INSERT INTO trigram_fts(rowid, text) VALUES (new.id * 4 + {TRI_NOTE}, {TRIGRAM_TEXT_FAST["notes"].format(r="new")});
-END;
-ALTER TABLE notes ADD COLUMN content_hash TEXT;
-CREATE INDEX notes_hash ON notes(content_hash);
+{_trigram_triggers("notes", "id", TRI_NOTE, "title, text", TRIGRAM_TEXT_FAST["notes"])}
 """
 
 MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT]
