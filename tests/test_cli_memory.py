@@ -91,3 +91,59 @@ def test_created_at_forms() -> None:
     assert parse_created_at(None) is None
     assert parse_created_at(12) == 12.0
     assert parse_created_at("1970-01-01T00:01:00+00:00") == 60.0
+
+
+def test_import_folder_is_a_usage_error(tmp_path: Path) -> None:
+    proc = run(tmp_path / "home", "memory", "import", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"hermes-tui: error: {tmp_path} is a folder; give a JSONL file"
+
+
+def test_import_twice_skips_notes_already_present(tmp_path: Path) -> None:
+    path = tmp_path / "notes.jsonl"
+    lines = [{"text": "alpha"}, {"text": "beta", "title": "B"}, {"text": "alpha"}]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    first = run(home, "memory", "import", str(path))
+    assert first.returncode == 0 and first.stdout.startswith("imported 2 notes, skipped 0 (")
+    assert "1 already present, not added again" in first.stdout
+    second = run(home, "memory", "import", str(path))
+    assert second.returncode == 0 and second.stdout.startswith("imported 0 notes, skipped 0 (")
+    assert "3 already present, not added again" in second.stdout
+    assert [n["text"] for n in notes_in(home)] == ["alpha", "beta"]
+
+
+def test_skip_bad_skips_a_non_utf8_line_and_an_over_long_line(tmp_path: Path) -> None:
+    from hermes_tui.cli.memory import MAX_LINE_BYTES
+
+    path = tmp_path / "notes.jsonl"
+    with path.open("wb") as fh:
+        fh.write(b'{"text": "good one"}\n')
+        fh.write(b'{"text": "caf\xe9 latin-1"}\n')
+        fh.write(b'{"text": "' + b"x" * MAX_LINE_BYTES + b'"}\n')
+        fh.write(b'{"text": "good two"}\n')
+    home = tmp_path / "home"
+    proc = run(home, "memory", "import", str(path))
+    assert proc.returncode == 1 and notes_in(home) == []
+    assert "notes.jsonl:2: not UTF-8 (byte 14 of the line)" in proc.stderr
+    assert "notes.jsonl:3: longer than 10 MB" in proc.stderr
+    proc = run(home, "memory", "import", str(path), "--skip-bad")
+    assert proc.returncode == 0 and "imported 2 notes, skipped 2" in proc.stdout
+    assert [n["text"] for n in notes_in(home)] == ["good one", "good two"]
+
+
+def test_long_note_is_stored_in_searchable_parts(tmp_path: Path) -> None:
+    from hermes_tui.core.store.schema import NOTE_INDEX_CHARS
+
+    text = "".join(f"log line {i} nothing to see\n" for i in range(2000)) + "the tailneedle is here\n"
+    path = tmp_path / "log.jsonl"
+    path.write_text(json.dumps({"text": text, "title": "build log"}) + "\n", encoding="utf-8")
+    home = tmp_path / "home"
+    proc = run(home, "memory", "import", str(path))
+    assert proc.returncode == 0 and "1 long note(s) stored in parts" in proc.stdout, proc.stderr
+    notes = notes_in(home)
+    assert "".join(n["text"] for n in notes) == text
+    assert all(len(n["text"]) <= NOTE_INDEX_CHARS and n["text"].endswith("\n") for n in notes)
+    assert notes[0]["title"] == f"build log (1/{len(notes)})"
+    hits = json.loads(run(home, "search", "tailneedle", "--kind", "note", "--json").stdout)
+    assert [h["id"] for h in hits] == [str(len(notes))] and "«tailneedle»" in hits[0]["snippet"]

@@ -89,3 +89,20 @@ def test_index_rebuild(filled: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "2 notes" in proc.stdout
     assert [h["id"] for h in json.loads(run(filled, "search", "vacuum", "--json").stdout)] == ["2"]
+
+
+def test_empty_query_and_folder_of_queries_are_usage_errors(filled: Path, tmp_path: Path) -> None:
+    for query in ("", "   "):
+        proc = run(filled, "search", query)
+        assert proc.returncode == 2
+        assert proc.stderr.strip() == "hermes-tui: error: QUERY is empty; give the words to look for"
+    proc = run(filled, "bench", "search", "--queries", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"hermes-tui: error: {tmp_path} is a folder; give a text file with one query a line"
+
+
+def test_search_finds_emoji(filled: Path) -> None:
+    with Store.open(Home(filled).db_path) as store:
+        store.add_notes([{"text": "squashed the 🐛 in the importer"}])
+    hits = json.loads(run(filled, "search", "🐛", "--json").stdout)
+    assert [h["id"] for h in hits] == ["3"] and "«🐛»" in hits[0]["snippet"]

@@ -43,6 +43,8 @@ def bench_search(store, queries: list[str], *, limit: int = 20) -> dict[str, flo
 
 def cmd_bench_search(args: argparse.Namespace) -> int:
     path = Path(args.queries)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a text file with one query a line")
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     try:

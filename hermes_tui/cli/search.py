@@ -45,14 +45,21 @@ def _render_snippet(snippet: str, styled: bool) -> Any:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from hermes_tui.core.store import search
+    from hermes_tui.core.store import search_result
 
+    if not args.query.strip():
+        raise UsageError("QUERY is empty; give the words to look for")
     if args.limit <= 0:
         raise UsageError("--limit must be a positive number")
     kinds = parse_kinds(args.kind)
     # The library is synced from its files first, so hand edits are always found.
+    # A Ctrl+C stops the query at once (the store's time limit checks for it).
     with Workspace(args, sync=kinds is None or "skill" in kinds) as ws:
-        hits = search(ws.store, args.query, kinds=kinds, limit=args.limit)
+        result = search_result(ws.store, args.query, kinds=kinds, limit=args.limit)
+    hits = result.hits
+    if result.partial:
+        print("hermes-tui: warning: the search hit its time limit; these are the best matches found by then",
+              file=sys.stderr)
     if args.json:
         print_json([h.to_dict() for h in hits])
         return 0
@@ -83,9 +90,10 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         help="search skills, episodes, events and notes",
         description=(
             "Full-text search over skills, episodes, tool events and memory notes. Any text is a "
-            "safe query: words must all match (else any of them), the last word also matches as a "
-            "prefix, \"quoted words\" match as a phrase. Matches are marked «like this» "
-            "(bold on a terminal)."
+            "safe query: words must all match (else the rare ones rank first; a sentence is ranked by "
+            "its rare words), the last word also matches as a prefix, \"quoted words\" match as a "
+            "phrase. Matches are marked «like this» (bold on a terminal). A search stops after 0.5 s "
+            "with the best matches found by then (a warning says so); Ctrl+C stops it at once."
         ),
     )
     p.add_argument("query", metavar="QUERY", help="what to look for")

@@ -21,6 +21,7 @@ mounted library; a write then raises :class:`ReadOnlyStoreError`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -37,6 +38,7 @@ from hermes_tui.core.store.schema import (
     ALL_FTS_TABLES,
     EVENTS_BULK_INDEX_SQL,
     MIGRATIONS,
+    NOTE_HEADS_FILL_SQL,
     NOTES_BULK_INDEX_SQL,
     SCHEMA_VERSION,
     WORD_FTS_TABLES,
@@ -45,9 +47,17 @@ from hermes_tui.core.store.schema import (
 from hermes_tui.errors import StoreError
 
 BUSY_TIMEOUT_MS = 5000
+PROGRESS_STEPS = 2000  # SQLite virtual-machine steps between two checks of a time limit
 _EVENT_COLUMNS = "episode_id, seq, ts, type, tool_name, arguments, result, data, duration_ms"
 _EVENT_INSERT = f"INSERT INTO events({_EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _EVENT_REQUIRED = ("episode_id", "seq", "ts", "type", "data")
+
+_NOTE_COLUMNS = "kind, title, text, created_at, source, content_hash"
+# Staged notes (alias s) that are new: the first of their hash, and not in the store.
+_NEW_NOTES_ONLY = (
+    "WHERE s.rowid IN (SELECT min(rowid) FROM temp.bulk_notes GROUP BY content_hash)"
+    " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.content_hash = s.content_hash)"
+)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _SKILL_JSON_FIELDS = ("provenance", "warnings")
@@ -65,6 +75,16 @@ def clean_text(value: Any) -> Any:
         except UnicodeEncodeError:
             return _SURROGATE.sub("\ufffd", value)
     return value
+
+
+def note_hash(kind: str | None, title: str | None, text: str) -> str:
+    """The content hash of a note: sha256 of its kind, title and text."""
+    digest = hashlib.sha256()
+    for part in (kind or "note", title or "", text):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(b"%d:" % len(data))
+        digest.update(data)
+    return digest.hexdigest()
 
 
 # One encoder for every row: json.dumps(..., default=str) builds a new one per call.
@@ -122,6 +142,10 @@ def _connect_readonly(path: Path) -> apsw.Connection:
         conn.close()
         conn = apsw.Connection(uri + "?immutable=1", flags=flags)
     return conn
+
+
+class QueryInterrupted(StoreError):
+    """A statement was stopped by :meth:`Store.time_limit` (time up or cancelled)."""
 
 
 class Store:
@@ -261,8 +285,32 @@ class Store:
         with self._lock:  # the body of _guard, inlined: this is the search's hot path
             try:
                 return self._conn.execute(sql, bindings).fetchall()
+            except apsw.InterruptError:
+                raise QueryInterrupted("the query was stopped (time limit or cancelled)") from None
             except apsw.Error as exc:
                 raise _error(exc, self.path) from exc
+
+    @contextmanager
+    def time_limit(self, seconds: float | None, cancel: Any = None) -> Iterator[None]:
+        """Stop any statement of this block run after ``seconds`` or once ``cancel``
+        (a ``threading.Event``) is set: it raises :class:`QueryInterrupted`.
+
+        SQLite's progress handler checks every :data:`PROGRESS_STEPS` steps, so a
+        Ctrl+C (``KeyboardInterrupt``) also stops a statement at once. Holds the
+        lock for the block; blocks do not nest.
+        """
+        deadline = None if seconds is None else time.monotonic() + seconds
+        monotonic = time.monotonic
+
+        def stop() -> bool:
+            return (deadline is not None and monotonic() > deadline) or (cancel is not None and cancel.is_set())
+
+        with self._lock:
+            self._conn.set_progress_handler(stop, PROGRESS_STEPS)
+            try:
+                yield
+            finally:
+                self._conn.set_progress_handler(None)
 
     def _rows(self, sql: str, bindings: Sequence[Any] | dict[str, Any] | None = None) -> list[dict[str, Any]]:
         with self._guard():
@@ -430,13 +478,15 @@ class Store:
         return rows[0]
 
     # -- notes --------------------------------------------------------------------------
-    def add_notes(self, rows: Iterable[dict[str, Any]]) -> int:
+    def add_notes(self, rows: Iterable[dict[str, Any]], *, skip_present: bool = False) -> int:
         """Bulk-insert notes in one transaction; returns how many were added.
 
         The rows go in with one ``executemany`` while the per-row index triggers are
         idle, then each index takes them with one ``INSERT ... SELECT`` (see
         ``schema.NOTES_BULK_INDEX_SQL``). All or nothing: a row without text raises
-        StoreError and nothing is added.
+        StoreError and nothing is added. Each note gets its :func:`note_hash`;
+        ``skip_present`` leaves out rows whose hash is already in the store or
+        earlier in ``rows`` (notes stored before schema v5 get their hash first).
 
         Each row: ``text`` (required), ``title``, ``kind`` (default "note"),
         ``created_at`` (unix seconds, default now), ``source``.
@@ -452,18 +502,33 @@ class Store:
                     raise StoreError(f"note {count + 1} has no text")
                 count += 1
                 created = row.get("created_at")
+                kind, title, text = row.get("kind") or "note", clean_text(row.get("title")), clean_text(text)
                 yield (
-                    row.get("kind") or "note",
-                    clean_text(row.get("title")),
-                    clean_text(text),
+                    kind,
+                    title,
+                    text,
                     now if created is None else float(created),
                     clean_text(row.get("source")),
+                    note_hash(kind, title, text),
                 )
 
-        self._bulk_insert("notes", "kind, title, text, created_at, source", tuples(), NOTES_BULK_INDEX_SQL)
-        return count
+        if not skip_present:
+            return self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL)
+        with self.transaction():
+            self._backfill_note_hashes()
+            return self._bulk_insert("notes", _NOTE_COLUMNS, tuples(), NOTES_BULK_INDEX_SQL, _NEW_NOTES_ONLY)
 
-    def _bulk_insert(self, table: str, columns: str, values: Iterable[Sequence[Any]], index_sql: str) -> None:
+    def _backfill_note_hashes(self) -> None:
+        """Give the notes stored before schema v5 their content hash."""
+        if self._conn.execute("SELECT 1 FROM notes WHERE content_hash IS NULL LIMIT 1").fetchall():
+            self._conn.create_scalar_function("hermes_note_hash", note_hash, 3, deterministic=True)
+            self._conn.execute(
+                "UPDATE notes SET content_hash = hermes_note_hash(kind, title, text) WHERE content_hash IS NULL"
+            )
+
+    def _bulk_insert(
+        self, table: str, columns: str, values: Iterable[Sequence[Any]], index_sql: str, where: str = ""
+    ) -> int:
         """Insert rows with the per-row index triggers idle, then index them in bulk.
 
         One transaction: ``index_control.bulk`` is 1 only inside it (no other
@@ -473,6 +538,7 @@ class Store:
         already written in the transaction, and FTS5 answers each one with a flush
         (three times slower in total when, say, episodes were created just before in
         the same transaction). ``index_sql`` then indexes every row with ``id > :last``.
+        ``where`` filters the staged rows (alias ``s``). Returns the rows inserted.
         """
         stage = f"temp.bulk_{table}"
         marks = ", ".join("?" * len(columns.split(",")))
@@ -481,9 +547,11 @@ class Store:
             self._conn.executemany(f"INSERT INTO {stage}({columns}) VALUES ({marks})", values)
             last = self._conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchall()[0][0]
             self._conn.execute("UPDATE index_control SET bulk = 1 WHERE id = 1")
-            self._conn.execute(f"INSERT INTO {table}({columns}) SELECT {columns} FROM {stage} ORDER BY rowid")
+            self._conn.execute(f"INSERT INTO {table}({columns}) SELECT {columns} FROM {stage} AS s {where} ORDER BY rowid")
+            inserted = self._conn.changes()
             self._conn.execute(index_sql, {"last": last})
             self._conn.execute(f"UPDATE index_control SET bulk = 0 WHERE id = 1; DELETE FROM {stage}")
+        return inserted
 
     def get_note(self, note_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM notes WHERE id = ?", (note_id,))
@@ -629,6 +697,7 @@ class Store:
     def rebuild_indexes(self) -> None:
         """Rebuild every full-text index from the tables (one transaction)."""
         with self.transaction():
+            self._conn.execute("DELETE FROM note_heads;" + NOTE_HEADS_FILL_SQL.format(where=""))
             for table in WORD_FTS_TABLES:
                 self._conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")
             self._conn.execute("DELETE FROM trigram_fts")

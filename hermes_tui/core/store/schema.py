@@ -14,6 +14,9 @@ Layout notes:
   to :data:`EVENT_INDEX_CHARS`; the triggers insert and delete exactly the same cut
   values (FTS5 needs the old values to delete a row) while the table keeps the text
   whole.
+  Since v5 the note index reads from the view ``notes_fts_src`` too: the first
+  :data:`NOTE_INDEX_CHARS` characters of the text, taken for a longer note from
+  ``note_heads`` (so no query reads a long text whole).
 * Bulk inserts (``Store.add_notes``, ``Store.add_events``) set ``index_control.bulk``
   inside their transaction so the per-row insert triggers of notes and events idle,
   then index the new rows with one ``INSERT ... SELECT`` per index.
@@ -31,13 +34,23 @@ Layout notes:
 from __future__ import annotations
 
 EVENT_INDEX_CHARS = 2000
+# Note text beyond this many characters is kept in the table but not indexed (v5):
+# FTS5's snippet() and bm25() cost grows with a document's size, and one 50 MB note
+# made a search take minutes. `memory import` splits longer notes into parts.
+NOTE_INDEX_CHARS = 8192
 TRIGRAM_CHARS = 300
 
 # Kind codes in the trigram rowid: rowid = id * 4 + code.
 TRI_SKILL, TRI_EPISODE, TRI_EVENT, TRI_NOTE = 0, 1, 2, 3
 TRI_KINDS = {TRI_SKILL: "skill", TRI_EPISODE: "episode", TRI_EVENT: "event", TRI_NOTE: "note"}
 
-WORD_TOKENIZER = "unicode61 remove_diacritics 2"
+WORD_TOKENIZER_V2 = "unicode61 remove_diacritics 2"  # as released in v2 (never edit)
+# Since v5 symbols (Unicode category So: emoji, ✓, ©, box drawing ...) are words too,
+# so a search for 🐛 finds it; ASCII has no So character, so code and paths tokenize
+# as before. The arguments as given to FTS5 and to apsw's fts5_tokenizer:
+WORD_TOKENIZER_ARGS = ("remove_diacritics", "2", "categories", "L* N* Co So")
+WORD_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
+WORD_TOKENIZER_SQL = WORD_TOKENIZER.replace('"', '""')  # inside tokenize="..."
 # Bulk ingest (Store.add_notes, Store.add_events) sets index_control.bulk = 1 inside its transaction,
 # inserts the rows with the per-row triggers idle, indexes them with one
 # INSERT ... SELECT per index (several times faster than per-row inserts into FTS5) and
@@ -136,7 +149,7 @@ CREATE TABLE index_control (
 INSERT INTO index_control(id, bulk) VALUES (1, 0);
 CREATE VIRTUAL TABLE skills_fts USING fts5(
     name, description, tags, body,
-    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='skills', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER skills_fts_ai AFTER INSERT ON skills BEGIN
     INSERT INTO skills_fts(rowid, name, description, tags, body)
     VALUES (new.id, new.name, new.description, new.tags, new.body);
@@ -154,7 +167,7 @@ END;
 
 CREATE VIRTUAL TABLE episodes_fts USING fts5(
     task, answer,
-    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER}');
+    content='episodes', content_rowid='rid', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER episodes_fts_ai AFTER INSERT ON episodes BEGIN
     INSERT INTO episodes_fts(rowid, task, answer) VALUES (new.rid, new.task, new.answer);
 END;
@@ -175,7 +188,7 @@ CREATE VIEW events_fts_src AS
     FROM events;
 CREATE VIRTUAL TABLE events_fts USING fts5(
     tool_name, arguments, result,
-    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='events_fts_src', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER events_fts_ai AFTER INSERT ON events BEGIN
     INSERT INTO events_fts(rowid, tool_name, arguments, result)
     VALUES (new.id, new.tool_name, substr(new.arguments, 1, {EVENT_INDEX_CHARS}),
@@ -197,7 +210,7 @@ END;
 
 CREATE VIRTUAL TABLE notes_fts USING fts5(
     title, text,
-    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER}');
+    content='notes', content_rowid='id', tokenize='{WORD_TOKENIZER_V2}');
 CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
     INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
 END;
@@ -235,11 +248,13 @@ def _long(expr: str, ascii_check: bool = False) -> str:
 
 
 def _trigram_text(ascii_check: bool) -> dict[str, str]:
+    # v5 checks only the indexed part of a note's text for CJK (see NOTE_INDEX_CHARS).
+    notes_text = f"substr({{r}}.text, 1, {NOTE_INDEX_CHARS})" if ascii_check else "{r}.text"
     return {
         "skills": "coalesce({r}.name, '') || ' ' || coalesce({r}.description, '') || ' ' || coalesce({r}.tags, '')",
         "episodes": f"substr(coalesce({{r}}.task, ''), 1, {TRIGRAM_CHARS})",
         "events": "coalesce({r}.tool_name, '')" + " || " + _long("coalesce({r}.result, '')", ascii_check),
-        "notes": "coalesce({r}.title, '')" + " || " + _long("{r}.text", ascii_check),
+        "notes": "coalesce({r}.title, '')" + " || " + _long(notes_text, ascii_check),
     }
 
 
@@ -261,10 +276,16 @@ def _trigram_step() -> str:
         " tokenize='trigram remove_diacritics 1', detail='none');"
     ]
     for table, key, code, columns in TRIGRAM_SOURCES:
-        new, old = TRIGRAM_TEXT[table].format(r="new"), TRIGRAM_TEXT[table].format(r="old")
-        when = f" WHEN {NOT_BULK}" if table == "notes" else ""
-        parts.append(
-            f"""
+        parts.append(_trigram_triggers(table, key, code, columns, TRIGRAM_TEXT[table]))
+    parts.append(trigram_fill_sql())
+    return "\n".join(parts)
+
+
+def _trigram_triggers(table: str, key: str, code: int, columns: str, text: str) -> str:
+    """The triggers that keep one table's rows in the trigram index (``text``: over {r})."""
+    new = text.format(r="new")
+    when = f" WHEN {NOT_BULK}" if table == "notes" else ""
+    return f"""
 CREATE TRIGGER {table}_tri_ai AFTER INSERT ON {table}{when} BEGIN
     INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
 END;
@@ -275,9 +296,6 @@ CREATE TRIGGER {table}_tri_au AFTER UPDATE OF {columns} ON {table} BEGIN
     DELETE FROM trigram_fts WHERE rowid = old.{key} * 4 + {code};
     INSERT INTO trigram_fts(rowid, text) VALUES (new.{key} * 4 + {code}, {new});
 END;"""
-        )
-    parts.append(trigram_fill_sql())
-    return "\n".join(parts)
 
 
 def trigram_fill_sql(fast: bool = False) -> str:
@@ -294,9 +312,20 @@ def trigram_fill_sql(fast: bool = False) -> str:
     )
 
 
+# The indexed part of a note's text (an SQL expression over the row alias {r}): never
+# reads a long note's whole text (see v5).
+NOTE_INDEXED_TEXT = "coalesce((SELECT head FROM note_heads WHERE id = {r}.id), {r}.text)"
+
+# The heads of the long notes (see v5), for every note or those matching ``where``.
+NOTE_HEADS_FILL_SQL = (
+    f"INSERT INTO note_heads(id, head) SELECT id, substr(text, 1, {NOTE_INDEX_CHARS}) FROM notes"
+    f" WHERE length(text) > {NOTE_INDEX_CHARS}{{where}};"
+)
+
 # Index the notes with id > :last (after a bulk insert with the triggers idle).
 NOTES_BULK_INDEX_SQL = (
-    "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes WHERE id > :last;"
+    NOTE_HEADS_FILL_SQL.format(where=" AND id > :last")
+    + "INSERT INTO notes_fts(rowid, title, text) SELECT id, title, text FROM notes_fts_src WHERE id > :last;"
     f"INSERT INTO trigram_fts(rowid, text) SELECT id * 4 + {TRI_NOTE}, "
     + TRIGRAM_TEXT_FAST["notes"].format(r="notes")
     + " FROM notes WHERE id > :last;"
@@ -343,7 +372,80 @@ CREATE TRIGGER events_tri_ai AFTER INSERT ON events WHEN {NOT_BULK} BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK]
+_NOTE_CUT = "substr({r}.text, 1, %d)" % NOTE_INDEX_CHARS
+_NOTE_HEAD_INSERT = (
+    f"INSERT INTO note_heads(id, head) SELECT new.id, {_NOTE_CUT.format(r='new')}"
+    f" WHERE length(new.text) > {NOTE_INDEX_CHARS};"
+)
+
+# v5: every word index is rebuilt with the tokenizer that keeps symbols (WORD_TOKENIZER);
+# the note index holds the first NOTE_INDEX_CHARS characters of a note's text (the
+# table keeps it whole), read through the view ``notes_fts_src``. For a longer note
+# those characters are also kept in ``note_heads``, so neither the index nor a snippet
+# ever reads the whole text (taking the start of a 50 MB value reads all of it, ~0.1 s).
+# The notes table is rebuilt with its text last, so reading a note's other columns (its
+# time, for every ranked row) never walks the overflow pages of a long text. Notes
+# get a ``content_hash`` (sha256 of kind, title and text: `memory import` skips
+# notes already present); rows from before v5 get it when an import first needs it
+# (``Store.add_notes(..., skip_present=True)``).
+_V5_NOTES_CUT = f"""
+DROP TABLE notes_fts;
+CREATE TABLE notes_v5 (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL DEFAULT 'note',
+    title TEXT,
+    created_at REAL NOT NULL,
+    source TEXT,
+    content_hash TEXT,
+    text TEXT NOT NULL
+);
+INSERT INTO notes_v5(id, kind, title, created_at, source, text)
+    SELECT id, kind, title, created_at, source, text FROM notes ORDER BY id;
+DROP TABLE notes;
+ALTER TABLE notes_v5 RENAME TO notes;
+CREATE INDEX notes_created ON notes(created_at);
+CREATE INDEX notes_hash ON notes(content_hash);
+CREATE TABLE note_heads (id INTEGER PRIMARY KEY, head TEXT NOT NULL);
+{NOTE_HEADS_FILL_SQL.format(where="")}
+CREATE VIEW notes_fts_src AS
+    SELECT n.id, n.title, coalesce(h.head, n.text) AS text FROM notes n LEFT JOIN note_heads h ON h.id = n.id;
+CREATE VIRTUAL TABLE notes_fts USING fts5(
+    title, text,
+    content='notes_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+DROP TABLE skills_fts;
+CREATE VIRTUAL TABLE skills_fts USING fts5(
+    name, description, tags, body,
+    content='skills', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO skills_fts(skills_fts) VALUES ('rebuild');
+DROP TABLE episodes_fts;
+CREATE VIRTUAL TABLE episodes_fts USING fts5(
+    task, answer,
+    content='episodes', content_rowid='rid', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO episodes_fts(episodes_fts) VALUES ('rebuild');
+DROP TABLE events_fts;
+CREATE VIRTUAL TABLE events_fts USING fts5(
+    tool_name, arguments, result,
+    content='events_fts_src', content_rowid='id', tokenize="{WORD_TOKENIZER_SQL}");
+INSERT INTO events_fts(events_fts) VALUES ('rebuild');
+CREATE TRIGGER notes_fts_ai AFTER INSERT ON notes WHEN {NOT_BULK} BEGIN
+    {_NOTE_HEAD_INSERT}
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
+END;
+CREATE TRIGGER notes_fts_ad AFTER DELETE ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+    DELETE FROM note_heads WHERE id = old.id;
+END;
+CREATE TRIGGER notes_fts_au AFTER UPDATE OF title, text ON notes BEGIN
+    INSERT INTO notes_fts(notes_fts, rowid, title, text) VALUES ('delete', old.id, old.title, {_NOTE_CUT.format(r="old")});
+    DELETE FROM note_heads WHERE id = old.id;
+    {_NOTE_HEAD_INSERT}
+    INSERT INTO notes_fts(rowid, title, text) VALUES (new.id, new.title, {_NOTE_CUT.format(r="new")});
+END;
+INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
+{_trigram_triggers("notes", "id", TRI_NOTE, "title, text", TRIGRAM_TEXT_FAST["notes"])}
+"""
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

@@ -7,10 +7,16 @@ reaches the query parser. An empty query returns ``[]``.
 
 How a query runs:
 
-1. Terms are combined with AND; when that finds nothing anywhere, with OR (dropping
-   terms that are in most documents of a table when rarer terms exist). The last
-   term matches as a prefix (type-ahead) when its last word has >= 3 characters and
-   the query does not end with a space.
+1. Terms are combined with AND; when that finds nothing anywhere, with OR, the
+   any-word ranking (:func:`_best_match`): stop words and terms in most documents of
+   a table are dropped when rarer terms exist, stems of common endings are added,
+   and the rarest terms, while they match at most :data:`OR_RANK_ROWS` rows, are
+   ranked over the whole table, so the rare words of a sentence dominate. A
+   sentence (:data:`SENTENCE_TERMS` or more words besides stop words) goes to the
+   any-word ranking at once. The last term matches as a prefix (type-ahead) when its
+   last word has >= 3 characters and the query does not end with a space (in the
+   any-word ranking only when it is not itself an indexed word). Symbols such as
+   emoji are words (the tokenizer keeps Unicode category So).
 2. Per kind, one statement ranks candidates and keeps the best few (ids, scores, and
    for those rows only their time and usage): ``bm25()`` with column weights, or,
    when a term's list is long, ``hermes_rank`` (BM25 with cached IDFs, scored in
@@ -26,7 +32,8 @@ How a query runs:
    many postings, or need ``hermes_rank`` on many rows, are ranked within a recent
    window of rowids (FTS5 applies ``rowid >= ?`` inside the index) sized for about
    :data:`WINDOW_TARGET` matches and grown, from the rate of matches seen, until
-   enough rows are found. When every term is in most rows of a table, the newest
+   enough rows are found (when even the grown windows hold too few, the newest
+   matches are ranked). When every term is in most rows of a table, the newest
    ``k`` matches are taken. For such queries relevance barely separates documents,
    so the newest of the best is the useful answer, and the cost stays bounded.
 4. Score = ``-bm25 * (1 + 0.1 * recency + 0.1 * usage)``: recency is 1 for now and
@@ -35,6 +42,11 @@ How a query runs:
 5. Substring search with the trigram index: for terms with CJK characters (added to
    the word results) and, when the word indexes find nothing, for any query of >= 3
    characters. Trigram hits are ordered newest first.
+6. Bounded time: a note is indexed up to ``schema.NOTE_INDEX_CHARS`` characters (an
+   event's texts up to ``EVENT_INDEX_CHARS``), so one long document costs no more
+   than a short one, and every statement runs under ``Store.time_limit``: at
+   :data:`TIME_LIMIT` the ranking stops with what it found (:func:`search_result`
+   says so with ``partial``); a ``cancel`` event or a Ctrl+C stops it at once.
 """
 
 from __future__ import annotations
@@ -46,8 +58,8 @@ import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
-from hermes_tui.core.store.db import Store
-from hermes_tui.core.store.schema import TRI_KINDS, WORD_TOKENIZER
+from hermes_tui.core.store.db import QueryInterrupted, Store
+from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEXED_TEXT, TRI_KINDS, WORD_TOKENIZER_ARGS
 from hermes_tui.errors import HermesError
 
 HIGHLIGHT_START = "«"
@@ -74,8 +86,22 @@ MAX_COMPLETIONS = 24  # a prefix term matches its most frequent completions in e
 MAX_HEADED_COMPLETIONS = 4  # ... and a phrase ending in a prefix ("list_file_ini") fewer
 OWN_RANK_ROWS = 100  # estimated matches above which hermes_rank runs within a recent window
 COMMON_FRACTION = 0.5  # OR mode drops terms in more than this share of documents
+SENTENCE_TERMS = 4  # a query of this many words (stop words aside) is ranked any-word at once
+OR_RANK_ROWS = 250  # OR mode ranks whole tables by its rarest terms while they match at most this many rows
 RECENCY_HALF_LIFE_DAYS = 30.0
+TIME_LIMIT = 0.5  # seconds: the ranking of one query stops here with what it found
+FETCH_GRACE = 0.1  # seconds more to read the found hits' snippets
 BOOST = 0.1
+
+
+# Words that carry no meaning of their own in a typed sentence (English).
+STOP_WORDS = frozenset(
+    """a about after all also am an and any are as at be been before being but by can could did do does
+    doing for from had has have having he her here his how i if in into is it its just me more most my
+    no not now of on once only or other our out over own so some such than that the their them then there
+    these they this those to too under until up very was we were what when where which while who whom why
+    will with would you your""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -148,7 +174,8 @@ def _sanitize(query: str) -> str:
 
 
 def _has_word(text: str) -> bool:
-    return any(c.isalnum() for c in text)
+    """Does ``text`` hold a character the word index keeps (letter, digit, symbol)?"""
+    return any(c.isalnum() or (not c.isascii() and unicodedata.category(c) == "So") for c in text)
 
 
 def parse_query(query: str) -> list[Term]:
@@ -214,7 +241,6 @@ class _Stats:
         self.store = store
         cache = store.search_cache
         if "tokenizer" not in cache:
-            args = WORD_TOKENIZER.split()
             for source in _SOURCES.values():
                 store.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{source.fts}_vocab USING fts5vocab(main, {source.fts}, row)"
@@ -223,7 +249,7 @@ class _Stats:
             cache["tables"] = {}
             cache["words"] = {}
             store._conn.register_fts5_function("hermes_rank", _make_rank(cache["df_words"]))
-            cache["tokenizer"] = store._conn.fts5_tokenizer(args[0], args[1:])
+            cache["tokenizer"] = store._conn.fts5_tokenizer("unicode61", list(WORD_TOKENIZER_ARGS))
         version = store.data_version()
         if cache.get("version") != version:
             # Something was written: document frequencies and completions may be stale.
@@ -523,32 +549,110 @@ def _candidate_sql(source: _Source, where: str, own_rank_n: int, newest: bool, w
     return sql
 
 
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ed", "es", "s")
+
+
+def _stem(term: Term) -> Term | None:
+    """A one-word term without a common English ending ("claiming" -> "claim"), or None."""
+    word = term.text.lower()
+    if not word.isalpha() or not word.isascii():
+        return None
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return Term(word[: -len(suffix)] + ("y" if suffix == "ies" else ""))
+    return None
+
+
+def _plan_term(stats: _Stats, source: _Source, entry: dict[str, Any], term: Term, mode: str) -> _Plan:
+    """The plan of one term; in any-word mode a last word that is itself an indexed
+    word matches exactly ("schema" is not "schematics" in a sentence)."""
+    if mode == "or" and term.prefix:
+        exact = stats.term(source, entry, replace(term, prefix=False))
+        if exact.expr:
+            return exact
+    return stats.term(source, entry, term)
+
+
+def _best_match(parts: list[_Plan], n: int) -> tuple[list[_Plan], list[_Plan], bool]:
+    """The terms an any-word (OR) query ranks by: (kept, all usable, whole-table ranking?).
+
+    Terms that cannot match are dropped, and so are the terms in more than
+    :data:`COMMON_FRACTION` of the ``n`` rows when rarer ones exist. Then the rare
+    terms dominate: the rarest are kept while together they match at most
+    :data:`OR_RANK_ROWS` rows, and every row they match is ranked (a row holding
+    only the common words of a sentence never outranks one holding its rare words).
+    When even the rarest term matches more rows, every remaining term is kept and
+    the ranking runs within a recent window, as for an all-words query.
+    """
+    usable = [p for p in parts if p.expr]
+    rare = sorted((p for p in usable if p.rows <= COMMON_FRACTION * n), key=lambda p: p.rows)
+    if not rare:
+        return usable, usable, False
+    kept: list[_Plan] = []
+    rows = 0
+    for part in rare:
+        if rows + part.rows > OR_RANK_ROWS:
+            break
+        kept.append(part)
+        rows += part.rows
+    return (kept, rare, True) if kept else (rare, rare, False)
+
+
+_Row = tuple[int, float, float | None, int]  # rowid, -bm25 (higher is better), time, usage
+
+
 def _candidates(
     store: Store, stats: _Stats, source: _Source, terms: list[Term], mode: str, filters: _Filters, k: int
-) -> tuple[str, list[tuple[int, float, float | None, int]]]:
+) -> tuple[str, list[_Row]]:
     """Best ``k`` rows of one kind: (snippet expression, [(rowid, -bm25, time, usage)]).
 
-    One statement per try: the ranked rowids (FTS5 alone, or joined with the base
-    table when filters apply) and, for those ``k`` rows only, their time and usage
-    (skills: uses + views; 0 for the other kinds). The snippet expression leaves out
-    the terms that are in most rows when rarer ones exist (as OR mode does): every
-    row found still matches it, and "the" is not marked (nor scored) all over a snippet.
+    All words (``mode`` "and") must match; any-word ranking ("or") ranks the rows of
+    the rare words first (:func:`_best_match`) and, when they are fewer than ``k``,
+    adds the best rows of all the words below them.
     """
     entry = stats.table(source)
     if entry["empty"]:
         return "", []
     n = entry["n"]
-    parts = [stats.term(source, entry, t) for t in terms]
+    parts = [_plan_term(stats, source, entry, t, mode) for t in terms]
     if mode == "and":
         if any(not p.expr for p in parts):
             return "", []
+        return _ranked(store, source, entry, parts, "and", filters, k)
+    kept, usable, whole = _best_match(parts, n)
+    if not kept:
+        return "", []
+    snippet_expr, rows = _ranked(store, source, entry, kept, "or", filters, k, whole)
+    if whole and len(rows) < k and len(usable) > len(kept):
+        wider, more = _ranked(store, source, entry, usable, "or", filters, k)
+        found = {row[0] for row in rows}
+        more = [row for row in more if row[0] not in found]
+        if more:
+            # Below every row of the rare words, in their own order.
+            scale = 0.5 * min((row[1] for row in rows), default=1.0) / max(max(row[1] for row in more), 1e-9)
+            rows += [(rowid, score * scale, *rest) for rowid, score, *rest in more[: k - len(rows)]]
+            snippet_expr = wider  # matches the rows of both rankings
+    return snippet_expr, rows
+
+
+def _ranked(
+    store: Store, source: _Source, entry: dict[str, Any], parts: list[_Plan], mode: str, filters: _Filters, k: int,
+    whole: bool = False,
+) -> tuple[str, list[_Row]]:
+    """The best ``k`` rows matching ``parts`` (all, or any of them), and the snippet expression.
+
+    One statement per try: the ranked rowids (FTS5 alone, or joined with the base
+    table when filters apply) and, for those ``k`` rows only, their time and usage
+    (skills: uses + views; 0 for the other kinds). ``whole``: rank every match (the
+    caller bounded their number). The snippet expression leaves out the terms that
+    are in most rows when rarer ones exist (as OR mode does): every row found still
+    matches it, and "the" is not marked (nor scored) all over a snippet.
+    """
+    n = entry["n"]
+    if mode == "and":
         expected = n * math.prod(p.rows / n for p in parts)
         work = min(p.work for p in parts)  # FTS5 leapfrogs from the rarest term
     else:
-        parts = [p for p in parts if p.expr]
-        if not parts:
-            return "", []
-        parts = [p for p in parts if p.rows <= COMMON_FRACTION * n] or parts
         expected = min(n, sum(p.rows for p in parts))
         work = sum(p.work for p in parts)
     expr = f" {mode.upper()} ".join(p.expr for p in parts)
@@ -560,7 +664,7 @@ def _candidates(
     # stops after k; only those k rows are scored).
     newest = all(p.rows > COMMON_FRACTION * n for p in parts)
     target = max(WINDOW_TARGET, k + 5)
-    windowed = expected > WINDOW_TRIGGER or work > WORK_TRIGGER
+    windowed = not whole and (expected > WINDOW_TRIGGER or work > WORK_TRIGGER)
     ranked = k if newest else min(expected, target) if windowed else expected
     # bm25() reads every phrase's whole list once per query; hermes_rank does not,
     # but costs a few microseconds of Python per ranked row.
@@ -573,6 +677,12 @@ def _candidates(
     span = entry["hi"] - entry["lo"] + 1
     window = max(int(span * target / max(expected, 1)), 4 * k) if windowed else span
     while True:
+        if window >= span and windowed:
+            # Ranking every match would be costly, and the recent windows held too few
+            # (or the estimate was too low to size one): the newest ``target`` matches
+            # are ranked instead (FTS5 walks its lists newest first and stops there).
+            rows = store.execute(_candidate_sql(source, where, own_rank and n, True, False), [expr, *args, target])
+            break
         if window >= span:
             rows = store.execute(_candidate_sql(source, where, own_rank and n, False, False), [expr, *args, k])
             break
@@ -581,9 +691,14 @@ def _candidates(
         if len(rows) >= k:
             break
         # Too few rows: size the next window from the rate of matches seen in this one
-        # (with a margin: the rate is noisy), at least doubling it.
-        growth = 1.25 * target / len(rows) if rows else WINDOW_GROWTH_MAX / 4
-        window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth)))
+        # (with a margin: the rate is noisy), at least doubling it. No row at all says
+        # nothing of the rate (the newest rows may be 10,000 copies of one note), and a
+        # window that would cover most of the table costs as much as none: then the
+        # newest matches are ranked (above).
+        growth = 1.25 * target / len(rows) if rows else 0.0
+        window = int(window * min(WINDOW_GROWTH_MAX, max(2.0, growth))) if rows else span
+        if window > span // 2:
+            window = span
     return snippet_expr, rows
 
 
@@ -607,7 +722,8 @@ _HIT_COLUMNS = {
     "skill": "b.skill_id, b.name, b.updated_at",
     "episode": "b.id, b.task, b.started_at",
     "event": "b.id, b.tool_name, b.type, b.ts, b.episode_id",
-    "note": "b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN b.text END AS text, b.created_at",
+    "note": f"b.id, b.title, CASE WHEN coalesce(b.title, '') = '' THEN substr({NOTE_INDEXED_TEXT.format(r='b')}, 1, 200)"
+    " END AS text, b.created_at",
 }
 
 
@@ -673,38 +789,59 @@ def _fetch_sql(source: _Source, snippets: bool) -> str:
     return sql
 
 
-def _word_search(
-    store: Store,
-    stats: _Stats,
-    terms: list[Term],
-    kinds: Iterable[str],
-    filters: _Filters,
-    limit: int,
-    snippets: bool,
-) -> list[Hit]:
+class _Ranked(NamedTuple):
+    """The best rows of every kind, before their display fields are read."""
+
+    top: list[tuple[float, str, int]]  # (score, kind, rowid), best first
+    exprs: dict[str, str]  # kind -> the FTS5 expression its snippets mark
+    partial: bool  # the time limit stopped the ranking: ``top`` is what was found
+
+
+def _rank(
+    store: Store, stats: _Stats, terms: list[Term], kinds: Iterable[str], filters: _Filters, limit: int
+) -> _Ranked:
+    """Rank every kind (AND, else OR); stops at the time limit with what it found.
+
+    A sentence (:data:`SENTENCE_TERMS` or more words that are not stop words) goes
+    straight to the any-word ranking: all of its words rarely meet in one document,
+    and when they do it is often a long one that merely mentions them all. The
+    any-word ranking leaves out stop words (when other words remain) and adds the
+    stem of each word with a common English ending ("claiming" also finds "claim").
+    """
     k = limit + 5  # a few spare rows per kind: the boost may reorder near-equal scores
     now = time.time()
-    for mode in ("and", "or") if len(terms) > 1 else ("and",):
+    content = [t for t in terms if t.text.lower() not in STOP_WORDS] or terms
+    typed = {t.text.lower() for t in content}
+    content += [s for s in dict.fromkeys(map(_stem, content)) if s is not None and s.text not in typed]
+    modes = ("or",) if len(content) >= SENTENCE_TERMS else ("and", "or") if len(terms) > 1 else ("and",)
+    for mode in modes:
         ranked: list[tuple[float, str, int]] = []
         exprs: dict[str, str] = {}
-        for kind in kinds:
-            expr, rows = _candidates(store, stats, _SOURCES[kind], terms, mode, filters, k)
-            if rows:
-                exprs[kind] = expr
-                ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
-        if not ranked:
-            continue
-        ranked.sort(key=lambda r: -r[0])
-        top = ranked[:limit]
-        by_kind: dict[str, dict[int, float]] = {}
-        for score, kind, rowid in top:
-            by_kind.setdefault(kind, {})[rowid] = score
-        fetched = {
-            kind: _fetch_word_hits(store, _SOURCES[kind], exprs[kind], scores, snippets)
-            for kind, scores in by_kind.items()
-        }
-        return [fetched[kind][rowid] for _, kind, rowid in top if rowid in fetched[kind]]
-    return []
+        partial = False
+        try:
+            for kind in kinds:
+                expr, rows = _candidates(store, stats, _SOURCES[kind], terms if mode == "and" else content, mode, filters, k)
+                if rows:
+                    exprs[kind] = expr
+                    ranked += [(_boost(score, created, now, usage), kind, rowid) for rowid, score, created, usage in rows]
+        except QueryInterrupted:
+            partial = True
+        if ranked or partial:
+            ranked.sort(key=lambda r: -r[0])
+            return _Ranked(ranked[:limit], exprs, partial)
+    return _Ranked([], {}, False)
+
+
+def _fetch(store: Store, ranked: _Ranked, snippets: bool) -> list[Hit]:
+    """The Hits of ``ranked.top``, in order (one statement per kind)."""
+    by_kind: dict[str, dict[int, float]] = {}
+    for score, kind, rowid in ranked.top:
+        by_kind.setdefault(kind, {})[rowid] = score
+    fetched = {
+        kind: _fetch_word_hits(store, _SOURCES[kind], ranked.exprs[kind], scores, snippets)
+        for kind, scores in by_kind.items()
+    }
+    return [fetched[kind][rowid] for _, kind, rowid in ranked.top if rowid in fetched[kind]]
 
 
 def _python_snippet(text: str, needles: list[str], width: int = 90) -> str:
@@ -718,11 +855,11 @@ def _python_snippet(text: str, needles: list[str], width: int = 90) -> str:
     return (ELLIPSIS if start > 0 else "") + piece + (ELLIPSIS if end < len(text) else "")
 
 
-_TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``)
+_TRI_TEXT = {  # the text a trigram hit is shown from (base table alias ``b``): the indexed part
     "skill": "b.name || ' ' || b.description || ' ' || b.tags",
     "episode": "b.task",
-    "event": "coalesce(b.tool_name, '') || ' ' || coalesce(b.result, '')",
-    "note": "coalesce(b.title, '') || ' ' || b.text",
+    "event": f"coalesce(b.tool_name, '') || ' ' || substr(coalesce(b.result, ''), 1, {EVENT_INDEX_CHARS})",
+    "note": "coalesce(b.title, '') || ' ' || " + NOTE_INDEXED_TEXT.format(r="b"),
 }
 
 
@@ -750,16 +887,31 @@ def _trigram_expr(needles: list[str]) -> str:
 
 def _trigram_search(
     store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool = True
-) -> list[Hit]:
-    """Substring search: every needle (>= 3 chars) must occur; newest first."""
+) -> tuple[list[Hit], bool]:
+    """Substring search: every needle (>= 3 chars) must occur; newest first.
+
+    Returns the hits and whether the time limit stopped the search (then the hits
+    are those found so far)."""
+    hits: list[Hit] = []
+    try:
+        _trigram_scan(store, needles, kinds, filters, limit, snippets, hits)
+    except QueryInterrupted:
+        return hits, True
+    return hits, False
+
+
+def _trigram_scan(
+    store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool,
+    hits: list[Hit],
+) -> None:
+    """:func:`_trigram_search`'s loop: appends to ``hits`` as it finds them."""
     needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
     kinds = [k for k in kinds if filters.applies(k)]
     expr = _trigram_expr(needles)
     if not expr or not kinds:
-        return []
+        return
     folded = [_fold(n) for n in needles]
     codes = [code for code, kind in TRI_KINDS.items() if kind in kinds]
-    hits: list[Hit] = []
     checked = 0
     batch = max(limit * 3, 30)
     below: int | None = None
@@ -796,7 +948,15 @@ def _trigram_search(
             hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
             if len(hits) >= limit:
                 break
-    return hits
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What :func:`search_result` found. ``partial``: the time limit (or ``cancel``)
+    stopped the search, so ``hits`` are the best of what was found by then."""
+
+    hits: list[Hit]
+    partial: bool = False
 
 
 def search(
@@ -820,32 +980,75 @@ def search(
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
     must be in. ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
     scores, less work: for callers that need only ids and scores). An unknown kind
-    raises :class:`HermesError`.
+    raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
+    :func:`search_result` to know whether the limit cut the search short.
+    """
+    return search_result(
+        store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
+        skill_states=skill_states, limit=limit, snippets=snippets,
+    ).hits
+
+
+def search_result(
+    store: Store,
+    query: str,
+    *,
+    kinds: Iterable[str] | None = None,
+    skill: str | None = None,
+    session: str | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    skill_states: Iterable[str] | None = None,
+    limit: int = 20,
+    snippets: bool = True,
+    time_limit: float | None = TIME_LIMIT,
+    cancel: Any = None,
+) -> SearchResult:
+    """:func:`search` with its time limit exposed: a :class:`SearchResult`.
+
+    ``time_limit`` (seconds, None for none) bounds the ranking; the display fields
+    of the hits found are then read within :data:`FETCH_GRACE` more seconds, else
+    without snippets. ``cancel``: a ``threading.Event``; once set, the search stops
+    as at the time limit (a newer keystroke cancels an older query). A Ctrl+C
+    (``KeyboardInterrupt``) stops it at once and propagates.
     """
     chosen = tuple(KINDS if kinds is None else dict.fromkeys(kinds))
     unknown = [k for k in chosen if k not in KINDS]
     if unknown:
         raise HermesError(f"unknown kind {unknown[0]!r} (choose from {', '.join(KINDS)})")
     if limit <= 0:
-        return []
+        return SearchResult([])
     terms = parse_query(query)
     if not terms:
-        return []
+        return SearchResult([])
     filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states))
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
-        return []
+        return SearchResult([])
+    deadline = None if time_limit is None else time.monotonic() + time_limit
+
+    def left() -> float | None:
+        return None if deadline is None else max(0.0, deadline - time.monotonic())
+
     with store._lock:  # the caches and the rank function belong to this connection
         stats = _Stats(store)
-        hits = _word_search(store, stats, terms, kinds_ok, filters, limit, snippets)
+        with store.time_limit(left(), cancel):
+            ranked = _rank(store, stats, terms, kinds_ok, filters, limit)
+        partial = ranked.partial
+        try:
+            with store.time_limit(None if deadline is None else (left() or 0.0) + FETCH_GRACE, cancel):
+                hits = _fetch(store, ranked, snippets)
+        except QueryInterrupted:  # bounded work without snippets: no limit needed
+            hits, partial = _fetch(store, ranked, False), True
         cjk = [t.text for t in terms if any(_is_cjk(c) for c in t.text)]
-        if (cjk and len(hits) < limit) or not hits:
+        if not partial and ((cjk and len(hits) < limit) or not hits):
             needles = cjk if hits else [t.text for t in terms]
-            extra = _trigram_search(store, needles, kinds_ok, filters, limit, snippets)
+            with store.time_limit(left(), cancel):
+                extra, partial = _trigram_search(store, needles, kinds_ok, filters, limit, snippets)
             if hits:  # substring hits rank below every word hit
                 floor = min(h.score for h in hits) / 2
                 extra = [replace(h, score=floor * h.score) for h in extra]
             known = {(h.kind, h.id) for h in hits}
             hits += [h for h in extra if (h.kind, h.id) not in known]
             hits.sort(key=lambda h: -h.score)
-    return hits[:limit]
+    return SearchResult(hits[:limit], partial)
