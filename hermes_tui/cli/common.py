@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from hermes_tui.core.home import Home
+from hermes_tui.core.workspace import Workspace as CoreWorkspace
 
 
 def home_from_args(args: Any, *, create: bool = True) -> Home:
@@ -22,34 +23,11 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-class Workspace:
-    """The home, its store and its skill library, opened together for one command.
-
-    The library and the memory entries are synced from their files on open (cheap
-    when nothing changed), so every command sees hand edits even when no watcher runs.
-    """
+class Workspace(CoreWorkspace):
+    """The core :class:`~hermes_tui.core.workspace.Workspace` of ``--home``, for one command."""
 
     def __init__(self, args: Any, *, sync: bool = True) -> None:
-        from hermes_tui.core.skills.library import SkillLibrary
-        from hermes_tui.core.store import Store
-
-        self.home = home_from_args(args)
-        self.store = Store.open(self.home.db_path)
-        self.library = SkillLibrary(self.home, self.store)
-        if sync:
-            from hermes_tui.core.memory import sync_memory_notes
-
-            self.library.sync()
-            sync_memory_notes(self.home, self.store)
-
-    def close(self) -> None:
-        self.store.close()
-
-    def __enter__(self) -> "Workspace":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        super().__init__(home_from_args(args), sync=sync)
 
 
 def stdout_is_tty() -> bool:

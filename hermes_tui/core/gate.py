@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home
@@ -88,8 +88,17 @@ def _new_id() -> str:
 
 
 class PendingQueue:
-    def __init__(self, home: Home) -> None:
+    """``on_change`` (optional) gets a ``PendingChanged`` event after a submit, approve or reject."""
+
+    def __init__(self, home: Home, *, on_change: Callable[[Any], None] | None = None) -> None:
         self.home = home
+        self.on_change = on_change
+
+    def _changed(self, action: str, item: "PendingItem") -> None:
+        if self.on_change is not None:
+            from hermes_tui.core.agent.events import PendingChanged
+
+            self.on_change(PendingChanged(action=action, item_id=item.id, skill=item.change.skill))
 
     @property
     def root(self) -> Path:
@@ -115,6 +124,7 @@ class PendingQueue:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        self._changed("submitted", item)
         return item
 
     def _read(self, folder: Path) -> PendingItem | None:
@@ -157,6 +167,7 @@ class PendingQueue:
         item = self.get(item_id)
         result = apply_change(item.change, library)
         shutil.rmtree(item.folder, ignore_errors=True)
+        self._changed("approved", item)
         return result
 
     def reject(self, item_id: str, reason: str = "") -> None:
@@ -166,6 +177,7 @@ class PendingQueue:
         target.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
         os.replace(item.folder, target)
+        self._changed("rejected", item)
 
 
 def apply_change(change: SkillChange, library: Any) -> str:

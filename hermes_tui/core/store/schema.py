@@ -343,7 +343,13 @@ CREATE TRIGGER events_tri_ai AFTER INSERT ON events WHEN {NOT_BULK} BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK]
+# v5: an episode belongs to a session (a conversation: one episode per user message).
+_V5_SESSIONS = """
+ALTER TABLE episodes ADD COLUMN session_id TEXT;
+CREATE INDEX episodes_session ON episodes(session_id, started_at);
+"""
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_SESSIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")
