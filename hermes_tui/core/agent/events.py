@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, ClassVar
 
 Sink = Callable[["Event"], None]
@@ -209,6 +209,19 @@ EVENT_TYPES: dict[str, type[Event]] = {
         PendingChanged,
     )
 }
+
+
+def event_from_dict(data: dict[str, Any]) -> Event | None:
+    """Rebuild an event from its ``to_dict()`` (e.g. a stored row's data); None for an unknown type."""
+    cls = EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        return None
+    known = {f.name for f in fields(cls)}
+    values = {k: tuple(v) if isinstance(v, list) and k not in ("arguments",) else v for k, v in data.items() if k in known}
+    try:
+        return cls(**values)
+    except TypeError:  # a row from an older version without a required field
+        return None
 
 
 class EventStream:

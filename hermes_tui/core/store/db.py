@@ -346,6 +346,18 @@ class Store:
         rows = self._rows("SELECT * FROM episodes ORDER BY started_at DESC, rid DESC LIMIT ? OFFSET ?", (limit, offset))
         return [self._episode_out(r) for r in rows]
 
+    def tool_call_counts(self, episode_ids: Iterable[str]) -> dict[str, int]:
+        """How many tool calls each of ``episode_ids`` made."""
+        ids = list(episode_ids)
+        if not ids:
+            return {}
+        rows = self.execute(
+            f"SELECT episode_id, count(*) FROM events WHERE type = 'tool_call' AND episode_id IN ({', '.join('?' * len(ids))})"
+            " GROUP BY episode_id",
+            ids,
+        )
+        return {episode_id: count for episode_id, count in rows}
+
     def session_episodes(self, session_id: str) -> list[dict[str, Any]]:
         """The episodes of one session, oldest first (without their events)."""
         rows = self._rows("SELECT * FROM episodes WHERE session_id = ? ORDER BY started_at, rid", (session_id,))
@@ -371,6 +383,18 @@ class Store:
             event["data"] = json.loads(event["data"] or "{}")
         episode["events"] = events
         return episode
+
+    def tool_call(self, episode_id: str, call_id: str) -> dict[str, Any] | None:
+        """The stored result row of one tool call (arguments and result whole), or None."""
+        rows = self._rows(
+            "SELECT * FROM events WHERE episode_id = ? AND type = 'tool_result'"
+            " AND json_extract(data, '$.call_id') = ? ORDER BY seq LIMIT 1",
+            (episode_id, call_id),
+        )
+        if not rows:
+            return None
+        rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
+        return rows[0]
 
     def get_event(self, event_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM events WHERE id = ?", (event_id,))
