@@ -13,6 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual.color import Color
 from textual.theme import Theme
 
 from hermes_tui.core.fsutil import describe_os_error
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from hermes_tui.core.workspace import Workspace
 
 THEME_FIELDS = {f.name for f in fields(Theme)}
+COLOUR_FIELDS = {"primary", "secondary", "warning", "error", "success", "accent", "foreground", "background", "surface", "panel", "boost"}
 
 
 def load_theme(path: Path) -> Theme:
@@ -40,6 +42,11 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"theme {path}: unknown field {unknown[0]!r}")
     if "primary" not in data:
         raise ValueError(f"theme {path}: 'primary' is required")
+    for key in COLOUR_FIELDS & set(data):
+        try:
+            Color.parse(data[key])
+        except Exception:  # ColorParseError, or a value that is not a string
+            raise ValueError(f"theme {path}: {key} = {data[key]!r} is not a colour") from None
     try:
         return Theme(**data)
     except (TypeError, ValueError) as exc:
