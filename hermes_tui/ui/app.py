@@ -41,6 +41,7 @@ from hermes_tui.ui.widgets.trace import TraceTable
 
 NARROW = 100  # columns: below this the trace goes under the conversation
 AREAS = {"work": "Conversation", "episodes": "Episodes", "memory": "Memory", "skills": "Skills", "approvals": "Approvals"}
+WELCOME = "Type a message: Enter sends, Shift+Enter or Ctrl+J adds a line. /help lists the commands; F3 the episodes; Ctrl+P every action."
 NO_MODEL = (
     "No model is set. Type /model provider/name (e.g. /model openai/gpt-4o-mini), or set [model] name in "
     "{config}, with the provider's key in its variable (OPENAI_API_KEY, ...). "
@@ -53,13 +54,13 @@ class WorkbenchApp(App[int]):
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
-        Binding("f1", "toggle_help", "Help", id="app.help"),
-        Binding("f2", "area('work')", "Chat", id="app.area.work"),
-        Binding("f3", "area('episodes')", "Episodes", id="app.area.episodes"),
-        Binding("f4", "area('memory')", "Memory", show=False, id="app.area.memory"),
-        Binding("f5", "area('skills')", "Skills", show=False, id="app.area.skills"),
-        Binding("f6", "area('approvals')", "Approvals", show=False, id="app.area.approvals"),
-        Binding("ctrl+t", "toggle_trace", "Trace", id="app.trace"),
+        Binding("f1", "toggle_help", "Help", priority=True, id="app.help"),
+        Binding("f2", "area('work')", "Chat", priority=True, id="app.area.work"),
+        Binding("f3", "area('episodes')", "Episodes", priority=True, id="app.area.episodes"),
+        Binding("f4", "area('memory')", "Memory", show=False, priority=True, id="app.area.memory"),
+        Binding("f5", "area('skills')", "Skills", show=False, priority=True, id="app.area.skills"),
+        Binding("f6", "area('approvals')", "Approvals", show=False, priority=True, id="app.area.approvals"),
+        Binding("ctrl+t", "toggle_trace", "Trace", priority=True, id="app.trace"),
         Binding("ctrl+o", "focus_trace", "Focus trace", show=False, id="app.focus_trace"),
         Binding("escape", "interrupt", "Interrupt", id="app.interrupt"),
     ]
@@ -141,6 +142,8 @@ class WorkbenchApp(App[int]):
         self._build_agent()
         if self.agent is None:
             await self.conversation.add_notice(self.setup_error, "hint")
+        else:
+            await self.conversation.add_notice(WELCOME)
         self.refresh_status()
         if self.warm_up:
             self.call_after_refresh(self._warm_up)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -116,7 +117,7 @@ class PromptArea(TextArea):
     """The multi-line prompt: Enter sends; Shift+Enter or Ctrl+J adds a line; Up recalls."""
 
     BINDINGS = [
-        Binding("enter", "submit", "Send", id="prompt.send", priority=True),
+        Binding("enter", "submit", "Send", id="prompt.send"),
         Binding("shift+enter,ctrl+j", "newline", "New line", id="prompt.newline"),
         Binding("up", "recall_previous", "Earlier prompt", show=False, id="prompt.recall"),
         Binding("down", "recall_next", "Later prompt", show=False, id="prompt.recall_next"),
@@ -133,6 +134,17 @@ class PromptArea(TextArea):
         self.sent: list[str] = []
         self._recall: int | None = None
         self.completions: list[str] = []  # slash commands offered by Tab (set by the app)
+
+    async def _on_key(self, event: events.Key) -> None:
+        # Our keys are handled here, in order with the typed characters (a priority
+        # binding would run before characters still queued, e.g. text and Enter in one read).
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in ("submit", "newline"):
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
+        await super()._on_key(event)
 
     def action_submit(self) -> None:
         text = self.text.strip()
