@@ -23,7 +23,7 @@ def server_workspace(home: Any, server: ScriptedServer) -> Workspace:
     return ws
 
 
-async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 20.0) -> None:
+async def until(pilot: Any, condition: Callable[[], bool], timeout: float = 60.0) -> None:
     """Let the app run until ``condition()`` holds (fails the test after ``timeout`` seconds)."""
     deadline = time.monotonic() + timeout
     while not condition():
