@@ -82,3 +82,109 @@ def fixed_workspace(home_root: Path) -> Workspace:
     record_fixed_episode(ws.store, "ep-6", "clean the build folder", [("terminal", {"command": "rm -r build"}, "denied")],
                          start=T0 + 3600 * 6, answer="", outcome="failure", session_id="s-6")
     return ws
+
+
+# -- scenes: the same fixed data for the snapshot tests and scripts/screenshots.py ----------------
+
+
+async def _settle(pilot: Any) -> None:
+    app = pilot.app
+    app.animation_level = "none"
+    app.prompt.cursor_blink = False
+    await pilot.pause()
+
+
+async def _conversation(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.app.resume_session("s-1")
+    pilot.app.prompt.insert("and how do I fix it?")
+    await pilot.pause()
+
+
+async def _episodes(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("f3")
+    await pilot.pause()
+
+
+async def _episode(pilot: Any) -> None:
+    await _episodes(pilot)
+    area = pilot.app.query_one("#episodes")
+    area.table.move_cursor(row=5)
+    await pilot.press("enter")
+    await until(pilot, lambda: pilot.app.screen.query("#episode-trace") and pilot.app.screen.query_one("#episode-trace").row_count == 5)
+    await pilot.press("j", "j")
+    await pilot.pause()
+
+
+async def _compare(pilot: Any) -> None:
+    await _episodes(pilot)
+    table = pilot.app.query_one("#episodes").table
+    table.move_cursor(row=1)
+    await pilot.press("space")
+    table.move_cursor(row=5)
+    await pilot.press("space", "c")
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == "CompareScreen")
+    await pilot.pause()
+
+
+async def _call(pilot: Any) -> None:
+    await _conversation(pilot)
+    pilot.app.trace.focus()
+    pilot.app.trace.move_cursor(row=3)
+    await pilot.press("enter")
+    await until(pilot, lambda: type(pilot.app.screen).__name__ == "CallDetailScreen")
+    await pilot.pause()
+
+
+async def _approval(pilot: Any) -> None:
+    from hermes_tui.core.agent.events import ApprovalRequested
+
+    await _settle(pilot)
+    pilot.app.push_screen(
+        __import__("hermes_tui.ui.screens.approval", fromlist=["ApprovalScreen"]).ApprovalScreen(
+            ApprovalRequested(episode_id="ep-7", ts=T0, request_id="r1", call_id="c1", tool="terminal",
+                              command="rm -r build", rule="recursive-rm", reason="deletes recursively (rm -r build)")
+        )
+    )
+    await pilot.pause()
+
+
+def _area(key: str) -> Callable[[Any], Any]:
+    async def go(pilot: Any) -> None:
+        await _settle(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+
+    return go
+
+
+SCENES: dict[str, Callable[[Any], Any]] = {
+    "conversation": _conversation,
+    "episodes": _episodes,
+    "episode": _episode,
+    "compare": _compare,
+    "call": _call,
+    "approval": _approval,
+    "memory": _area("f4"),
+    "skills": _area("f5"),
+    "approvals": _area("f6"),
+}
+
+TRIAGE = "---\nname: log-triage\ndescription: Find the cause of a failed job from its log.\n---\n# Log triage\n1. grep ERROR\n"
+
+
+def scene_app(scene: str, home_root: Path) -> tuple[Any, Callable[[Any], Any]]:
+    """The app for one scene, on fixed data, and what to do before the picture."""
+    from hermes_tui.core.gate import SkillChange
+    from hermes_tui.ui.app import make_app
+
+    ws = fixed_workspace(home_root)
+    ws.config.model.name = "openai/test-model"
+    ws.library.save("log-triage", TRIAGE, author="user", category="debugging")
+    ws.memory.add("memory", "The nightly job runs at 02:00 and talks to Postgres.")
+    ws.memory.add("user", "Prefers short answers with the exact file and line.")
+    ws.pending.submit(SkillChange("create", "db-pool-sizing", content=TRIAGE.replace("log-triage", "db-pool-sizing"),
+                                  reason="learned from the nightly-job episodes", author="agent"))
+    app = make_app(ws, warm_up=False)
+    return app, SCENES[scene]

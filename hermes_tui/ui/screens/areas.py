@@ -66,8 +66,8 @@ class SkillsArea(ListArea):
 
 
 class ApprovalsArea(ListArea):
-    TITLE = "Approvals: skill changes the agent proposed (/approve ID in the conversation)"
-    COLUMNS = ("id", "change", "reason")
+    TITLE = "Approvals: skill changes the agent proposed (/approve lists their ids)"
+    COLUMNS = ("change", "by", "reason")
 
     def rows(self, workspace: Any) -> list[tuple[str, ...]]:
-        return [(i.id, i.change.summary(), i.change.reason[:60]) for i in workspace.pending.list()]
+        return [(i.change.summary(), i.change.author, i.change.reason[:60]) for i in workspace.pending.list()]

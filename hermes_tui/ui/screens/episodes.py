@@ -195,7 +195,7 @@ class EpisodeScreen(Screen[None]):
         e = self.episode
         tokens = (e.get("prompt_tokens") or 0) + (e.get("completion_tokens") or 0)
         yield Label(
-            f"[b]{e.get('outcome') or 'running'}[/b]   {when(e.get('started_at'))}  {e.get('steps') or 0} steps  "
+            f"[b]{e.get('outcome') or 'running'}[/b] · {when(e.get('started_at'))}  {e.get('steps') or 0} steps  "
             f"{tokens:,} tokens  model {e.get('model') or '?'}",
             id="episode-title",
         )
@@ -246,9 +246,9 @@ def tool_sequence(episode: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def align(first: list[tuple[str, str]], second: list[tuple[str, str]]) -> list[tuple[str, Any, Any]]:
-    """The two call sequences aligned on tool names: (tag, call or None, call or None) per row."""
+    """The two call sequences aligned on (tool, arguments): (tag, call or None, call or None) per row."""
     rows: list[tuple[str, Any, Any]] = []
-    matcher = difflib.SequenceMatcher(a=[c[0] for c in first], b=[c[0] for c in second], autojunk=False)
+    matcher = difflib.SequenceMatcher(a=first, b=second, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         a, b = first[i1:i2], second[j1:j2]
         for k in range(max(len(a), len(b))):
@@ -261,7 +261,8 @@ class CompareScreen(Screen[None]):
 
     CSS_PATH = "episodes.tcss"
     BINDINGS = [Binding("escape,q", "close", "Back", id="compare.close")]
-    MARK = {"equal": ("=", "green"), "replace": ("~", "yellow"), "delete": ("-", "red"), "insert": ("+", "cyan")}
+    MARK = {"equal": ("=", "#5fd787"), "replace": ("~", "#ffd75f"), "delete": ("-", "#ff8787"), "insert": ("+", "#5fafff")}
+    LEGEND = "[#5fd787]= same[/]  [#ffd75f]~ changed[/]  [#ff8787]- only in A[/]  [#5fafff]+ only in B[/]"
 
     def __init__(self, first: dict[str, Any], second: dict[str, Any]) -> None:
         super().__init__()
@@ -270,7 +271,7 @@ class CompareScreen(Screen[None]):
     @staticmethod
     def _summary(label: str, e: dict[str, Any], calls: int) -> str:
         tokens = (e.get("prompt_tokens") or 0) + (e.get("completion_tokens") or 0)
-        return f"[b]{label}[/b] {when(e.get('started_at'))} {e.get('outcome')}: [b]{calls}[/b] calls, [b]{tokens:,}[/b] tokens"
+        return f"[b]{label}:[/b] {when(e.get('started_at'))} {e.get('outcome')}: [b]{calls}[/b] calls, [b]{tokens:,}[/b] tokens"
 
     def compose(self) -> ComposeResult:
         a, b = tool_sequence(self.first), tool_sequence(self.second)
@@ -278,6 +279,7 @@ class CompareScreen(Screen[None]):
         yield Label(f"Compare: {(self.first.get('task') or '')[:70]}", id="compare-title")
         yield Label(self._summary("A", self.first, len(a)) + "   " + self._summary("B", self.second, len(b)), id="compare-summary")
         yield DataTable(cursor_type="row", id="compare-table")
+        yield Label(self.LEGEND, id="compare-legend")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -33,7 +33,7 @@ class StatusLine(Static):
         text.append(" │ learning ")
         text.append("on" if s.learning else "off", style="green" if s.learning else "dim")
         text.append(" │ ")
-        text.append(f"{s.pending} pending", style="bold magenta" if s.pending else "dim")
+        text.append(f"{s.pending} pending", style="bold #d787ff" if s.pending else "dim")
         text.append(" │ ")
         text.append(s.sandbox or "not sandboxed", style="green" if s.sandbox else "yellow")
         return text
