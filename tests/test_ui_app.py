@@ -105,7 +105,7 @@ def test_an_approval_is_answered_by_one_key(home, llm_server, tmp_path: Path, ke
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
             assert app.screen.request.command == "rm -r canary"
-            assert "approval?" in str(app.trace.get_row_at(0))
+            assert app.trace.selected.status == "approval?"
             await pilot.press(key)
             await until(pilot, lambda: app._cancel is None)
             assert not isinstance(app.screen, ApprovalScreen)

@@ -8,6 +8,7 @@ which hold no business logic.
 
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any, Callable
 
@@ -34,7 +35,8 @@ from hermes_tui.core.agent.events import (
 )
 from hermes_tui.core.workspace import Workspace
 from hermes_tui.errors import HermesError
-from hermes_tui.ui.messages import CoreEvent, EventBridge, OpenToolCall
+from hermes_tui.core.agent.events import Event
+from hermes_tui.ui.messages import CoreEvents, EventBridge, OpenToolCall
 from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
 from hermes_tui.ui.widgets.status import Status, StatusLine
 from hermes_tui.ui.widgets.trace import TraceTable
@@ -145,6 +147,7 @@ class WorkbenchApp(App[int]):
         else:
             await self.conversation.add_notice(WELCOME)
         self.refresh_status()
+        self.call_after_refresh(gc.freeze)  # see _warm_up
         if self.warm_up:
             self.call_after_refresh(self._warm_up)
         if self.background is not None:
@@ -254,6 +257,8 @@ class WorkbenchApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker errors go to a dialog; the agent worker's end frees the prompt."""
         worker = event.worker
+        if worker.group == "warmup" and event.state == WorkerState.SUCCESS:
+            gc.freeze()
         if worker.group == "agent" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._cancel = None
             self.refresh_status()
@@ -264,7 +269,12 @@ class WorkbenchApp(App[int]):
             self.push_screen(ErrorDialog(f"{worker.name or worker.group} failed: {one_line(worker.error)}"))
 
     def _warm_up(self) -> None:
-        """Import litellm (and the tokenizer) in the background, so the first message does not wait."""
+        """Import litellm (and the tokenizer) in the background, so the first message does not wait.
+
+        Then the objects made so far are frozen out of the garbage collector's full
+        passes (``gc.freeze``): with litellm loaded a full pass took 60-150 ms, a
+        visible stall; frozen, it only walks what the session made since.
+        """
 
         def load() -> None:
             from hermes_tui.core.agent.llm import import_litellm
@@ -298,8 +308,11 @@ class WorkbenchApp(App[int]):
         hint.set_class(bool(matches), "shown")
 
     # -- events from the core ------------------------------------------------------------------
-    async def on_core_event(self, message: CoreEvent) -> None:
-        event = message.event
+    async def on_core_events(self, message: CoreEvents) -> None:
+        await message.bridge.drain(self.route)
+
+    async def route(self, event: Event) -> None:
+        """Show one core event in the widgets."""
         conversation = self.conversation
         if isinstance(event, TextDelta):
             await conversation.add_text(event.text)

@@ -217,9 +217,11 @@ class EpisodeScreen(Screen[None]):
 
     def action_step(self, delta: int) -> None:
         trace = self.query_one(TraceTable)
-        if trace.row_count:
-            trace.move_cursor(row=max(0, min(trace.row_count - 1, trace.cursor_row + delta)))
-            self._describe()
+        trace.move_cursor(row=trace.cursor_row + delta)
+        self._describe()
+
+    def on_trace_table_highlighted(self, message: TraceTable.Highlighted) -> None:
+        self._describe()
 
     def _describe(self) -> None:
         trace = self.query_one(TraceTable)
