@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,27 @@ def test_esc_interrupts_the_running_turn(home, llm_server) -> None:
         assert episode["outcome"] == "interrupted"
 
     run(drive())
+    ws.close()
+
+
+def test_ctrl_q_while_the_agent_streams_exits_cleanly(home, llm_server) -> None:
+    llm_server.queue(Reply(text="word " * 400, chunk_size=5, delay=0.02))
+    ws = server_workspace(home, llm_server)
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test() as pilot:
+            app.prompt.insert("write a long essay")
+            await pilot.press("enter")
+            await until(pilot, lambda: any(a.text for a in app.query(Answer)))
+            await pilot.press("ctrl+q")
+        assert app.return_code == 0
+
+    run(drive())
+    deadline = time.monotonic() + 30  # the worker thread records the end after the app is gone
+    while not ws.store.list_episodes()[0]["outcome"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ws.store.list_episodes()[0]["outcome"] == "interrupted"
     ws.close()
 
 

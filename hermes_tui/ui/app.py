@@ -2,7 +2,7 @@
 
 ``make_app(workspace, model=None)`` builds it (the ``hermes-tui`` command, the demo
 and every UI test use it). The agent runs in a thread worker; its events arrive as
-:class:`~hermes_tui.ui.messages.CoreEvent` messages and are routed to the widgets,
+the bridge (:mod:`hermes_tui.ui.messages`) and are routed to the widgets,
 which hold no business logic.
 """
 
@@ -152,6 +152,10 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self._warm_up)
         if self.background is not None:
             self.call_after_refresh(self._run_background)
+
+    async def action_quit(self) -> None:
+        self.action_interrupt()  # the running episode ends as interrupted
+        await super().action_quit()
 
     def on_unmount(self) -> None:
         if self._cancel is not None:
@@ -309,6 +313,8 @@ class WorkbenchApp(App[int]):
 
     # -- events from the core ------------------------------------------------------------------
     async def on_core_events(self, message: CoreEvents) -> None:
+        if not self.screen_stack or not self.query("#conversation"):
+            return  # quitting: the widgets are gone (the agent is being cancelled)
         await message.bridge.drain(self.route)
 
     async def route(self, event: Event) -> None:
