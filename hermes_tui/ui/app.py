@@ -304,10 +304,12 @@ class WorkbenchApp(App[int]):
 
     def on_text_area_changed(self, event: Any) -> None:
         """Offer the slash commands that match what is typed."""
-        if event.text_area is not self.prompt:
+        prompt = event.text_area
+        hints = self.query("#completions")
+        if not isinstance(prompt, PromptArea) or not hints:
             return
-        matches = self.prompt.matches()
-        hint = self.query_one("#completions", Static)
+        matches = prompt.matches()
+        hint = hints.first(Static)
         hint.update("  ".join(matches[:12]) + ("  (Tab completes)" if matches else ""))
         hint.set_class(bool(matches), "shown")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Awaitable, Callable
 
 from hermes_tui.errors import HermesError
@@ -96,11 +97,20 @@ class SlashCommands:
 
     async def cmd_search(self, arg: str) -> None:
         """Search skills, episodes, events and notes: /search QUERY."""
+        from textual.worker import WorkerFailed
+
         from hermes_tui.core.store.search import search
 
         if not arg:
             raise HermesError("what should I search for? /search QUERY")
-        hits = search(self.app.workspace.store, arg, limit=LIST_LIMIT)
+        worker = self.app.run_worker(
+            partial(search, self.app.workspace.store, arg, limit=LIST_LIMIT),
+            thread=True, group="search", exclusive=True, exit_on_error=False, name="search",
+        )
+        try:
+            hits = await worker.wait()
+        except WorkerFailed:
+            return  # the app's worker handler shows the error
         lines = [f"{h.kind:<7} {h.title[:40]:<40} {' '.join(h.snippet.split())[:60]}" for h in hits]
         await self.say("\n".join([f"{len(hits)} hits for {arg!r}:", *lines]) if hits else f"nothing found for {arg!r}")
 
