@@ -53,10 +53,14 @@ class Workspace:
         self.pending = PendingQueue(home, on_change=self.events.emit)
         self._recording = False
         if sync:
-            from hermes_tui.core.memory import sync_memory_notes
+            self.sync()
 
-            self.library.sync()
-            sync_memory_notes(home, self.store)
+    def sync(self) -> None:
+        """Bring the store in line with the skill files and the memory files."""
+        from hermes_tui.core.memory import sync_memory_notes
+
+        self.library.sync()
+        sync_memory_notes(self.home, self.store)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | Home | None = None, **kwargs: Any) -> "Workspace":

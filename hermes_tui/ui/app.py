@@ -16,6 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.widgets import ContentSwitcher, Footer, Static
 from textual.worker import Worker, WorkerState
 
@@ -53,7 +54,9 @@ NO_MODEL = (
 
 class WorkbenchApp(App[int]):
     TITLE = "hermes-tui"
-    CSS_PATH = "app.tcss"
+    # Every screen's styles, read once at start: a screen's own CSS_PATH would restyle
+    # every widget of the app the first time that screen opens (a third of a second).
+    CSS_PATH = ["app.tcss", "screens/episodes.tcss", "screens/approval.tcss", "screens/call_detail.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("f1", "toggle_help", "Help", priority=True, id="app.help"),
@@ -110,10 +113,11 @@ class WorkbenchApp(App[int]):
                     yield Static("", id="completions")
                     yield PromptArea(id="prompt")
                 yield TraceTable(id="trace")
-            yield EpisodesArea(id="episodes")
-            yield MemoryArea(id="memory")
-            yield SkillsArea(id="skills")
-            yield ApprovalsArea(id="approvals")
+            # The other areas are mounted after the first frame.
+            yield Lazy(EpisodesArea(id="episodes"))
+            yield Lazy(MemoryArea(id="memory"))
+            yield Lazy(SkillsArea(id="skills"))
+            yield Lazy(ApprovalsArea(id="approvals"))
         yield StatusLine(id="status")
         yield Footer()
 
@@ -227,6 +231,7 @@ class WorkbenchApp(App[int]):
             episode = self.workspace.store.get_episode(episode_id)
             if episode is not None:
                 await replay(episode, self.conversation, self.trace)
+        self.trace.move_cursor(row=self.trace.row_count - 1)  # follow the new calls
         await self.conversation.add_notice(f"resumed session {session_id} ({len(session.episodes)} messages)")
         self.refresh_status()
 
@@ -266,7 +271,7 @@ class WorkbenchApp(App[int]):
         if worker.group == "agent" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._cancel = None
             self.refresh_status()
-        if event.state == WorkerState.ERROR and worker.group != "warmup":
+        if event.state == WorkerState.ERROR and worker.group != "warmup" and not self.closing:
             from hermes_tui.core.agent.loop import one_line
             from hermes_tui.ui.screens.dialogs import ErrorDialog
 
@@ -297,10 +302,17 @@ class WorkbenchApp(App[int]):
         self.call_from_thread(self._refresh_areas)
 
     def _refresh_areas(self) -> None:
+        if self.closing:
+            return
         for area in ("#episodes", "#memory", "#skills", "#approvals"):
-            self.query_one(area).refresh_list()  # type: ignore[attr-defined]
+            self._refresh_list(area)
         self.prompt.completions = self.slash.completions()
         self.refresh_status()
+
+    def _refresh_list(self, area: str) -> None:
+        """Re-read an area's rows (once it is mounted: the areas come after the first frame)."""
+        for widget in self.query(area):
+            widget.refresh_list()  # type: ignore[attr-defined]
 
     def on_text_area_changed(self, event: Any) -> None:
         """Offer the slash commands that match what is typed."""
@@ -315,8 +327,8 @@ class WorkbenchApp(App[int]):
 
     # -- events from the core ------------------------------------------------------------------
     async def on_core_events(self, message: CoreEvents) -> None:
-        if not self.screen_stack or not self.query("#conversation"):
-            return  # quitting: the widgets are gone (the agent is being cancelled)
+        if self.closing:
+            return  # quitting: the agent is being cancelled
         await message.bridge.drain(self.route)
 
     async def route(self, event: Event) -> None:
@@ -344,7 +356,7 @@ class WorkbenchApp(App[int]):
             await self._finished(event)
         elif isinstance(event, (PendingChanged, LibraryChanged)):
             self.prompt.completions = self.slash.completions()
-            self.query_one("#skills" if isinstance(event, LibraryChanged) else "#approvals").refresh_list()  # type: ignore[attr-defined]
+            self._refresh_list("#skills" if isinstance(event, LibraryChanged) else "#approvals")
             self.refresh_status()
         elif isinstance(event, EpisodeStarted):
             self.refresh_status()
@@ -358,7 +370,7 @@ class WorkbenchApp(App[int]):
             kind = "interrupted" if event.outcome == "interrupted" else "error"
             await conversation.add_notice(f"{event.outcome}: {event.reason}" if event.reason else event.outcome, kind)
         self.refresh_status()
-        self.query_one("#episodes").refresh_list()  # type: ignore[attr-defined]
+        self._refresh_list("#episodes")
 
     def _ask_approval(self, event: ApprovalRequested) -> None:
         from hermes_tui.ui.screens.approval import ApprovalScreen
@@ -402,7 +414,14 @@ class WorkbenchApp(App[int]):
         )
 
     # -- status and areas ---------------------------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        """True once the main screen's widgets are gone (quitting); late messages are dropped."""
+        return not self.query("#status")
+
     def refresh_status(self) -> None:
+        if self.closing:
+            return
         session = self.session
         config = self.workspace.config
         self.query_one(StatusLine).status = Status(
@@ -441,8 +460,9 @@ def make_app(workspace: Workspace, model: str | None = None, **options: Any) -> 
 
 
 def run_app(home: str | None = None) -> int:
-    with Workspace.open(home) as workspace:
+    # The files are synced right after the first frame (hand edits since the last run).
+    with Workspace.open(home, sync=False) as workspace:
         workspace.log_to_file()
-        app = make_app(workspace)
+        app = make_app(workspace, background=workspace.sync)
         app.run()
     return app.return_code or 0

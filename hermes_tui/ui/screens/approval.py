@@ -14,7 +14,6 @@ from hermes_tui.core.agent.events import ApprovalRequested
 class ApprovalScreen(ModalScreen[str]):
     """Dismissed with the decision ("once", "session", "always", "deny")."""
 
-    CSS_PATH = "approval.tcss"
     BINDINGS = [
         Binding("y", "decide('once')", "Yes, once", id="approval.once"),
         Binding("s", "decide('session')", "This session", id="approval.session"),

@@ -80,7 +80,6 @@ class CodeView(Static):
 
 
 class CallDetailScreen(ModalScreen[None]):
-    CSS_PATH = "call_detail.tcss"
     BINDINGS = [
         Binding("escape,q", "close", "Close", id="call.close"),
         Binding("slash,ctrl+f", "search", "Search", id="call.search"),

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from hermes_tui.core.agent.events import (
     EpisodeFinished,
@@ -31,21 +31,22 @@ OUTCOME_STYLE = {"success": "green", "failure": "red", "interrupted": "yellow"}
 
 async def replay(episode: dict[str, Any], conversation: Conversation, trace: TraceTable) -> None:
     """Show a stored episode in the same widgets as a live one."""
-    for row in episode["events"]:
-        event = event_from_dict(row["data"])
-        if isinstance(event, EpisodeStarted):
-            await conversation.add_user(event.task)
-        elif isinstance(event, ReasoningDelta):
-            await conversation.add_reasoning(event.text)
-        elif isinstance(event, TurnFinished) and event.text:
-            await conversation.add_text(event.text)
-            await conversation.finish_answer()
-        elif isinstance(event, ToolCallStarted):
-            trace.on_started(event)
-        elif isinstance(event, ToolCallFinished):
-            trace.on_finished(event)
-        elif isinstance(event, EpisodeFinished) and event.outcome != "success":
-            await conversation.add_notice(f"{event.outcome}: {event.reason}", "error")
+    with trace.bulk():
+        for row in episode["events"]:
+            event = event_from_dict(row["data"])
+            if isinstance(event, EpisodeStarted):
+                await conversation.add_user(event.task)
+            elif isinstance(event, ReasoningDelta):
+                await conversation.add_reasoning(event.text)
+            elif isinstance(event, TurnFinished) and event.text:
+                await conversation.add_text(event.text)
+                await conversation.finish_answer()
+            elif isinstance(event, ToolCallStarted):
+                trace.on_started(event)
+            elif isinstance(event, ToolCallFinished):
+                trace.on_finished(event)
+            elif isinstance(event, EpisodeFinished) and event.outcome != "success":
+                await conversation.add_notice(f"{event.outcome}: {event.reason}", "error")
 
 
 def when(ts: float | None) -> str:
@@ -180,7 +181,6 @@ class EpisodesArea(Vertical):
 class EpisodeScreen(Screen[None]):
     """One recorded episode in the conversation and trace widgets; j/k step call by call."""
 
-    CSS_PATH = "episodes.tcss"
     BINDINGS = [
         Binding("escape,q", "close", "Back", id="episode.close"),
         Binding("j", "step(1)", "Next call", id="episode.next"),
@@ -190,6 +190,7 @@ class EpisodeScreen(Screen[None]):
     def __init__(self, episode: dict[str, Any]) -> None:
         super().__init__()
         self.episode = episode
+        self.painted = False  # set once the replayed episode is on screen
 
     def compose(self) -> ComposeResult:
         e = self.episode
@@ -202,8 +203,7 @@ class EpisodeScreen(Screen[None]):
         with Horizontal(id="episode-body"):
             yield Conversation(id="episode-conversation")
             yield TraceTable(id="episode-trace")
-        yield Static("", id="episode-step")
-        yield Footer()
+        yield Static("", id="episode-step")  # the keys are in it (a Footer costs a third of the opening)
 
     async def on_mount(self) -> None:
         trace = self.query_one(TraceTable)
@@ -211,6 +211,7 @@ class EpisodeScreen(Screen[None]):
         trace.move_cursor(row=0)
         trace.focus()
         self._describe()
+        self.call_after_refresh(setattr, self, "painted", True)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -254,14 +255,18 @@ def align(first: list[tuple[str, str]], second: list[tuple[str, str]]) -> list[t
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         a, b = first[i1:i2], second[j1:j2]
         for k in range(max(len(a), len(b))):
-            rows.append((tag, a[k] if k < len(a) else None, b[k] if k < len(b) else None))
+            left, right = (a[k] if k < len(a) else None), (b[k] if k < len(b) else None)
+            if tag == "replace" and (left is None or right is None):  # the longer side's extra calls
+                tag_here = "delete" if right is None else "insert"
+            else:
+                tag_here = tag
+            rows.append((tag_here, left, right))
     return rows
 
 
 class CompareScreen(Screen[None]):
     """Two episodes' tool-call sequences side by side, aligned, with calls and tokens counted."""
 
-    CSS_PATH = "episodes.tcss"
     BINDINGS = [Binding("escape,q", "close", "Back", id="compare.close")]
     MARK = {"equal": ("=", "#5fd787"), "replace": ("~", "#ffd75f"), "delete": ("-", "#ff8787"), "insert": ("+", "#5fafff")}
     LEGEND = "[#5fd787]= same[/]  [#ffd75f]~ changed[/]  [#ff8787]- only in A[/]  [#5fafff]+ only in B[/]"
@@ -279,10 +284,10 @@ class CompareScreen(Screen[None]):
         a, b = tool_sequence(self.first), tool_sequence(self.second)
         self.rows = align(a, b)
         yield Label(f"Compare: {(self.first.get('task') or '')[:70]}", id="compare-title")
-        yield Label(self._summary("A", self.first, len(a)) + "   " + self._summary("B", self.second, len(b)), id="compare-summary")
+        yield Label(self._summary("A", self.first, len(a)), classes="compare-summary")
+        yield Label(self._summary("B", self.second, len(b)), classes="compare-summary")
         yield DataTable(cursor_type="row", id="compare-table")
-        yield Label(self.LEGEND, id="compare-legend")
-        yield Footer()
+        yield Label(self.LEGEND + "   [b]Esc[/b] back", id="compare-legend")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,8 +8,9 @@ moved up; Enter (or a double click) asks the app to open the call (:class:`OpenT
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from rich.segment import Segment
 from rich.style import Style
@@ -87,6 +88,7 @@ class TraceTable(ScrollView, can_focus=True):
         self.order: list[str] = []
         self.cursor_row = 0
         self._strips: dict[str, Strip] = {}  # drawn rows (not the cursor's), until the row or the styles change
+        self._in_bulk = False
         self._styles: dict[str | None, Style] = {}
 
     # -- updates ----------------------------------------------------------------------
@@ -109,6 +111,8 @@ class TraceTable(ScrollView, can_focus=True):
         follow = self.cursor_row >= len(self.order) - 1
         self.calls[key] = CallRow(event.episode_id, event.call_id, event.name, event.arguments, event.ts)
         self.order.append(key)
+        if self._in_bulk:
+            return
         self._resize()
         if follow:
             self.move_cursor(row=len(self.order) - 1)
@@ -122,7 +126,8 @@ class TraceTable(ScrollView, can_focus=True):
         row.status = "error" if event.error else "ok"
         row.result, row.error = event.result, event.error
         row.exit_code, row.duration_ms = event.exit_code, event.duration_ms
-        self._refresh_key(self._key(row.episode_id, row.call_id))
+        if not self._in_bulk:
+            self._refresh_key(self._key(row.episode_id, row.call_id))
 
     def on_approval(self, event: ApprovalRequested | ApprovalResolved, call_id: str = "") -> None:
         key = self._key(event.episode_id, call_id or getattr(event, "call_id", ""))
@@ -130,6 +135,18 @@ class TraceTable(ScrollView, can_focus=True):
         if row is not None and row.status in ("running", "approval?"):
             row.status = "approval?" if isinstance(event, ApprovalRequested) else "running"
             self._refresh_key(key)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Add many rows (a stored episode) with one redraw at the end."""
+        self._in_bulk = True
+        try:
+            yield
+        finally:
+            self._in_bulk = False
+            self._strips.clear()
+            self._resize()
+            self.refresh()
 
     @staticmethod
     def _key(episode_id: str, call_id: str) -> str:
