@@ -7,8 +7,8 @@ Prints one JSON line:
 
 * ``first_frame_ms``: from the start of a child process (``python -m hermes_tui``'s
   imports included) to the app's first frame, headless, on a fresh home;
-* ``keystroke_echo_ms``: p50/p95/max from a key event to the prompt showing it,
-  while the built-in scripted model streams an answer into the conversation;
+* ``keystroke_echo_ms``: p50/p95/max from a key event to the prompt holding it,
+  while the built-in scripted model streams a long Markdown answer (200 words/s);
 * ``trace``: 10,000 tool-call rows (20,000 events posted from a thread, as the agent's
   worker posts them): the longest stall of the app's event loop (an upper bound on a
   frame's time) and the total time;
@@ -99,9 +99,18 @@ async def keystroke_echo(root: Path, keys: int) -> dict[str, float]:
     from hermes_tui.core.agent.scripted import DemoModel, Step
     from hermes_tui.ui.app import make_app
 
-    long_answer = " ".join(f"word{i} **bold** `code`" for i in range(3000))
+    # A long answer as models write them: paragraphs, lists and code blocks, ~3,000 words,
+    # streamed a word every 5 ms (200 words/s, a fast model).
+    blocks = []
+    for i in range(60):
+        blocks.append(" ".join(f"word{i}-{j} **bold** `code`" for j in range(16)))
+        if i % 10 == 9:
+            blocks.append("```python\n" + "\n".join(f"x{k} = {k}" for k in range(6)) + "\n```")
+        if i % 10 == 4:
+            blocks.append("\n".join(f"- item {k} with `code`" for k in range(4)))
+    long_answer = "\n\n".join(blocks)
     ws = Workspace(Home(root / "echo").ensure())
-    app = make_app(ws, client=DemoModel(delay=0.002, plans=[[Step(text=long_answer)]]), warm_up=False)
+    app = make_app(ws, client=DemoModel(delay=0.005, plans=[[Step(text=long_answer)]]), warm_up=False)
     latencies: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         app.prompt.insert("stream a long answer")
