@@ -40,7 +40,7 @@ CHILD = """
 import sys, time
 from hermes_tui.core.workspace import Workspace
 from hermes_tui.ui.app import make_app
-ws = Workspace.open(sys.argv[1])
+ws = Workspace.open(sys.argv[1], sync=False)  # as run_app: the files are synced after the first frame
 app = make_app(ws, warm_up=False)
 def first_frame():
     print(time.time(), flush=True)

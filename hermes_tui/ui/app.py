@@ -100,6 +100,9 @@ class WorkbenchApp(App[int]):
         self._cancel: threading.Event | None = None
         self._approvals: dict[str, str] = {}  # request id -> call id
         self._unsubscribe: Callable[[], None] | None = None
+        from hermes_tui.ui.themes import apply_user_settings
+
+        self.settings_warnings = apply_user_settings(self, workspace)
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -138,9 +141,8 @@ class WorkbenchApp(App[int]):
         return self.agent.model if self.agent is not None else ""
 
     async def on_mount(self) -> None:
-        from hermes_tui.ui.themes import apply_user_settings
-
-        apply_user_settings(self, self.workspace)
+        for warning in self.settings_warnings:
+            self.notify(warning, severity="warning", timeout=8)
         self._unsubscribe = self.workspace.events.subscribe(EventBridge(self))
         self._narrow(self.size.width)
         self.prompt.completions = self.slash.completions()

@@ -60,7 +60,10 @@ def theme_files(home_themes: Path) -> list[Path]:
 
 
 def apply_user_settings(app: "App[Any]", workspace: "Workspace") -> list[str]:
-    """Register the themes, pick the configured one, apply the [keys] keymap; returns warnings (also shown)."""
+    """Register the themes, pick the configured one, apply the [keys] keymap; returns warnings.
+
+    Called before the app runs, so the stylesheet is built once with the chosen theme.
+    """
     warnings: list[str] = []
     for path in theme_files(workspace.home.root / "themes"):
         try:
@@ -80,6 +83,4 @@ def apply_user_settings(app: "App[Any]", workspace: "Workspace") -> list[str]:
         app.set_keymap(good)
     elif keys is not None:
         warnings.append("config.toml: [keys] must be a table of binding id = \"key\"")
-    for warning in warnings:
-        app.notify(warning, severity="warning", timeout=8)
     return warnings
