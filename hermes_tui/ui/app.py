@@ -331,7 +331,8 @@ class WorkbenchApp(App[int]):
     async def on_core_events(self, message: CoreEvents) -> None:
         if self.closing:
             return  # quitting: the agent is being cancelled
-        await message.bridge.drain(self.route)
+        with self.trace.bulk():  # one trace redraw per slice of events
+            await message.bridge.drain(self.route)
 
     async def route(self, event: Event) -> None:
         """Show one core event in the widgets."""

@@ -126,8 +126,10 @@ class TraceTable(ScrollView, can_focus=True):
         row.status = "error" if event.error else "ok"
         row.result, row.error = event.result, event.error
         row.exit_code, row.duration_ms = event.exit_code, event.duration_ms
+        key = self._key(row.episode_id, row.call_id)
+        self._strips.pop(key, None)
         if not self._in_bulk:
-            self._refresh_key(self._key(row.episode_id, row.call_id))
+            self._refresh_key(key)
 
     def on_approval(self, event: ApprovalRequested | ApprovalResolved, call_id: str = "") -> None:
         key = self._key(event.episode_id, call_id or getattr(event, "call_id", ""))
@@ -138,14 +140,19 @@ class TraceTable(ScrollView, can_focus=True):
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Add many rows (a stored episode) with one redraw at the end."""
+        """Add and update many rows (a burst of events, a stored episode) with one redraw at the end."""
+        if self._in_bulk:
+            yield
+            return
+        follow = self.cursor_row >= len(self.order) - 1
         self._in_bulk = True
         try:
             yield
         finally:
             self._in_bulk = False
-            self._strips.clear()
             self._resize()
+            if follow and self.order:
+                self.move_cursor(row=len(self.order) - 1)
             self.refresh()
 
     @staticmethod
