@@ -9,6 +9,7 @@ which hold no business logic.
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from typing import Any, Callable
 
@@ -42,6 +43,7 @@ from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
 from hermes_tui.ui.widgets.status import Status, StatusLine
 from hermes_tui.ui.widgets.trace import TraceTable
 
+log = logging.getLogger("hermes_tui.ui")
 NARROW = 100  # columns: below this the trace goes under the conversation
 AREAS = {"work": "Conversation", "episodes": "Episodes", "memory": "Memory", "skills": "Skills", "approvals": "Approvals"}
 WELCOME = "Type a message: Enter sends, Shift+Enter or Ctrl+J adds a line. /help lists the commands; F3 the episodes; Ctrl+P every action."
@@ -268,12 +270,10 @@ class WorkbenchApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Worker errors go to a dialog; the agent worker's end frees the prompt."""
         worker = event.worker
-        if worker.group == "warmup" and event.state == WorkerState.SUCCESS:
-            gc.freeze()
         if worker.group == "agent" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
             self._cancel = None
             self.refresh_status()
-        if event.state == WorkerState.ERROR and worker.group != "warmup" and not self.closing:
+        if event.state == WorkerState.ERROR and not self.closing:
             from hermes_tui.core.agent.loop import one_line
             from hermes_tui.ui.screens.dialogs import ErrorDialog
 
@@ -282,6 +282,7 @@ class WorkbenchApp(App[int]):
     def _warm_up(self) -> None:
         """Import litellm (and the tokenizer) in the background, so the first message does not wait.
 
+        A daemon thread, not a worker: quitting must not wait seconds for an import.
         Then the objects made so far are frozen out of the garbage collector's full
         passes (``gc.freeze``): with litellm loaded a full pass took 60-150 ms, a
         visible stall; frozen, it only walks what the session made since.
@@ -291,11 +292,15 @@ class WorkbenchApp(App[int]):
             from hermes_tui.core.agent.llm import import_litellm
             from hermes_tui.core.agent.tokens import count_tokens
 
-            if self.client is None:
-                import_litellm()
-            count_tokens("warm up")
+            try:
+                if self.client is None:
+                    import_litellm()
+                count_tokens("warm up")
+                self.call_from_thread(gc.freeze)
+            except Exception as exc:  # the first message reports a real failure; the app may be gone
+                log.warning("warm-up: %s", exc)
 
-        self.run_worker(load, thread=True, group="warmup", name="warm-up", exit_on_error=False)
+        threading.Thread(target=load, name="warm-up", daemon=True).start()
 
     @work(thread=True, exit_on_error=False, group="background", name="preparing the workspace")
     def _run_background(self) -> None:
