@@ -71,16 +71,24 @@ def test_a_message_streams_its_answer_and_the_trace_rows(home, llm_server, tmp_p
     ws.close()
 
 
+async def start_a_long_answer(app, pilot) -> None:
+    """Send a message whose (queued) answer streams slowly; return once it streams."""
+    app.prompt.insert("write a long essay")
+    await pilot.press("enter")
+    await until(pilot, lambda: any(a.text for a in app.query(Answer)))
+
+
+SLOW = Reply(text="word " * 400, chunk_size=5, delay=0.02)
+
+
 def test_esc_interrupts_the_running_turn(home, llm_server) -> None:
-    llm_server.queue(Reply(text="word " * 400, chunk_size=5, delay=0.02))
+    llm_server.queue(SLOW)
     ws = server_workspace(home, llm_server)
 
     async def drive() -> None:
         app = make_app(ws, warm_up=False)
         async with app.run_test() as pilot:
-            app.prompt.insert("write a long essay")
-            await pilot.press("enter")
-            await until(pilot, lambda: any(a.text for a in app.query(Answer)))
+            await start_a_long_answer(app, pilot)
             await pilot.press("escape")
             await until(pilot, lambda: app._cancel is None)
             assert any(n.startswith("interrupted") for n in notices(app))
@@ -92,15 +100,13 @@ def test_esc_interrupts_the_running_turn(home, llm_server) -> None:
 
 
 def test_ctrl_q_while_the_agent_streams_exits_cleanly(home, llm_server) -> None:
-    llm_server.queue(Reply(text="word " * 400, chunk_size=5, delay=0.02))
+    llm_server.queue(SLOW)
     ws = server_workspace(home, llm_server)
 
     async def drive() -> None:
         app = make_app(ws, warm_up=False)
         async with app.run_test() as pilot:
-            app.prompt.insert("write a long essay")
-            await pilot.press("enter")
-            await until(pilot, lambda: any(a.text for a in app.query(Answer)))
+            await start_a_long_answer(app, pilot)
             await pilot.press("ctrl+q")
         assert app.return_code == 0
 

@@ -139,14 +139,12 @@ async def _call(pilot: Any) -> None:
 
 async def _approval(pilot: Any) -> None:
     from hermes_tui.core.agent.events import ApprovalRequested
+    from hermes_tui.ui.screens.approval import ApprovalScreen
 
     await _settle(pilot)
-    pilot.app.push_screen(
-        __import__("hermes_tui.ui.screens.approval", fromlist=["ApprovalScreen"]).ApprovalScreen(
-            ApprovalRequested(episode_id="ep-7", ts=T0, request_id="r1", call_id="c1", tool="terminal",
-                              command="rm -r build", rule="recursive-rm", reason="deletes recursively (rm -r build)")
-        )
-    )
+    request = ApprovalRequested(episode_id="ep-7", ts=T0, request_id="r1", call_id="c1", tool="terminal",
+                                command="rm -r build", rule="recursive-rm", reason="deletes recursively (rm -r build)")
+    pilot.app.push_screen(ApprovalScreen(request))
     await pilot.pause()
 
 
