@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from hermes_tui.core.home import Home
+from hermes_tui.core.workspace import Workspace as CoreWorkspace
 
 
 def home_from_args(args: Any, *, create: bool = True) -> Home:
@@ -32,44 +33,27 @@ def print_json(data: Any) -> None:
     sys.stdout.flush()
 
 
-class Workspace:
-    """The home, its store and its skill library, opened together for one command.
+class Workspace(CoreWorkspace):
+    """The core :class:`~hermes_tui.core.workspace.Workspace` of ``--home``, for one command.
 
-    The library and the memory entries are synced from their files on open (cheap
-    when nothing changed), so every command sees hand edits even when no watcher runs.
-    On a read-only home the store opens read-only: commands that read work, and the
-    sync's changes are skipped with one note on stderr.
+    config.toml is read first (a broken one is said in one warning line, or refused
+    when ``strict_config``). On a read-only home the store opens read-only: commands
+    that read work, and the sync's changes are skipped with one note on stderr.
     """
 
     def __init__(self, args: Any, *, sync: bool = True, strict_config: bool = False) -> None:
-        from hermes_tui.core.skills.library import SkillLibrary
-        from hermes_tui.core.store import Store
-
-        self.home = home_from_args(args)
-        self.config = load_config(self.home, strict=strict_config)
-        self.store = Store.open(self.home.db_path)
-        self.library = SkillLibrary(self.home, self.store)
+        home = home_from_args(args)
+        super().__init__(home, sync=False, config=load_config(home, strict=strict_config))
         if sync:
-            self._sync()
+            self._sync_or_note()
 
-    def _sync(self) -> None:
-        from hermes_tui.core.memory import sync_memory_notes
+    def _sync_or_note(self) -> None:
         from hermes_tui.core.store.db import ReadOnlyStoreError
 
         try:
-            self.library.sync()
-            sync_memory_notes(self.home, self.store)
+            self.sync()
         except ReadOnlyStoreError:
             warn(f"{self.home.root} is read-only: changes to its files could not be recorded", kind="note")
-
-    def close(self) -> None:
-        self.store.close()
-
-    def __enter__(self) -> "Workspace":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def load_config(home: Home, *, strict: bool = False) -> Any:

@@ -29,7 +29,6 @@ from hermes_tui.core.agent.events import (
     EpisodeStarted,
     ErrorEvent,
     Event,
-    EventStream,
     Retrying,
     SkillLoaded,
     TextDelta,
@@ -56,12 +55,6 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from hermes_tui.core.agent.loop import Agent
-    from hermes_tui.core.agent.recorder import Recorder
-    from hermes_tui.core.agent.tools.registry import build_default_registry
-    from hermes_tui.core.memory import MemoryFiles
-    from hermes_tui.core.config import Config
-
     if not args.task.strip():
         raise UsageError("the task is empty")
     if args.max_steps is not None and args.max_steps < 1:
@@ -71,7 +64,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.max_retries is not None and args.max_retries < 0:
         raise UsageError("--max-retries must be 0 or more")
     with Workspace(args, strict_config=True) as ws:
-        config = Config.load(ws.home)
+        config = ws.config
         if args.model:
             config.model.name = args.model
         if args.api_base:
@@ -84,26 +77,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             config.model.timeout = args.timeout
         if args.max_retries is not None:
             config.model.max_retries = args.max_retries
-        events = EventStream()
         try:
-            agent = Agent(
-                ws.home,
-                config,
-                events=events,
-                tools=build_default_registry(config),
-                store=ws.store,
-                library=ws.library,
-                approval_policy=args.approve,
-                memory=MemoryFiles(ws.home),
-            )
+            agent = ws.make_agent(approval_policy=args.approve)
         except ModelNotConfigured as exc:
             raise UsageError(exc.message.replace("~/.hermes/config.toml", str(ws.home.config_path))) from None
-        Recorder(ws.store).attach(events)
         interactive = args.approve is None and not args.json and _stdin_is_tty()
         if args.approve is None and not interactive:
             agent.approval_policy = "unattended"  # nobody to ask: deny, and say so
         sink: Callable[[Event], None] = JsonSink() if args.json else TraceSink(agent, interactive=interactive)
-        events.subscribe(sink)
+        ws.events.subscribe(sink)
         cancel = threading.Event()
         with _ctrl_c_cancels(cancel):
             result = agent.run(args.task, cancel=cancel)

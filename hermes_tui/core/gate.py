@@ -26,7 +26,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home
@@ -93,8 +93,17 @@ def _new_id() -> str:
 
 
 class PendingQueue:
-    def __init__(self, home: Home) -> None:
+    """``on_change`` (optional) gets a ``PendingChanged`` event after a submit, approve or reject."""
+
+    def __init__(self, home: Home, *, on_change: Callable[[Any], None] | None = None) -> None:
         self.home = home
+        self.on_change = on_change
+
+    def _changed(self, action: str, item: "PendingItem") -> None:
+        if self.on_change is not None:
+            from hermes_tui.core.agent.events import PendingChanged
+
+            self.on_change(PendingChanged(action=action, item_id=item.id, skill=item.change.skill))
 
     @property
     def root(self) -> Path:
@@ -120,6 +129,7 @@ class PendingQueue:
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
+        self._changed("submitted", item)
         return item
 
     def _read(self, folder: Path) -> PendingItem | None:
@@ -186,6 +196,7 @@ class PendingQueue:
             os.replace(item.folder, target)
         except OSError as exc:
             raise HermesError(f"cannot record change {item.id} as {status}: {exc.strerror or exc}") from exc
+        self._changed(status, item)
 
     def pending_skills(self) -> list[dict[str, Any]]:
         """Skills that only a waiting ``create`` holds, as library rows in state "pending"."""

@@ -1,43 +1,476 @@
-"""The workbench app (a placeholder screen until the TUI issue lands)."""
+"""The workbench: a keyboard-driven Textual app over the core's workspace.
+
+``make_app(workspace, model=None)`` builds it (the ``hermes-tui`` command, the demo
+and every UI test use it). The agent runs in a thread worker; its events arrive as
+the bridge (:mod:`hermes_tui.ui.messages`) and are routed to the widgets,
+which hold no business logic.
+"""
 
 from __future__ import annotations
 
+import gc
+import logging
+import threading
+from typing import Any, Callable
+
+from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.widgets import Footer, Header, Static
+from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
+from textual.widgets import ContentSwitcher, Footer, Static
+from textual.worker import Worker, WorkerState
 
-from hermes_tui.core.home import Home
+from hermes_tui.core.agent.events import (
+    ApprovalRequested,
+    ApprovalResolved,
+    EpisodeFinished,
+    EpisodeStarted,
+    ErrorEvent,
+    LibraryChanged,
+    PendingChanged,
+    ReasoningDelta,
+    TextDelta,
+    ToolCallFinished,
+    ToolCallStarted,
+    TurnFinished,
+)
+from hermes_tui.core.workspace import Workspace
+from hermes_tui.errors import HermesError
+from hermes_tui.core.agent.events import Event
+from hermes_tui.ui.messages import CoreEvents, EventBridge, OpenToolCall
+from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
+from hermes_tui.ui.widgets.status import Status, StatusLine
+from hermes_tui.ui.widgets.trace import TraceTable
+
+log = logging.getLogger("hermes_tui.ui")
+NARROW = 100  # columns: below this the trace goes under the conversation
+AREAS = {"work": "Conversation", "episodes": "Episodes", "memory": "Memory", "skills": "Skills", "approvals": "Approvals"}
+WELCOME = "Type a message: Enter sends, Shift+Enter or Ctrl+J adds a line. /help lists the commands; F3 the episodes; Ctrl+P every action."
+NO_MODEL = (
+    "No model is set. Type /model provider/name (e.g. /model openai/gpt-4o-mini), or set [model] name in "
+    "{config}, with the provider's key in its variable (OPENAI_API_KEY, ...). "
+    "To look around without a key: hermes-tui demo"
+)
 
 
 class WorkbenchApp(App[int]):
     TITLE = "hermes-tui"
-    CSS = """
-    #placeholder { padding: 1 2; }
-    """
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="app.quit")]
+    # Every screen's styles, read once at start: a screen's own CSS_PATH would restyle
+    # every widget of the app the first time that screen opens (a third of a second).
+    CSS_PATH = ["app.tcss", "screens/episodes.tcss", "screens/approval.tcss", "screens/call_detail.tcss"]
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
+        Binding("f1", "toggle_help", "Help", priority=True, id="app.help"),
+        Binding("f2", "area('work')", "Chat", priority=True, id="app.area.work"),
+        Binding("f3", "area('episodes')", "Episodes", priority=True, id="app.area.episodes"),
+        Binding("f4", "area('memory')", "Memory", show=False, priority=True, id="app.area.memory"),
+        Binding("f5", "area('skills')", "Skills", show=False, priority=True, id="app.area.skills"),
+        Binding("f6", "area('approvals')", "Approvals", show=False, priority=True, id="app.area.approvals"),
+        Binding("ctrl+t", "toggle_trace", "Trace", priority=True, id="app.trace"),
+        Binding("ctrl+o", "focus_trace", "Focus trace", show=False, id="app.focus_trace"),
+        Binding("escape", "interrupt", "Interrupt", id="app.interrupt"),
+    ]
 
-    def __init__(self, home: Home, summary: str = "") -> None:
+    def __init__(
+        self,
+        workspace: Workspace,
+        *,
+        model: str | None = None,
+        client: Any = None,
+        cwd: str | None = None,
+        sandbox: str = "",
+        warm_up: bool = True,
+        background: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
-        self.home = home
-        self.summary = summary
+        from hermes_tui.ui.commands import WorkbenchCommands
+        from hermes_tui.ui.slash import SlashCommands
 
+        self.COMMANDS = App.COMMANDS | {WorkbenchCommands}
+        self.workspace = workspace
+        self.requested_model = model
+        self.client = client
+        self.cwd = cwd
+        self.sandbox = sandbox
+        self.warm_up = warm_up
+        self.background = background  # run in a thread after the first frame (the demo records its runs)
+        self.agent: Any = None
+        self.session: Any = None
+        self.slash = SlashCommands(self)
+        self.setup_error = ""
+        self._cancel: threading.Event | None = None
+        self._approvals: dict[str, str] = {}  # request id -> call id
+        self._unsubscribe: Callable[[], None] | None = None
+        from hermes_tui.ui.themes import apply_user_settings
+
+        self.settings_warnings = apply_user_settings(self, workspace)
+
+    # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
-        with Vertical(id="placeholder"):
-            yield Static(
-                "[b]hermes-tui[/b] — a workbench for a self-improving agent\n\n"
-                f"Home: {self.home.root}\n{self.summary}\n\n"
-                "The full workbench (sessions, trace, memory browser, skill editor,\n"
-                "approval queue) arrives with the TUI issue. Meanwhile the command line\n"
-                "has it all: try `hermes-tui --help`.",
-                id="welcome",
-            )
+        from hermes_tui.ui.screens.areas import ApprovalsArea, MemoryArea, SkillsArea
+        from hermes_tui.ui.screens.episodes import EpisodesArea
+
+        with ContentSwitcher(initial="work", id="areas"):
+            with Horizontal(id="work"):
+                with Vertical(id="chat"):
+                    yield Conversation(id="conversation")
+                    yield Static("", id="completions")
+                    yield PromptArea(id="prompt")
+                yield TraceTable(id="trace")
+            # The other areas are mounted after the first frame.
+            yield Lazy(EpisodesArea(id="episodes"))
+            yield Lazy(MemoryArea(id="memory"))
+            yield Lazy(SkillsArea(id="skills"))
+            yield Lazy(ApprovalsArea(id="approvals"))
+        yield StatusLine(id="status")
         yield Footer()
+
+    @property
+    def conversation(self) -> Conversation:
+        return self.query_one("#conversation", Conversation)
+
+    @property
+    def trace(self) -> TraceTable:
+        return self.query_one("#trace", TraceTable)
+
+    @property
+    def prompt(self) -> PromptArea:
+        return self.query_one("#prompt", PromptArea)
+
+    @property
+    def model_name(self) -> str:
+        return self.agent.model if self.agent is not None else ""
+
+    async def on_mount(self) -> None:
+        for warning in self.settings_warnings:
+            self.notify(warning, severity="warning", timeout=8)
+        self._unsubscribe = self.workspace.events.subscribe(EventBridge(self))
+        self._narrow(self.size.width)
+        self.prompt.completions = self.slash.completions()
+        self.prompt.focus()
+        self._build_agent()
+        if self.agent is None:
+            await self.conversation.add_notice(self.setup_error, "hint")
+        else:
+            await self.conversation.add_notice(WELCOME)
+        self.refresh_status()
+        self.call_after_refresh(gc.freeze)  # see _warm_up
+        if self.warm_up:
+            self.call_after_refresh(self._warm_up)
+        if self.background is not None:
+            self.call_after_refresh(self._run_background)
+
+    async def action_quit(self) -> None:
+        self.action_interrupt()  # the running episode ends as interrupted
+        await super().action_quit()
+
+    def on_unmount(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def on_resize(self, event: Any) -> None:
+        self._narrow(event.size.width)
+
+    def _narrow(self, width: int) -> None:
+        self.set_class(width < NARROW, "narrow")
+
+    # -- the agent and the session ------------------------------------------------------------
+    def _build_agent(self) -> None:
+        from hermes_tui.errors import ModelNotConfigured
+
+        try:
+            self.agent = self.workspace.make_agent(model=self.requested_model, client=self.client, cwd=self.cwd)
+        except ModelNotConfigured:
+            self.agent = None
+            self.setup_error = NO_MODEL.format(config=self.workspace.home.config_path)
+            return
+        except HermesError as exc:
+            self.agent = None
+            self.setup_error = exc.message
+            return
+        previous = self.session
+        self.session = self.workspace.new_session(self.agent)
+        if previous is not None:  # a new model continues the same conversation
+            self.session.id, self.session.messages, self.session.episodes = previous.id, previous.messages, previous.episodes
+
+    def set_model(self, name: str, *, save: bool) -> None:
+        if save:
+            self.save_setting(lambda config: setattr(config.model, "name", name))
+        self.requested_model, self.client = name, None
+        self._build_agent()
+        if self.agent is None:
+            raise HermesError(self.setup_error)
+        self.refresh_status()
+
+    def save_setting(self, change: Callable[[Any], None]) -> None:
+        """Change a setting in config.toml (the file's values, not the environment's) and here."""
+        from hermes_tui.core.config import Config
+
+        on_disk = Config.load(self.workspace.home, env={})
+        change(on_disk)
+        on_disk.save(self.workspace.home)
+        change(self.workspace.config)
+        self.refresh_status()
+
+    def new_session(self) -> None:
+        self.action_interrupt()
+        if self.agent is not None:
+            self.session = self.workspace.new_session(self.agent)
+        self.conversation.remove_children()
+        self.trace.clear_calls()
+        self.refresh_status()
+
+    async def resume_session(self, session_id: str) -> None:
+        if self.agent is None:
+            raise HermesError(self.setup_error)
+        session = self.workspace.resume_session(self.agent, session_id)
+        self.new_session()
+        self.session = session
+        from hermes_tui.ui.screens.episodes import replay
+
+        for episode_id in session.episodes:
+            episode = self.workspace.store.get_episode(episode_id)
+            if episode is not None:
+                await replay(episode, self.conversation, self.trace)
+        self.trace.move_cursor(row=self.trace.row_count - 1)  # follow the new calls
+        await self.conversation.add_notice(f"resumed session {session_id} ({len(session.episodes)} messages)")
+        self.refresh_status()
+
+    @on(PromptArea.Submitted)
+    async def _submitted(self, message: PromptArea.Submitted) -> None:
+        text = message.text
+        if text.startswith("/") and await self.slash.run(text):
+            self.prompt.completions = self.slash.completions()
+            return
+        await self.send(text)
+
+    async def send(self, text: str) -> None:
+        if self.agent is None or self.session is None:
+            await self.conversation.add_notice(self.setup_error, "error")
+            return
+        if self._cancel is not None:
+            await self.conversation.add_notice("the agent is still working (Esc interrupts it)", "error")
+            return
+        await self.conversation.add_user(text)
+        self._cancel = threading.Event()
+        self.refresh_status()
+        self.run_agent(text, self._cancel)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="agent", name="agent")
+    def run_agent(self, text: str, cancel: threading.Event) -> EpisodeFinished:
+        return self.session.send(text, cancel=cancel)
+
+    def action_interrupt(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Worker errors go to a dialog; the agent worker's end frees the prompt."""
+        worker = event.worker
+        if worker.group == "agent" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self._cancel = None
+            self.refresh_status()
+        if event.state == WorkerState.ERROR and not self.closing:
+            from hermes_tui.core.agent.loop import one_line
+            from hermes_tui.ui.screens.dialogs import ErrorDialog
+
+            self.push_screen(ErrorDialog(f"{worker.name or worker.group} failed: {one_line(worker.error)}"))
+
+    def _warm_up(self) -> None:
+        """Import litellm (and the tokenizer) in the background, so the first message does not wait.
+
+        A daemon thread, not a worker: quitting must not wait seconds for an import.
+        Then the objects made so far are frozen out of the garbage collector's full
+        passes (``gc.freeze``): with litellm loaded a full pass took 60-150 ms, a
+        visible stall; frozen, it only walks what the session made since.
+        """
+
+        def load() -> None:
+            from hermes_tui.core.agent.llm import import_litellm
+            from hermes_tui.core.agent.tokens import count_tokens
+
+            try:
+                if self.client is None:
+                    import_litellm()
+                count_tokens("warm up")
+                self.call_from_thread(gc.freeze)
+            except Exception as exc:  # the first message reports a real failure; the app may be gone
+                log.warning("warm-up: %s", exc)
+
+        threading.Thread(target=load, name="warm-up", daemon=True).start()
+
+    @work(thread=True, exit_on_error=False, group="background", name="preparing the workspace")
+    def _run_background(self) -> None:
+        assert self.background is not None
+        self.background()
+        self.call_from_thread(self._refresh_areas)
+
+    def _refresh_areas(self) -> None:
+        if self.closing:
+            return
+        for area in ("#episodes", "#memory", "#skills", "#approvals"):
+            self._refresh_list(area)
+        self.prompt.completions = self.slash.completions()
+        self.refresh_status()
+
+    def _refresh_list(self, area: str) -> None:
+        """Re-read an area's rows (once it is mounted: the areas come after the first frame)."""
+        for widget in self.query(area):
+            widget.refresh_list()  # type: ignore[attr-defined]
+
+    def on_text_area_changed(self, event: Any) -> None:
+        """Offer the slash commands that match what is typed."""
+        prompt = event.text_area
+        hints = self.query("#completions")
+        if not isinstance(prompt, PromptArea) or not hints:
+            return
+        matches = prompt.matches()
+        hint = hints.first(Static)
+        hint.update("  ".join(matches[:12]) + ("  (Tab completes)" if matches else ""))
+        hint.set_class(bool(matches), "shown")
+
+    # -- events from the core ------------------------------------------------------------------
+    async def on_core_events(self, message: CoreEvents) -> None:
+        if self.closing:
+            return  # quitting: the agent is being cancelled
+        with self.trace.bulk():  # one trace redraw per slice of events
+            await message.bridge.drain(self.route)
+
+    async def route(self, event: Event) -> None:
+        """Show one core event in the widgets."""
+        conversation = self.conversation
+        if isinstance(event, TextDelta):
+            await conversation.add_text(event.text)
+        elif isinstance(event, ReasoningDelta):
+            await conversation.add_reasoning(event.text)
+        elif isinstance(event, TurnFinished):
+            if event.tool_calls:
+                await conversation.finish_answer()
+        elif isinstance(event, ToolCallStarted):
+            self.trace.on_started(event)
+        elif isinstance(event, ToolCallFinished):
+            self.trace.on_finished(event)
+        elif isinstance(event, ApprovalRequested):
+            self._ask_approval(event)
+        elif isinstance(event, ApprovalResolved):
+            self.trace.on_approval(event, self._approvals.pop(event.request_id, ""))
+            self._close_approval(event.request_id)
+        elif isinstance(event, ErrorEvent) and not event.fatal:
+            await conversation.add_notice(event.message, "error")
+        elif isinstance(event, EpisodeFinished):
+            await self._finished(event)
+        elif isinstance(event, (PendingChanged, LibraryChanged)):
+            self.prompt.completions = self.slash.completions()
+            self._refresh_list("#skills" if isinstance(event, LibraryChanged) else "#approvals")
+            self.refresh_status()
+        elif isinstance(event, EpisodeStarted):
+            self.refresh_status()
+
+    async def _finished(self, event: EpisodeFinished) -> None:
+        conversation = self.conversation
+        if event.outcome == "success":
+            await conversation.finish_answer(event.answer)
+        else:
+            await conversation.finish_answer()
+            kind = "interrupted" if event.outcome == "interrupted" else "error"
+            await conversation.add_notice(f"{event.outcome}: {event.reason}" if event.reason else event.outcome, kind)
+        self.refresh_status()
+        self._refresh_list("#episodes")
+
+    def _ask_approval(self, event: ApprovalRequested) -> None:
+        from hermes_tui.ui.screens.approval import ApprovalScreen
+
+        self._approvals[event.request_id] = event.call_id
+        self.trace.on_approval(event)
+        broker = self.agent.approvals if self.agent is not None else None
+
+        def answer(decision: str | None) -> None:
+            if broker is not None and decision:
+                broker.answer(event.request_id, decision)
+
+        self.push_screen(ApprovalScreen(event), answer)
+
+    def _close_approval(self, request_id: str) -> None:
+        """The request was answered or timed out: close its modal if it is still open."""
+        from hermes_tui.ui.screens.approval import ApprovalScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ApprovalScreen) and screen.request.request_id == request_id:
+                if screen is self.screen:
+                    screen.dismiss(None)
+
+    @on(OpenToolCall)
+    def _open_call(self, message: OpenToolCall) -> None:
+        from hermes_tui.ui.screens.call_detail import CallDetailScreen
+
+        row = message.row
+        stored = self.workspace.store.tool_call(row.episode_id, row.call_id)
+        result = stored["result"] if stored and stored.get("result") is not None else row.result
+        self.push_screen(
+            CallDetailScreen(
+                name=row.name,
+                arguments=row.arguments,
+                result=result,
+                status=row.status,
+                duration_ms=row.duration_ms,
+                exit_code=row.exit_code,
+                error=row.error,
+            )
+        )
+
+    # -- status and areas ---------------------------------------------------------------------
+    @property
+    def closing(self) -> bool:
+        """True once the main screen's widgets are gone (quitting); late messages are dropped."""
+        return not self.query("#status")
+
+    def refresh_status(self) -> None:
+        if self.closing:
+            return
+        session = self.session
+        config = self.workspace.config
+        self.query_one(StatusLine).status = Status(
+            model=self.model_name,
+            tokens=session.tokens if session is not None else 0,
+            cost=session.cost if session is not None else None,
+            learning=config.learning.enabled,
+            pending=len(self.workspace.pending.list()),
+            sandbox=self.sandbox,
+            busy=self._cancel is not None,
+        )
+
+    def action_area(self, area: str) -> None:
+        self.query_one("#areas", ContentSwitcher).current = area
+        if area == "work":
+            self.prompt.focus()
+        else:
+            self.query_one(f"#{area}").focus_main()  # type: ignore[attr-defined]
+
+    def action_toggle_trace(self) -> None:
+        self.toggle_class("trace-hidden")
+
+    def action_focus_trace(self) -> None:
+        self.trace.focus()
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+
+def make_app(workspace: Workspace, model: str | None = None, **options: Any) -> WorkbenchApp:
+    """The one app factory (``hermes-tui``, ``hermes-tui demo``, the tests)."""
+    return WorkbenchApp(workspace, model=model, **options)
 
 
 def run_app(home: str | None = None) -> int:
-    resolved = Home.resolve(home).ensure()
-    app = WorkbenchApp(resolved)
-    app.run()
-    return 0
+    # The files are synced right after the first frame (hand edits since the last run).
+    with Workspace.open(home, sync=False) as workspace:
+        workspace.log_to_file()
+        app = make_app(workspace, background=workspace.sync)
+        app.run()
+    return app.return_code or 0

@@ -10,12 +10,15 @@ they carry no callbacks. Answers to :class:`ApprovalRequested` go back through
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Callable, ClassVar
 
 Sink = Callable[["Event"], None]
+
+log = logging.getLogger("hermes_tui.events")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +39,7 @@ class EpisodeStarted(Event):
     cwd: str
     # The terminal's sandbox: {"active", "kind", "mode", "network", "detail"} (core/sandbox).
     sandbox: dict[str, Any] = field(default_factory=dict)
+    session_id: str = ""  # the conversation this episode belongs to (one user message and its work)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,6 +170,26 @@ class EpisodeFinished(Event):
     skills_loaded: tuple[str, ...] = ()  # skill_ids whose full text entered the context
 
 
+@dataclass(frozen=True, kw_only=True)
+class LibraryChanged(Event):
+    """The skill library changed: ``action`` is "saved", "archived" or "reloaded" (hand edits)."""
+
+    type: ClassVar[str] = "library_changed"
+    action: str
+    skill_ids: tuple[str, ...] = ()
+    author: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PendingChanged(Event):
+    """The approvals queue changed: ``action`` is "submitted", "approved" or "rejected"."""
+
+    type: ClassVar[str] = "pending_changed"
+    action: str
+    item_id: str
+    skill: str = ""
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -183,15 +207,31 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TurnFinished,
         ErrorEvent,
         EpisodeFinished,
+        LibraryChanged,
+        PendingChanged,
     )
 }
+
+
+def event_from_dict(data: dict[str, Any]) -> Event | None:
+    """Rebuild an event from its ``to_dict()`` (e.g. a stored row's data); None for an unknown type."""
+    cls = EVENT_TYPES.get(str(data.get("type")))
+    if cls is None:
+        return None
+    known = {f.name for f in fields(cls)}
+    values = {k: tuple(v) if isinstance(v, list) and k not in ("arguments",) else v for k, v in data.items() if k in known}
+    try:
+        return cls(**values)
+    except TypeError:  # a row from an older version without a required field
+        return None
 
 
 class EventStream:
     """Fan an event out to every subscribed sink, in order, on the emitting thread.
 
-    A sink that raises is reported once on ``errors`` and unsubscribed; it never
-    stops the loop or the other sinks.
+    A sink that raises is unsubscribed and reported once: in the log, on ``errors``,
+    and as a non-fatal :class:`ErrorEvent` to the remaining sinks (so a UI shows it).
+    It never stops the loop or the other sinks.
     """
 
     def __init__(self) -> None:
@@ -217,7 +257,15 @@ class EventStream:
             try:
                 sink(event)
             except Exception as exc:  # a broken sink must not break the loop
-                self.errors.append(f"{getattr(sink, '__qualname__', sink)!s}: {exc}")
-                with self._lock:
-                    if sink in self._sinks:
-                        self._sinks.remove(sink)
+                self._drop(sink, exc, event)
+
+    def _drop(self, sink: Sink, exc: Exception, event: Event) -> None:
+        with self._lock:
+            if sink not in self._sinks:
+                return  # already reported
+            self._sinks.remove(sink)
+        name = getattr(sink, "__qualname__", None) or type(sink).__qualname__
+        message = f"an event sink failed and was removed ({name}): {' '.join(str(exc).split()) or type(exc).__name__}"
+        self.errors.append(message)
+        log.error("%s", message, exc_info=exc)
+        self.emit(ErrorEvent(episode_id=event.episode_id, message=message, fatal=False))

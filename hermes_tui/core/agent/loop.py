@@ -106,6 +106,8 @@ class _Episode:
     cost: float | None = None
     shown: list[str] = field(default_factory=list)
     loaded: list[str] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)  # earlier messages of the session
+    messages: list[dict[str, Any]] = field(default_factory=list)  # this episode's, after the system prompt
 
     def add_usage(self, turn: TurnResult) -> None:
         self.prompt_tokens += turn.prompt_tokens or 0
@@ -161,9 +163,22 @@ class Agent:
         self.events.emit(event)
 
     # -- one episode ----------------------------------------------------------------
-    def run(self, task: str, *, cancel: threading.Event | None = None) -> EpisodeResult:
-        """Do ``task`` to completion; never raises for a failure (see the outcome)."""
+    def run(
+        self,
+        task: str,
+        *,
+        cancel: threading.Event | None = None,
+        session_id: str = "",
+        history: list[dict[str, Any]] | None = None,
+    ) -> EpisodeResult:
+        """Do ``task`` to completion; never raises for a failure (see the outcome).
+
+        ``history`` is the conversation so far (messages after the system prompt, as
+        sent to the model); the episode's messages are appended to it when it ends,
+        so the next call continues the conversation (see :class:`core.session.Session`).
+        """
         episode = _Episode(id=new_episode_id(), cancel=cancel or threading.Event())
+        episode.history = list(history or ())
         self.approvals = ApprovalBroker(
             self.emit,
             episode_id=episode.id,
@@ -173,8 +188,12 @@ class Agent:
             on_always=self._save_always_rule,
             cancel=episode.cancel,
         )
-        self.emit(EpisodeStarted(episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd),
-                                 sandbox=dict(self.sandbox.status)))
+        self.emit(
+            EpisodeStarted(
+                episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd),
+                session_id=session_id, sandbox=dict(self.sandbox.status),
+            )
+        )
         outcome, reason, answer = "failure", "", ""
         try:
             answer, reason = self._steps(episode, task)
@@ -190,6 +209,8 @@ class Agent:
             self.emit(ErrorEvent(episode_id=episode.id, message=reason, fatal=True))
         finally:
             self._record_skill_use(episode, outcome)
+        if history is not None:
+            history.extend(_conversation_tail(episode, task, outcome, reason, answer))
         result = EpisodeFinished(
             episode_id=episode.id,
             outcome=outcome,
@@ -237,8 +258,11 @@ class Agent:
 
         messages: list[dict[str, Any]] = [
             {"role": "system", "content": parts.system},
+            *episode.history,
             {"role": "user", "content": user_text},
         ]
+        first_new = len(messages) - 1
+        episode.messages = messages[first_new:]
         schemas = self.tools.schemas() or None
         ctx = ToolContext(
             home=self.home,
@@ -259,6 +283,7 @@ class Agent:
                 raise _Interrupted()
             episode.steps = step
             turn = self._turn(episode, step, messages, schemas)
+            episode.messages = messages[first_new:]
             if not turn.tool_calls:
                 if not turn.text.strip():
                     raise HermesError("the model returned an empty answer")
@@ -378,6 +403,21 @@ class Agent:
 
 class _StepLimit(Exception):
     """The episode used all its steps."""
+
+
+def _conversation_tail(episode: _Episode, task: str, outcome: str, reason: str, answer: str) -> list[dict[str, Any]]:
+    """What an episode adds to its session's history.
+
+    A success adds its whole exchange (the user message, the tool calls and results,
+    the answer). Otherwise the tool calls may be half done (a call without its result
+    is refused by providers), so only the user message and a note of how it ended go in.
+    """
+    if outcome == "success" and episode.messages:
+        return [*episode.messages, {"role": "assistant", "content": answer}]
+    from hermes_tui.core.session import ended_note
+
+    user = episode.messages[0] if episode.messages else {"role": "user", "content": task}
+    return [user, {"role": "assistant", "content": ended_note(outcome, reason)}]
 
 
 def parse_arguments(raw: str) -> tuple[Any, str | None]:

@@ -99,7 +99,12 @@ class Recorder:
         eid = event.episode_id
         if isinstance(event, EpisodeStarted):
             self.store.create_episode(
-                id=eid, task=redact(event.task), model=event.model, cwd=event.cwd, started_at=event.ts
+                id=eid,
+                task=redact(event.task),
+                model=event.model,
+                cwd=event.cwd,
+                started_at=event.ts,
+                session_id=event.session_id,
             )
             self._add(event, state)
         elif isinstance(event, TextDelta):

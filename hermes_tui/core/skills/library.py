@@ -20,7 +20,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from hermes_tui.core.fsutil import atomic_write, describe_os_error
 from hermes_tui.core.home import Home
@@ -53,14 +53,29 @@ class SyncReport:
 
 
 class SkillLibrary:
-    def __init__(self, home: Home, store: Any) -> None:
+    """``on_change`` (optional) gets a ``LibraryChanged`` event after every change:
+    a save, an archive, or files synced from disk (hot reload)."""
+
+    def __init__(self, home: Home, store: Any, *, on_change: Callable[[Any], None] | None = None) -> None:
         self.home = home
         self.store = store
+        self.on_change = on_change
         self._bundled: dict[str, str] | None = None  # the bundled manifest, cached per sync
 
     @property
     def root(self) -> Path:
         return self.home.skills_dir
+
+    def _changed(self, action: str, skill_ids: Iterable[str], author: str = "") -> None:
+        if self.on_change is not None:
+            from hermes_tui.core.agent.events import LibraryChanged
+
+            self.on_change(LibraryChanged(action=action, skill_ids=tuple(skill_ids), author=author))
+
+    def _synced(self, report: "SyncReport") -> "SyncReport":
+        if report.changed:
+            self._changed("reloaded", [*report.added, *report.updated, *report.removed])
+        return report
 
     # -- reading ----------------------------------------------------------------------
     def list(self, state: str | None = None) -> list[dict[str, Any]]:
@@ -139,7 +154,7 @@ class SkillLibrary:
                 if skill_id in known:
                     self.store.delete_skill(skill_id)
                     report.removed.append(skill_id)
-        return report
+        return self._synced(report)
 
     def sync_paths(self, paths: Iterable[Path | str]) -> SyncReport:
         """Re-sync the skills that the changed ``paths`` belong to (for the watcher)."""
@@ -197,7 +212,7 @@ class SkillLibrary:
                         if find_skill_file(root / skill_id) is None:
                             self.store.delete_skill(skill_id)
                             report.removed.append(skill_id)
-        return report
+        return self._synced(report)
 
     def _skill_id_for(self, folder: Path) -> str:
         try:
@@ -364,6 +379,7 @@ class SkillLibrary:
         with self.store.transaction():
             self._sync_one(path, skill_id, row, report, author=author, source=source or ("agent" if author == "agent" else None))
         latest = self._latest_version(skill_id)
+        self._changed("saved", [skill_id], author)
         return int(latest["version"]) if latest else 0
 
     def write_support_file(self, name_or_id: str, rel_path: str, content: str | bytes, *, author: str) -> Path:
@@ -391,6 +407,7 @@ class SkillLibrary:
         skill_file = find_skill_file(target) or target / "SKILL.md"
         with self.store.transaction():
             self.store.upsert_skill({**row, "path": str(skill_file), "state": ARCHIVED})
+        self._changed("archived", [row["skill_id"]], author)
         return target
 
     # -- versions ---------------------------------------------------------------------

@@ -331,11 +331,22 @@ class Store:
             return (self._conn.data_version(), self._conn.total_changes())
 
     # -- episodes and events ----------------------------------------------------------
-    def create_episode(self, *, id: str, task: str, model: str | None, cwd: str | None, started_at: float) -> None:
+    def create_episode(
+        self,
+        *,
+        id: str,
+        task: str,
+        model: str | None,
+        cwd: str | None,
+        started_at: float,
+        session_id: str | None = None,
+    ) -> None:
+        columns, values = "id, task, model, cwd, started_at", [id, clean_text(task or ""), model, clean_text(cwd), started_at]
+        if session_id:  # (only then: a store opened at an older schema in tests has no such column)
+            columns, values = columns + ", session_id", [*values, session_id]
         with self._guard():
             self._conn.execute(
-                "INSERT INTO episodes(id, task, model, cwd, started_at) VALUES (?, ?, ?, ?, ?)",
-                (id, clean_text(task or ""), model, clean_text(cwd), started_at),
+                f"INSERT INTO episodes({columns}) VALUES ({', '.join('?' * len(values))})", values
             )
 
     @staticmethod
@@ -458,6 +469,32 @@ class Store:
         rows = self._rows("SELECT * FROM episodes ORDER BY started_at DESC, rid DESC LIMIT ? OFFSET ?", (limit, offset))
         return [self._episode_out(r) for r in rows]
 
+    def tool_call_counts(self, episode_ids: Iterable[str]) -> dict[str, int]:
+        """How many tool calls each of ``episode_ids`` made."""
+        ids = list(episode_ids)
+        if not ids:
+            return {}
+        rows = self.execute(
+            f"SELECT episode_id, count(*) FROM events WHERE type = 'tool_call' AND episode_id IN ({', '.join('?' * len(ids))})"
+            " GROUP BY episode_id",
+            ids,
+        )
+        return {episode_id: count for episode_id, count in rows}
+
+    def session_episodes(self, session_id: str) -> list[dict[str, Any]]:
+        """The episodes of one session, oldest first (without their events)."""
+        rows = self._rows("SELECT * FROM episodes WHERE session_id = ? ORDER BY started_at, rid", (session_id,))
+        return [self._episode_out(r) for r in rows]
+
+    def list_sessions(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Sessions, the most recently active first: session_id, first task, episodes, started_at, last_at."""
+        return self._rows(
+            "SELECT session_id, count(*) AS episodes, min(started_at) AS started_at, max(started_at) AS last_at,"
+            " (SELECT task FROM episodes f WHERE f.session_id = e.session_id ORDER BY started_at, rid LIMIT 1) AS task"
+            " FROM episodes e WHERE session_id IS NOT NULL GROUP BY session_id ORDER BY last_at DESC LIMIT ?",
+            (limit,),
+        )
+
     def get_episode(self, id: str) -> dict[str, Any] | None:
         """One episode with its ``"events"`` (in ``seq`` order; ``data`` decoded)."""
         rows = self._rows("SELECT * FROM episodes WHERE id = ?", (id,))
@@ -469,6 +506,18 @@ class Store:
             event["data"] = json.loads(event["data"] or "{}")
         episode["events"] = events
         return episode
+
+    def tool_call(self, episode_id: str, call_id: str) -> dict[str, Any] | None:
+        """The stored result row of one tool call (arguments and result whole), or None."""
+        rows = self._rows(
+            "SELECT * FROM events WHERE episode_id = ? AND type = 'tool_result'"
+            " AND json_extract(data, '$.call_id') = ? ORDER BY seq LIMIT 1",
+            (episode_id, call_id),
+        )
+        if not rows:
+            return None
+        rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
+        return rows[0]
 
     def get_event(self, event_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM events WHERE id = ?", (event_id,))

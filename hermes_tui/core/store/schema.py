@@ -445,7 +445,14 @@ INSERT INTO notes_fts(notes_fts) VALUES ('rebuild');
 {_trigram_triggers("notes", "id", TRI_NOTE, "title, text", TRIGRAM_TEXT_FAST["notes"])}
 """
 
-MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT]
+# v6: an episode belongs to a session (a conversation: one episode per user message).
+_V6_SESSIONS = """
+ALTER TABLE episodes ADD COLUMN session_id TEXT;
+CREATE INDEX episodes_session ON episodes(session_id, started_at);
+"""
+
+MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT,
+    _V6_SESSIONS]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

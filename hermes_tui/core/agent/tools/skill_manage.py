@@ -59,7 +59,7 @@ class SkillManageTool:
             author="agent",
         )
         if ctx.config.approvals.skill_gate:
-            item = PendingQueue(ctx.home).submit(change)
+            item = PendingQueue(ctx.home, on_change=ctx.emit).submit(change)
             return ToolResult(
                 output=f"saved for review as pending {item.id}; a person must approve it before it is used "
                 f"({change.summary()})"
