@@ -29,6 +29,7 @@ and, when it is set, closes the response and returns at once with an interrupted
 
 from __future__ import annotations
 
+import atexit
 import email.utils
 import functools
 import importlib
@@ -69,6 +70,7 @@ _litellm: ModuleType | None = None
 _preload_lock = threading.Lock()
 _preloaded = threading.Event()  # set once the background import has finished (or failed)
 _preload_thread: threading.Thread | None = None
+PRELOAD_EXIT_WAIT = 120.0  # seconds an exit waits for a running background import
 
 #: Modules litellm imports lazily inside its first ``completion()`` (about 1-2 s);
 #: the background import loads them too, so the first answer comes sooner.
@@ -120,6 +122,17 @@ def preload_litellm() -> None:
             return
         _preload_thread = threading.Thread(target=_preload, name="hermes-litellm-import", daemon=True)
         _preload_thread.start()
+        atexit.register(_finish_preload)
+
+
+def _finish_preload() -> None:
+    """At exit, let a running import end first. A daemon thread frozen by the
+    interpreter's shutdown while it holds an import lock deadlocks the first
+    ``__del__`` that imports (litellm's HTTP handlers do): exit would hang forever.
+    (The CLI ends with ``os._exit`` before this when a cancel left it importing.)"""
+    thread = _preload_thread
+    if thread is not None and thread.is_alive():
+        thread.join(PRELOAD_EXIT_WAIT)
 
 
 def _preload() -> None:
