@@ -339,3 +339,18 @@ def test_tool_results_stream_into_the_trace_in_place(home, llm_server, tmp_path:
     run(drive())
     assert [f.call_id for f in finished] == ["r1", "r2"]
     ws.close()
+
+
+def test_the_status_line_says_whether_commands_run_sandboxed(home) -> None:
+    """What `hermes-tui` passes to the status line follows [sandbox] and the kernel."""
+    from hermes_tui.core.sandbox import landlock_abi
+    from hermes_tui.ui.app import sandbox_label
+
+    with Workspace(home) as ws:
+        label = sandbox_label(ws)
+        assert label == ("sandboxed, net off" if landlock_abi() else "")
+    config = Config.load(home)
+    config.sandbox.mode = "off"
+    config.save(home)
+    with Workspace(home) as ws:
+        assert sandbox_label(ws) == ""

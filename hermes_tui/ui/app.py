@@ -289,12 +289,14 @@ class WorkbenchApp(App[int]):
         """
 
         def load() -> None:
-            from hermes_tui.core.agent.llm import import_litellm
+            from hermes_tui.core.agent.llm import wait_for_litellm
             from hermes_tui.core.agent.tokens import count_tokens
 
             try:
                 if self.client is None:
-                    import_litellm()
+                    # The core's tracked import: an exit while it runs ends the process
+                    # at once instead of deadlocking the teardown on its import lock.
+                    wait_for_litellm()
                 count_tokens("warm up")
                 self.call_from_thread(gc.freeze)
             except Exception as exc:  # the first message reports a real failure; the app may be gone
@@ -467,10 +469,25 @@ def make_app(workspace: Workspace, model: str | None = None, **options: Any) -> 
     return WorkbenchApp(workspace, model=model, **options)
 
 
+def sandbox_label(workspace: Workspace) -> str:
+    """The status line's word on the terminal's sandbox ("" when commands run unconfined)."""
+    from hermes_tui.core.sandbox import sandbox_for
+    from hermes_tui.errors import HermesError
+
+    try:
+        status = sandbox_for(workspace.config, workspace.home).status
+    except HermesError:  # a broken config.toml: the first message reports it
+        return ""
+    if not status["active"]:
+        return ""
+    mode = "" if status["mode"] == "workspace-write" else f" ({status['mode']})"
+    return f"sandboxed{mode}" + ("" if status["network"] else ", net off")
+
+
 def run_app(home: str | None = None) -> int:
     # The files are synced right after the first frame (hand edits since the last run).
     with Workspace.open(home, sync=False) as workspace:
         workspace.log_to_file()
-        app = make_app(workspace, background=workspace.sync)
+        app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace))
         app.run()
     return app.return_code or 0
