@@ -6,6 +6,10 @@ goes to stdout. Exit code 0 on success, 1 on failure or interruption, 2 on bad u
 (including no model configured). Ctrl+C cancels the running turn and records the
 episode as interrupted (a second Ctrl+C stops at once).
 
+Learning: with ``--learn`` (or ``[learning] enabled = true``) the finished episode goes
+through the learning loop; its ``candidate_created`` / ``skill_patch_proposed`` events
+follow ``episode_finished`` in the stream. ``episode_started`` says whether learning is on.
+
 Approvals: ``--approve all|deny`` answers every request; otherwise a person is asked
 on the terminal when stdin is a terminal (and never with ``--json``), else denied.
 """
@@ -23,12 +27,14 @@ from hermes_tui.cli.common import Workspace, stdout_is_tty
 from hermes_tui.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
+    CandidateCreated,
     EpisodeFinished,
     ErrorEvent,
     Event,
     EventStream,
     Retrying,
     SkillLoaded,
+    SkillPatchProposed,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -47,6 +53,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--approve", choices=("deny", "all"), help="answer every approval request without asking")
     p.add_argument("--max-steps", type=int, metavar="N", help="stop after N model turns")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    p.add_argument("--learn", action="store_true", help="learn from this episode (skill candidates go to pending/)")
     p.set_defaults(func=cmd_run)
 
 
@@ -71,6 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             config.model.api_key = args.api_key
         if args.max_steps is not None:
             config.agent.max_steps = args.max_steps
+        if args.learn:
+            config.learning.enabled = True
         events = EventStream()
         try:
             agent = Agent(
@@ -94,9 +103,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         cancel = threading.Event()
         with _ctrl_c_cancels(cancel):
             result = agent.run(args.task, cancel=cancel)
+            if config.learning.enabled and result.outcome != "interrupted":
+                _learn(ws, config, events, result.episode_id)
         if isinstance(sink, TraceSink):
             sink.close()
         return 0 if result.outcome == "success" else 1
+
+
+def _learn(ws: Workspace, config: Any, events: EventStream, episode_id: str) -> None:
+    """The learning loop after the episode; its events go on the stream. A failure is a
+    non-fatal error event: the episode's outcome stands."""
+    from hermes_tui.core.agent.loop import one_line
+    from hermes_tui.core.learning import learner_for
+
+    try:
+        outcome = learner_for(ws.home, ws.store, ws.library, config).consider(episode_id)
+    except Exception as exc:  # noqa: BLE001 - learning never changes the run's result
+        events.emit(ErrorEvent(episode_id=episode_id, message=f"learning failed: {one_line(exc)}"))
+        return
+    for event in outcome.events:
+        events.emit(event)
 
 
 def _stdin_is_tty() -> bool:
@@ -205,6 +231,10 @@ class TraceSink:
                 threading.Thread(target=self._ask, args=(event,), daemon=True).start()
         elif isinstance(event, ApprovalResolved):
             out.print(f"  approval: {event.decision}", markup=False)
+        elif isinstance(event, (CandidateCreated, SkillPatchProposed)):
+            what = "skill candidate" if isinstance(event, CandidateCreated) else "skill patch proposed"
+            state = "approved" if event.approved else f"pending {event.pending_id}"
+            out.print(f"[magenta]✚ {what}: {event.skill} ({state})[/]", markup=True)
         elif isinstance(event, ErrorEvent):
             out.print("[red]error:[/] ", end="")
             out.print(event.message, markup=False)

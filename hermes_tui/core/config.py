@@ -64,6 +64,12 @@ class ApprovalConfig:
 @dataclass
 class LearningConfig:
     enabled: bool = False  # self-learning is off until the user turns it on
+    min_successes: int = 3  # a pattern that succeeded this often becomes a skill candidate
+    min_tool_calls: int = 5  # ... or one successful episode with this many tool calls
+    max_candidates_per_day: int = 5  # new candidates a day (merges into pending ones do not count)
+    auto_approve: bool = False  # unattended use: approve the loop's own candidates at once
+    stale_days: int = 60  # a skill unused this long is stale
+    review_days: int = 90  # review date: this long after a skill was last verified by a successful use
 
 
 @dataclass
@@ -83,6 +89,11 @@ _FLOORS: dict[str, tuple[float, bool]] = {
     "agent.tool_timeout": (0, False),
     "agent.tool_output_chars": (1, True),
     "agent.approval_timeout": (0, False),
+    "learning.min_successes": (1, True),
+    "learning.min_tool_calls": (1, True),
+    "learning.max_candidates_per_day": (0, True),
+    "learning.stale_days": (1, True),
+    "learning.review_days": (1, True),
 }
 # Settings whose default is None: the type a value must have.
 _OPTIONAL_TYPES: dict[str, type] = {"model.temperature": float, "model.max_tokens": int}

@@ -34,6 +34,7 @@ class EpisodeStarted(Event):
     task: str
     model: str
     cwd: str
+    learning: bool = False  # whether the learning loop distills skills from this episode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +165,33 @@ class EpisodeFinished(Event):
     skills_loaded: tuple[str, ...] = ()  # skill_ids whose full text entered the context
 
 
+@dataclass(frozen=True, kw_only=True)
+class CandidateCreated(Event):
+    """The learning loop proposed a new skill; it waits in the gate under ``pending_id``
+    (``merged``: the evidence of a waiting candidate for the same pattern grew instead)."""
+
+    type: ClassVar[str] = "candidate_created"
+    pending_id: str
+    skill: str
+    trigger: str  # "repeated" (a pattern succeeded often) or "long" (one long success)
+    distiller: str  # the model's name or "deterministic"
+    episodes: tuple[str, ...] = ()
+    merged: bool = False
+    approved: bool = False  # [learning] auto_approve applied it at once
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillPatchProposed(Event):
+    """The learning loop proposed a change to an existing skill (waits under ``pending_id``)."""
+
+    type: ClassVar[str] = "skill_patch_proposed"
+    pending_id: str
+    skill: str  # the skill_id it changes
+    reason: str
+    episodes: tuple[str, ...] = ()
+    approved: bool = False
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -181,6 +209,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         TurnFinished,
         ErrorEvent,
         EpisodeFinished,
+        CandidateCreated,
+        SkillPatchProposed,
     )
 }
 

@@ -169,7 +169,15 @@ class Agent:
             on_always=self._save_always_rule,
             cancel=episode.cancel,
         )
-        self.emit(EpisodeStarted(episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd)))
+        self.emit(
+            EpisodeStarted(
+                episode_id=episode.id,
+                task=task,
+                model=self.model,
+                cwd=str(self.cwd),
+                learning=bool(self.config.learning.enabled),
+            )
+        )
         outcome, reason, answer = "failure", "", ""
         try:
             answer, reason = self._steps(episode, task)
