@@ -227,15 +227,19 @@ def distill_with_model(
     """Ask the model (``complete(messages) -> answer text``); UnusableAnswer if its answer is unusable."""
     from hermes_tui.core.agent.prompt import build_distill_messages
     from hermes_tui.core.skills.parse import parse_skill_text
-    from hermes_tui.core.skills.validate import is_valid_name
+    from hermes_tui.core.skills.validate import errors, is_valid_name, validate_skill
 
     name = skill_name(best_trace(traces).task)
     commands = [c.command for c in procedure_calls(best_trace(traces))]
     answer = complete(build_distill_messages([t.evidence() for t in traces], name=name))
-    skill = parse_skill_text(extract_skill_md(answer), path=Path(name) / "SKILL.md")
-    if not skill.description or not skill.body.strip():
-        raise UnusableAnswer("the model's SKILL.md has no description or no body")
+    text = extract_skill_md(answer)
+    skill = parse_skill_text(text, path=Path(name) / "SKILL.md")
     final_name = skill.name if is_valid_name(skill.name or "") else name
+    if final_name != name:  # the model's own name: its folder is named after it
+        skill = parse_skill_text(text, path=Path(final_name) / "SKILL.md")
+    problems = errors(validate_skill(skill))
+    if problems:
+        raise UnusableAnswer(f"invalid frontmatter: {problems[0].field}: {problems[0].message}")
     meta = provenance(traces, distiller=model, trigger=trigger)
     text = render(final_name, skill.description, skill.body, meta)
     check_skill_text(text, name=final_name, commands=commands)

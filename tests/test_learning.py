@@ -1,0 +1,244 @@
+"""The learning loop in-process: signatures, distillers, dedupe/merge/cap, the gate's evidence.
+
+Episodes are recorded through the real Recorder into a real store; candidates go
+through the real PendingQueue and SkillLibrary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from hermes_tui.core.agent.events import EpisodeFinished, EpisodeStarted, ToolCallFinished, ToolCallStarted
+from hermes_tui.core.agent.recorder import Recorder
+from hermes_tui.core.config import Config
+from hermes_tui.core.gate import PendingQueue
+from hermes_tui.core.home import Home
+from hermes_tui.core.learning import Learner
+from hermes_tui.core.learning.distill import (
+    UnusableAnswer,
+    distill,
+    distill_deterministic,
+    extract_skill_md,
+    section_texts,
+)
+from hermes_tui.core.learning.traces import normalise_task, trace_of
+from hermes_tui.core.skills.library import SkillLibrary
+from hermes_tui.core.skills.parse import parse_skill_text
+from hermes_tui.core.skills.validate import errors, validate_skill
+from hermes_tui.core.store import Store
+from hermes_tui.errors import HermesError
+from tests.llm_policy import FENCED_SKILL, INVALID, REFUSAL
+
+TASK = "Count the TODO markers under src and write the total to todo_count.txt"
+WORKING = "grep -ro TODO src | wc -l > todo_count.txt"
+LONG = [
+    ("terminal", "ls", 0, "a.py"),
+    ("read_file", {"path": "src/a.py"}, None, "# TODO"),
+    ("terminal", "todo-count src > todo_count.txt", 127, "bash: todo-count: command not found\n[exit code: 127]"),
+    ("terminal", WORKING, 0, ""),
+    ("terminal", "cat todo_count.txt", 0, "5"),
+]
+
+
+@pytest.fixture
+def env(tmp_path: Path):
+    home = Home(tmp_path / "home").ensure(install_bundled=False)
+    store = Store.open(home.db_path)
+    yield home, store, SkillLibrary(home, store)
+    store.close()
+
+
+def record(store, eid: str, task: str, calls, *, outcome: str = "success", ts: float = 1000.0, loaded=()) -> str:
+    """One episode through the real Recorder: tool calls (tool, args, exit code, result)."""
+    rec = Recorder(store)
+    rec(EpisodeStarted(episode_id=eid, ts=ts, task=task, model="m", cwd="/p"))
+    for i, (tool, args, code, result) in enumerate(calls):
+        arguments = {"command": args} if isinstance(args, str) else args
+        rec(ToolCallStarted(episode_id=eid, ts=ts + i, step=1, call_id=f"c{i}", name=tool, arguments=arguments))
+        rec(ToolCallFinished(episode_id=eid, ts=ts + i, step=1, call_id=f"c{i}", name=tool, result=result, exit_code=code))
+    rec(EpisodeFinished(episode_id=eid, ts=ts + 50, outcome=outcome, skills_loaded=tuple(loaded)))
+    assert not rec.errors
+    return eid
+
+
+def learner(home, store, lib, complete=None, **settings) -> Learner:
+    config = Config()
+    for key, value in settings.items():
+        setattr(config.learning, key, value)
+    return Learner(home, store, lib, config, complete=complete, model="test-model" if complete else "")
+
+
+# -- observe --------------------------------------------------------------------------
+def test_signature_and_trace(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG)
+    trace = trace_of(store.get_episode("e1"))
+    assert normalise_task("Please count THE todo markers in src!") == "count todo markers src"
+    assert trace.shape() == ["terminal", "read_file", "terminal"]
+    assert [c.ok for c in trace.calls] == [True, True, False, True, True]
+    assert trace.calls[2].error == "bash: todo-count: command not found (exit code 127)"
+    assert [c.read_only for c in trace.calls] == [True, True, False, False, True]
+
+
+def test_similar_episodes_by_text_and_shape(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG, ts=1000)
+    record(store, "e2", "count the TODO markers under src, write total to todo_count.txt", LONG, ts=2000)
+    record(store, "e3", "deploy the web app to staging", LONG, ts=3000)  # other task, same shape
+    record(store, "e4", TASK, [("write_file", {"path": "x"}, None, "ok")], ts=4000)  # same task, other shape
+    similar = learner(home, store, lib).similar(trace_of(store.get_episode("e1")))
+    assert [t.episode_id for t in similar] == ["e1", "e2"]
+
+
+# -- distill --------------------------------------------------------------------------
+def test_deterministic_skill_is_valid_with_sections_and_provenance(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG)
+    cand = distill_deterministic([trace_of(store.get_episode("e1"))], trigger="long")
+    skill = parse_skill_text(cand.text, path=Path(cand.name) / "SKILL.md")
+    assert errors(validate_skill(skill)) == []
+    sections = section_texts(skill.body)
+    assert WORKING in sections["procedure"] and "ls" not in sections["procedure"].replace("`", " ").split()
+    assert "read_file" not in sections["procedure"]  # read-only exploration left out
+    assert "todo-count src" in sections["pitfalls"] and "command not found" in sections["pitfalls"]
+    assert WORKING in sections["pitfalls"]  # what worked instead
+    assert "cat todo_count.txt" in sections["verification"]
+    assert skill.metadata["learned-from"] == "e1" and skill.metadata["distiller"] == "deterministic"
+    assert skill.metadata["trigger"] == "long" and skill.metadata["learned-at"].endswith("Z")
+    assert cand.name == "count-todo-markers-under-src" and "TODO markers" in skill.description
+
+
+def test_extract_skill_md() -> None:
+    text = extract_skill_md(FENCED_SKILL)
+    assert text.startswith("---\nname: count-todo-markers\n") and "```" not in text and "Let me know" not in text
+    assert extract_skill_md("Here:\n---\nname: x\ndescription: y\n---\nbody\n") == "---\nname: x\ndescription: y\n---\nbody\n"
+    with pytest.raises(UnusableAnswer):
+        extract_skill_md(REFUSAL)
+
+
+@pytest.mark.parametrize(
+    "answer, why",
+    [
+        (REFUSAL, "no SKILL.md"),
+        (INVALID, "invalid frontmatter"),
+        (FENCED_SKILL.replace(WORKING, "grep TODO"), "lacks the command that worked"),
+        (FENCED_SKILL.replace("## Pitfalls", "## Notes"), "Pitfalls"),
+    ],
+)
+def test_unusable_model_answers_fall_back_to_deterministic(env, answer: str, why: str) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG)
+    asked: list = []
+    cand = distill([trace_of(store.get_episode("e1"))], trigger="long", complete=lambda m: asked.append(m) or answer, model="m")
+    assert asked and asked[0][0]["content"].startswith("You distill agent skills")
+    assert WORKING in asked[0][1]["content"] and "FAILED" in asked[0][1]["content"]
+    assert cand.distiller == "deterministic" and why in cand.fallback_reason
+
+
+def test_model_skill_gets_provenance(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG)
+    cand = distill([trace_of(store.get_episode("e1"))], trigger="long", complete=lambda m: FENCED_SKILL, model="test-model")
+    skill = parse_skill_text(cand.text, path=Path(cand.name) / "SKILL.md")
+    assert cand.name == "count-todo-markers" and cand.distiller == "test-model"
+    assert errors(validate_skill(skill)) == [] and skill.metadata["distiller"] == "test-model"
+
+
+# -- triggers, dedupe, merge, cap -----------------------------------------------------
+SHORT = [("terminal", "make report > out.txt", 0, "")]
+
+
+def test_thresholds(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib)
+    record(store, "s1", "build the weekly report", SHORT, ts=1000)
+    record(store, "s2", "build the weekly report", SHORT, ts=2000)
+    assert loop.consider("s2").action == "skipped"  # 2 successes, 1 call
+    record(store, "f1", "build the weekly report", SHORT, outcome="failure", ts=2500)
+    assert "failure" in loop.consider("f1").reason
+    record(store, "s3", "build the weekly report", SHORT, ts=3000)
+    out = loop.consider("s3")
+    assert out.action == "created" and out.events[0].trigger == "repeated"
+    assert out.events[0].episodes == ("s1", "s2", "s3")
+
+
+def test_candidate_waits_in_the_gate_with_evidence_and_merges(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib)
+    record(store, "e1", TASK, LONG, ts=1000)
+    first = loop.consider("e1")
+    assert first.action == "created" and not first.events[0].approved
+    queue = PendingQueue(home)
+    item = queue.get(first.pending_id)
+    evidence = queue.evidence(item)
+    assert evidence["source"] == "learning" and evidence["episodes"][0]["episode_id"] == "e1"
+    assert evidence["episodes"][0]["tool_calls"][2] == {
+        "tool": "terminal", "command": "todo-count src > todo_count.txt", "ok": False,
+        "error": "bash: todo-count: command not found (exit code 127)",
+    }  # fmt: skip
+    lib.sync()
+    assert lib.active() == []  # nothing reaches the model before approval
+    record(store, "e2", TASK.lower(), LONG, ts=2000)
+    second = loop.consider("e2")
+    assert second.action == "merged" and second.pending_id == first.pending_id and second.events[0].merged
+    assert [e["episode_id"] for e in queue.evidence(queue.get(first.pending_id))["episodes"]] == ["e1", "e2"]
+    assert len(queue.list()) == 1
+    assert loop.consider("e2").action == "skipped"  # same evidence again: nothing new
+
+
+def test_overlap_with_existing_skill_becomes_patch_or_nothing(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib, auto_approve=True)
+    record(store, "e1", TASK, LONG, ts=1000)
+    created = loop.consider("e1")
+    assert created.action == "created" and created.events[0].approved
+    skill_id = lib.find(created.skill)
+    assert skill_id and lib.active()
+    # The same work again (no skill loaded): nothing new, no proposal.
+    record(store, "e2", TASK, LONG, ts=2000)
+    assert loop.consider("e2").action == "skipped"
+    # A new failure seen on the way: a patch adding only that pitfall.
+    extra = LONG[:3] + [("terminal", "grep -c TODO src > todo_count.txt", 2, "grep: src: Is a directory\n[exit code: 2]")] + LONG[3:]
+    record(store, "e3", TASK, extra, ts=3000)
+    patch = loop.consider("e3")
+    assert patch.action == "patch" and patch.skill == skill_id and "grep -c TODO src" in patch.reason
+    text = Path(lib.row(skill_id)["path"]).read_text("utf-8")
+    pitfalls = section_texts(text.split("\n---\n", 1)[1])["pitfalls"]
+    assert "grep: src: Is a directory" in pitfalls and "todo-count" in pitfalls
+    assert text.count("## Procedure") == 1 and len(PendingQueue(home).list()) == 0
+
+
+def test_loaded_skill_that_worked_teaches_nothing(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG[3:], loaded=["learned/x"])
+    assert "did the work" in learner(home, store, lib, min_tool_calls=1).consider("e1").reason
+
+
+def test_daily_cap(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib, max_candidates_per_day=1, min_tool_calls=1)
+    record(store, "a", "rotate the nginx logs", [("terminal", "logrotate -f /etc/nginx.conf", 0, "")], ts=1000)
+    record(store, "b", "compress the backups folder", [("terminal", "tar czf b.tgz backups", 0, "")], ts=2000)
+    assert loop.consider("a").action == "created"
+    out = loop.consider("b")
+    assert out.action == "skipped" and "daily cap of 1" in out.reason
+
+
+def test_learning_settings_in_config(home) -> None:
+    (home.config_path).write_text("[learning]\nenabled = true\nmin_successes = 2\nauto_approve = true\n", "utf-8")
+    config = Config.load(home)
+    assert config.learning.enabled and config.learning.min_successes == 2 and config.learning.auto_approve
+    assert config.learning.max_candidates_per_day == 5 and config.learning.review_days == 90
+    home.config_path.write_text("[learning]\nmin_tool_calls = 0\n", "utf-8")
+    with pytest.raises(HermesError, match="learning.min_tool_calls must be at least 1"):
+        Config.load(home)
+
+
+def test_evidence_json_is_valid(env) -> None:
+    home, store, lib = env
+    record(store, "e1", TASK, LONG)
+    out = learner(home, store, lib).consider("e1")
+    data = json.loads((home.pending_dir / out.pending_id / "evidence.json").read_text("utf-8"))
+    assert data["commands"] == [WORKING] and data["trigger"] == "long"
