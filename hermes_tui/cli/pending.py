@@ -46,10 +46,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    item = PendingQueue(home_from_args(args)).get(args.id)
+    queue = PendingQueue(home_from_args(args))
+    item = queue.get(args.id)
     data = item.to_dict()
+    evidence = queue.evidence(item)
     if args.json:
-        print_json(data)
+        print_json({**data, "evidence": evidence} if evidence is not None else data)
         return 0
     print(f"{item.id}: {item.change.summary()} (by {item.change.author}, episode {item.change.episode_id or '-'})")
     if item.status != "pending":
@@ -60,7 +62,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("--- old\n" + (item.change.old or "") + "\n+++ new\n" + (item.change.new or ""))
     elif item.change.content is not None:
         print(item.change.content)
+    if evidence is not None:
+        _print_evidence(evidence)
     return 0
+
+
+def _print_evidence(evidence: dict) -> None:
+    """The episodes a learned change comes from: outcome, task, each tool call."""
+    print(f"evidence ({evidence.get('trigger', '?')}, distilled by {evidence.get('distiller', '?')}):")
+    for episode in evidence.get("episodes") or []:
+        print(f"  episode {episode.get('episode_id')} ({episode.get('outcome')}): {episode.get('task')}")
+        for call in episode.get("tool_calls") or []:
+            mark = "ok" if call.get("ok") else f"failed: {call.get('error', '')}"
+            print(f"    {call.get('tool')}: {call.get('command')} [{mark}]")
 
 
 def cmd_approve(args: argparse.Namespace) -> int:
