@@ -6,6 +6,7 @@ through the real PendingQueue and SkillLibrary."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,62 @@ def test_evidence_json_is_valid(env) -> None:
     out = learner(home, store, lib).consider("e1")
     data = json.loads((home.pending_dir / out.pending_id / "evidence.json").read_text("utf-8"))
     assert data["commands"] == [WORKING] and data["trigger"] == "long"
+
+
+# -- effect, rot, curate --------------------------------------------------------------
+def test_effect_compares_episodes_with_and_without_the_skill(env) -> None:
+    from hermes_tui.core.learning.review import skill_effect
+
+    home, store, lib = env
+    out = learner(home, store, lib, auto_approve=True).consider(record(store, "e1", TASK, LONG, ts=1000))
+    skill_id = lib.find(out.skill)
+    record(store, "e2", TASK, LONG, ts=2000)  # without the skill: 5 calls
+    record(store, "w1", TASK, [("skill_view", {"name": out.skill}, None, WORKING), *LONG[3:]], ts=3000, loaded=[skill_id])
+    record(store, "w2", TASK, [("skill_view", {"name": out.skill}, None, WORKING)], outcome="failure", ts=4000, loaded=[skill_id])
+    record(store, "x1", "deploy the web app to staging", LONG, ts=5000)  # another task: not compared
+    effect = skill_effect(store, skill_id)
+    assert effect["with"]["episodes"] == 2 and effect["with"]["success_rate"] == 0.5 and effect["with"]["tool_calls"] == 2.0
+    assert effect["without"]["episodes"] == 2 and effect["without"]["success_rate"] == 1.0
+    assert effect["without"]["tool_calls"] == 5.0
+    assert effect["delta"] == {"success_rate": -0.5, "tool_calls": -3.0, "duration_ms": 0.0, "tokens": 0.0}
+
+
+def test_rot_dates_and_flags(env) -> None:
+    from hermes_tui.core.learning.review import rot
+
+    home, store, lib = env
+    settings = Config().learning
+    lib.save("weekly-report", "---\nname: weekly-report\ndescription: Build the weekly report.\n---\n1. make\n", author="agent")
+    written = store.skill_versions("weekly-report")[0]["created_at"]
+    fresh = rot(store, lib, "weekly-report", settings, now=written + 86400)
+    assert fresh["review_date"] == time.strftime("%Y-%m-%d", time.gmtime(written + 90 * 86400))
+    assert not fresh["stale"] and fresh["last_verified"] is None and not fresh["failing"]
+    assert rot(store, lib, "weekly-report", settings, now=written + 61 * 86400)["stale"]
+    # a successful use verifies it: the review date moves to 90 days after that use
+    record(store, "u1", "build the weekly report", SHORT, ts=written + 10 * 86400, loaded=["weekly-report"])
+    used = rot(store, lib, "weekly-report", settings, now=written + 11 * 86400)
+    assert used["review_date"] == time.strftime("%Y-%m-%d", time.gmtime(written + 10 * 86400 + 50 + 90 * 86400))
+    for n in range(2):
+        record(store, f"f{n}", "build the weekly report", SHORT, outcome="failure", ts=written + (12 + n) * 86400, loaded=["weekly-report"])
+    assert rot(store, lib, "weekly-report", settings, now=written + 14 * 86400)["failing"]
+    lib.save("weekly-report", "---\nname: weekly-report\ndescription: Build it.\nmetadata:\n  review-date: \"2030-01-01\"\n---\nx\n", author="user")
+    assert rot(store, lib, "weekly-report", settings)["review_date"] == "2030-01-01"
+
+
+def test_curate_archives_only_long_stale_agent_skills(env) -> None:
+    from hermes_tui.core.learning.review import curate
+
+    home, store, lib = env
+    for name, author in (("agent-old", "agent"), ("user-old", "user"), ("pinned-old", "agent")):
+        lib.save(name, f"---\nname: {name}\ndescription: A skill called {name}.\n---\nbody\n", author=author)
+    store.set_skill_pinned("pinned-old", True)
+    later = time.time() + 121 * 86400
+    before = sorted(str(p) for p in home.root.rglob("*") if "workbench.db" not in p.name)
+    dry = curate(store, lib, Config().learning, dry_run=True, now=later)
+    assert sorted(str(p) for p in home.root.rglob("*") if "workbench.db" not in p.name) == before
+    assert {e["skill_id"]: e["action"] for e in dry} == {"agent-old": "would archive", "user-old": "kept", "pinned-old": "kept"}
+    assert curate(store, lib, Config().learning, dry_run=True, now=time.time()) == []  # nothing is stale yet
+    done = curate(store, lib, Config().learning, dry_run=False, now=later)
+    archived = [e for e in done if e["action"] == "archived"]
+    assert [e["skill_id"] for e in archived] == ["agent-old"] and Path(archived[0]["archived_to"], "SKILL.md").is_file()
+    assert lib.row("agent-old")["state"] == "archived" and (home.skills_dir / "user-old" / "SKILL.md").is_file()

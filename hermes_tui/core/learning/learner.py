@@ -64,6 +64,27 @@ class Outcome:
         }
 
 
+def similar_traces(store: Any, trace: Trace) -> list[Trace]:
+    """Recorded episodes of the same pattern as ``trace`` (itself included), oldest first."""
+    from hermes_tui.core.store.search import search
+
+    query = normalise_task(trace.task)
+    found = {trace.episode_id: trace}
+    mine = words(trace.task)
+    for hit in search(store, query, kinds=["episode"], limit=SIMILAR_LIMIT, snippets=False) if query else []:
+        eid = hit.episode_id or hit.id
+        episode = store.get_episode(eid) if eid not in found else None
+        if episode is None:
+            continue
+        other = trace_of(episode)
+        if jaccard(mine, words(other.task)) < TEXT_SIMILARITY:
+            continue
+        if shape_similarity(trace.shape(), other.shape()) < SHAPE_SIMILARITY and not (other.skills_loaded or trace.skills_loaded):
+            continue  # an episode that followed a skill has a shorter shape: same pattern
+        found[eid] = other
+    return sorted(found.values(), key=lambda t: t.started_at)
+
+
 def words(text: str) -> set[str]:
     return set(normalise_task(text).split())
 
@@ -99,23 +120,7 @@ class Learner:
         return trace_of(episode) if episode is not None else None
 
     def similar(self, trace: Trace) -> list[Trace]:
-        """Recorded episodes of the same pattern (this one included), oldest first."""
-        from hermes_tui.core.store.search import search
-
-        query = normalise_task(trace.task)
-        found = {trace.episode_id: trace}
-        mine = words(trace.task)
-        for hit in search(self.store, query, kinds=["episode"], limit=SIMILAR_LIMIT, snippets=False) if query else []:
-            eid = hit.episode_id or hit.id
-            if eid in found:
-                continue
-            other = self.trace(eid)
-            if other is None or jaccard(mine, words(other.task)) < TEXT_SIMILARITY:
-                continue
-            if shape_similarity(trace.shape(), other.shape()) < SHAPE_SIMILARITY and not other.skills_loaded:
-                continue  # an episode that followed a skill has a shorter shape: same pattern
-            found[eid] = other
-        return sorted(found.values(), key=lambda t: t.started_at)
+        return similar_traces(self.store, trace)
 
     # -- the loop ---------------------------------------------------------------------
     def consider(self, episode_id: str) -> Outcome:
