@@ -302,3 +302,32 @@ def test_curate_archives_only_long_stale_agent_skills(env) -> None:
     archived = [e for e in done if e["action"] == "archived"]
     assert [e["skill_id"] for e in archived] == ["agent-old"] and Path(archived[0]["archived_to"], "SKILL.md").is_file()
     assert lib.row("agent-old")["state"] == "archived" and (home.skills_dir / "user-old" / "SKILL.md").is_file()
+
+
+def test_failure_while_following_a_skill_patches_it_and_unrelated_patches_are_rejected(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib, auto_approve=True)
+    skill_id = lib.find(loop.consider(record(store, "e1", TASK, LONG, ts=1000)).skill)
+    loop.settings.auto_approve = False
+    # followed the skill, hit a new failure, recovered: a patch of that skill with the pitfall
+    recovery = [
+        ("skill_view", {"name": skill_id}, None, WORKING),
+        ("terminal", "grep -ro TODO src | wc -l >> todo_count.txt", 1, "bash: todo_count.txt: Permission denied\n[exit code: 1]"),
+        *LONG[3:],
+    ]
+    record(store, "e2", TASK, recovery, ts=2000, loaded=[skill_id])
+    patch = loop.consider("e2")
+    assert patch.action == "patch" and patch.skill == skill_id
+    item = PendingQueue(home).get(patch.pending_id)
+    assert item.change.op == "edit" and "Permission denied" in item.change.content
+    old = Path(lib.row(skill_id)["path"]).read_text("utf-8")
+    added = [line for line in item.change.content.splitlines() if line not in old.splitlines()]
+    assert len(added) == 1 and added[0].startswith("- Run `grep -ro TODO src | wc -l >> todo_count.txt` failed")
+    # an episode about something else that loaded the skill: its patch is rejected and logged
+    unrelated = [("skill_view", {"name": skill_id}, None, ""), ("terminal", "kubectl apply -f web.yaml", 1, "error: no cluster\n[exit code: 1]"), ("terminal", "helm upgrade web ./chart", 0, "")]
+    record(store, "e3", "deploy the web app to the staging cluster", unrelated, ts=3000, loaded=[skill_id])
+    rejected = loop.consider("e3")
+    assert rejected.action == "rejected" and "another task" in rejected.reason
+    log = [json.loads(line) for line in (home.workbench_dir / "learning.log").read_text("utf-8").splitlines()]
+    assert log[-1]["episode_id"] == "e3" and log[-1]["skill"] == skill_id and log[-1]["action"] == "rejected"
+    assert [i.id for i in PendingQueue(home).list()] == [patch.pending_id]

@@ -6,7 +6,7 @@ import argparse
 import time
 
 from hermes_tui.cli.common import Workspace, home_from_args, print_json
-from hermes_tui.core.gate import PendingQueue
+from hermes_tui.core.gate import PendingItem, PendingQueue
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -50,8 +50,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     item = queue.get(args.id)
     data = item.to_dict()
     evidence = queue.evidence(item)
+    if evidence is not None:
+        data["evidence"] = evidence
+        data["diff"] = _diff_to_current(args, item) if item.status == "pending" else None
     if args.json:
-        print_json({**data, "evidence": evidence} if evidence is not None else data)
+        print_json(data)
         return 0
     print(f"{item.id}: {item.change.summary()} (by {item.change.author}, episode {item.change.episode_id or '-'})")
     if item.status != "pending":
@@ -60,11 +63,27 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"reason: {item.change.reason}")
     if item.change.op == "patch":
         print("--- old\n" + (item.change.old or "") + "\n+++ new\n" + (item.change.new or ""))
+    elif data.get("diff"):
+        print(data["diff"], end="")
     elif item.change.content is not None:
         print(item.change.content)
     if evidence is not None:
         _print_evidence(evidence)
     return 0
+
+
+def _diff_to_current(args: argparse.Namespace, item: PendingItem) -> str | None:
+    """A learned edit as a unified diff against the skill's current text (None for a create)."""
+    import difflib
+    from pathlib import Path
+
+    if item.change.op != "edit":
+        return None
+    with Workspace(args, sync=False) as ws:
+        path = Path(ws.library.row(item.change.skill)["path"])
+    current = path.read_text("utf-8").splitlines(keepends=True)
+    proposed = (item.change.content or "").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(current, proposed, f"{item.change.skill} (now)", f"{item.change.skill} (proposed)"))
 
 
 def _print_evidence(evidence: dict) -> None:

@@ -173,7 +173,7 @@ class CandidateCreated(Event):
     type: ClassVar[str] = "candidate_created"
     pending_id: str
     skill: str
-    trigger: str  # "repeated" (a pattern succeeded often) or "long" (one long success)
+    trigger: str  # "repeated" (a pattern succeeded often), "long" (one long success) or "recovery"
     distiller: str  # the model's name or "deterministic"
     episodes: tuple[str, ...] = ()
     merged: bool = False

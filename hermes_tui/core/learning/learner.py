@@ -9,13 +9,16 @@ nothing otherwise. What it does, in order:
    on the normalised task text, kept when their content words overlap
    (``TEXT_SIMILARITY``) and their tool-call shapes are alike (``SHAPE_SIMILARITY``).
 2. Trigger: the pattern succeeded ``[learning] min_successes`` times, or this
-   success took ``min_tool_calls`` tool calls. An episode that loaded a skill and
-   hit no failure teaches nothing new (the skill worked) and is left alone.
+   success took ``min_tool_calls`` tool calls, or it failed while following a loaded
+   skill and then recovered ("recovery": a patch of that skill). An episode that
+   loaded a skill and hit no failure teaches nothing new (the skill worked).
 3. Distill (``distill.distill``): the model, with the deterministic fallback.
 4. No duplicates: a waiting candidate for the same pattern takes the new episodes
    as evidence (no second item); a candidate whose commands an existing skill
-   already holds becomes a patch proposal adding only the new pitfalls and steps
-   (or nothing when it adds nothing); new candidates are capped per day.
+   already holds becomes a patch proposal adding only the new pitfalls to its
+   Pitfalls section (or nothing when it adds nothing); a patch from episodes about
+   another task than the skill's is rejected and logged (workbench/learning.log);
+   new candidates are capped per day.
 5. Approve: every item goes through ``gate.PendingQueue`` with its evidence;
    ``[learning] auto_approve`` approves the loop's own items at once.
 
@@ -25,6 +28,7 @@ The caller decides whether learning is on (``[learning] enabled``, ``run --learn
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -39,6 +43,8 @@ TEXT_SIMILARITY = 0.5  # Jaccard of content words: the same kind of task
 SHAPE_SIMILARITY = 0.5  # difflib ratio of tool shapes
 OVERLAP = 0.5  # share of a candidate's commands an existing skill holds: the same idea
 SIMILAR_LIMIT = 30
+RELEVANCE = 0.3  # share of the episode's task words a skill must be about to take a patch from it
+LOG_FILE = "learning.log"  # JSON lines: proposals the loop refused, and why
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Outcome:
     """What the loop did with one episode."""
 
     episode_id: str
-    action: str  # "created", "merged", "patch", "skipped"
+    action: str  # "created", "merged", "patch", "rejected", "skipped"
     reason: str = ""
     pending_id: str | None = None
     skill: str | None = None
@@ -133,7 +139,9 @@ class Learner:
             return Outcome(episode_id, "skipped", f"the loaded skill {trace.skills_loaded[0]} did the work")
         group = [t for t in self.similar(trace) if t.succeeded or t.failed_calls]
         successes = [t for t in group if t.succeeded]
-        if len(successes) >= self.settings.min_successes:
+        if self._followed_skill(trace) is not None:
+            trigger = "recovery"  # a failure while following a skill, then what worked
+        elif len(successes) >= self.settings.min_successes:
             trigger = "repeated"
         elif len(trace.calls) >= self.settings.min_tool_calls:
             trigger = "long"
@@ -148,8 +156,10 @@ class Learner:
         waiting = self._waiting_for(candidate, group)
         if waiting is not None:
             return self._merge(episode_id, waiting, group, candidate)
-        known = self._overlapping_skill(candidate, trace.task)
+        known = self._followed_skill(trace) or self._overlapping_skill(candidate, trace.task)
         if known is not None:
+            if not self._relevant(known, group):
+                return self._reject(episode_id, known, "the episodes are about another task than the skill")
             return self._propose_patch(episode_id, known, candidate, group)
         if self._created_today() >= self.settings.max_candidates_per_day:
             return Outcome(episode_id, "skipped", f"the daily cap of {self.settings.max_candidates_per_day} new candidates is reached")
@@ -256,6 +266,31 @@ class Learner:
             ):
                 return item
         return None
+
+    def _followed_skill(self, trace: Trace) -> str | None:
+        """The skill the episode loaded and then hit a failure with: the one to fix."""
+        for skill_id in trace.skills_loaded if trace.failed_calls else []:
+            if self.store.get_skill(skill_id) is not None:
+                return skill_id
+        return None
+
+    def _relevant(self, skill_id: str, group: Sequence[Trace]) -> bool:
+        """Whether the episodes are about the skill's task: enough of their task words are
+        in its name, description or "When to use" (a patch may not bring unrelated content)."""
+        row = self.store.get_skill(skill_id) or {}
+        when = section_texts(str(row.get("body") or "")).get("when to use", "")
+        about = words(" ".join([str(row.get("name") or "").replace("-", " "), str(row.get("description") or ""), when]))
+        task = words(group[-1].task)
+        return bool(task) and len(task & about) / len(task) >= RELEVANCE
+
+    def _reject(self, episode_id: str, skill_id: str, reason: str) -> Outcome:
+        """A proposal refused before it reaches the gate, logged in workbench/learning.log."""
+        entry = {"at": self.now(), "episode_id": episode_id, "skill": skill_id, "action": "rejected", "reason": reason}
+        log = self.home.workbench_dir / LOG_FILE
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        return Outcome(episode_id, "rejected", f"patch of {skill_id} rejected: {reason}", None, skill_id)
 
     def _overlapping_skill(self, candidate: Candidate, task: str) -> str | None:
         """An existing skill that holds most of the candidate's commands (the same idea)."""
