@@ -6,6 +6,9 @@ through the real PendingQueue and SkillLibrary."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -331,3 +334,32 @@ def test_failure_while_following_a_skill_patches_it_and_unrelated_patches_are_re
     log = [json.loads(line) for line in (home.workbench_dir / "learning.log").read_text("utf-8").splitlines()]
     assert log[-1]["episode_id"] == "e3" and log[-1]["skill"] == skill_id and log[-1]["action"] == "rejected"
     assert [i.id for i in PendingQueue(home).list()] == [patch.pending_id]
+
+
+# -- the commands (child processes; no model) ------------------------------------------
+def cli(home: Home, *args: str, check: int = 0) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([sys.executable, "-m", "hermes_tui", *args, "--home", str(home.root)], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr and proc.returncode == check, (proc.stdout, proc.stderr)
+    return proc
+
+
+def test_commands_show_effect_review_date_diff_and_curate_dry_run(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib, auto_approve=True)
+    skill_id = lib.find(loop.consider(record(store, "e1", TASK, LONG, ts=1000)).skill)
+    loop.settings.auto_approve = False
+    extra = LONG[:3] + [("terminal", "grep -c TODO src > todo_count.txt", 2, "grep: src: Is a directory\n[exit code: 2]")] + LONG[3:]
+    patch = loop.consider(record(store, "e2", TASK, extra, ts=2000))
+    shown = json.loads(cli(home, "skills", "show", skill_id, "--json").stdout)
+    assert set(shown["effect"]) == {"with", "without", "delta"} and shown["effect"]["without"]["episodes"] == 2
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", shown["review_date"]) and shown["rot"]["stale"] is False
+    pending = json.loads(cli(home, "pending", "show", patch.pending_id, "--json").stdout)
+    assert pending["evidence"]["kind"] == "patch" and pending["diff"].count("\n+- Run `grep -c TODO src") == 1
+    text = cli(home, "pending", "show", patch.pending_id).stdout
+    assert "evidence (long" in text and "failed: grep: src: Is a directory (exit code 2)" in text
+    before = {str(p): p.stat().st_mtime_ns for p in home.root.rglob("*") if p.is_file() and "workbench.db" not in p.name}
+    dry = json.loads(cli(home, "skills", "curate", "--dry-run", "--json").stdout)
+    assert dry == {"dry_run": True, "report": None, "skills": []}
+    assert {str(p): p.stat().st_mtime_ns for p in home.root.rglob("*") if p.is_file() and "workbench.db" not in p.name} == before
+    report = json.loads(cli(home, "skills", "curate", "--json").stdout)["report"]
+    assert json.loads(Path(report).read_text("utf-8"))["skills"] == []
