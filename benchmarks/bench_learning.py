@@ -87,7 +87,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    print(json.dumps({name: scenario(name, args.runs) for name in ("fenced", "refuse", "off")}, indent=2))
+    print(json.dumps({name: scenario(name, args.runs) for name in ("fenced", "refuse", "off")}))
 
 
 if __name__ == "__main__":
