@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from hermes_tui.core.store import Store
 from tests.llm_policy import CHECK, TASK, WORKING, PolicyServer, json_events, make_project, tool_calls
 
 pytestmark = pytest.mark.slow  # child processes that import litellm
@@ -45,14 +46,15 @@ def files(folder: Path) -> list[str]:
 
 def test_learning_off_writes_nothing(project: Path) -> None:
     with PolicyServer("fenced") as server:
-        skills = files(project / "home" / "skills")
         first = run_task(project, server)
     assert first[0]["type"] == "episode_started" and first[0]["learning"] is False
     assert tool_calls(first) == 8 and first[-1]["type"] == "episode_finished"  # over the long-success threshold
     assert not [e for e in first if e["type"] in ("candidate_created", "skill_patch_proposed")]
     assert server.distill_requests == 0
     assert files(project / "home" / "workbench" / "pending") == []
-    assert files(project / "home" / "skills") == skills
+    with Store.open(project / "home" / "workbench" / "workbench.db") as store:
+        assert [row["skill_id"] for row in store.list_skills() if row["source"] != "bundled"] == []
+    assert not (project / "home" / "workbench" / "learning.log").exists()
 
 
 def test_learned_skill_written_by_the_model_is_reused(project: Path) -> None:
