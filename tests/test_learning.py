@@ -351,7 +351,7 @@ def test_commands_show_effect_review_date_diff_and_curate_dry_run(env) -> None:
     extra = LONG[:3] + [("terminal", "grep -c TODO src > todo_count.txt", 2, "grep: src: Is a directory\n[exit code: 2]")] + LONG[3:]
     patch = loop.consider(record(store, "e2", TASK, extra, ts=2000))
     shown = json.loads(cli(home, "skills", "show", skill_id, "--json").stdout)
-    assert set(shown["effect"]) == {"with", "without", "delta"} and shown["effect"]["without"]["episodes"] == 2
+    assert set(shown["effect"]) == {"with", "without", "delta", "regression"} and shown["effect"]["without"]["episodes"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", shown["review_date"]) and shown["rot"]["stale"] is False
     pending = json.loads(cli(home, "pending", "show", patch.pending_id, "--json").stdout)
     assert pending["evidence"]["kind"] == "patch" and pending["diff"].count("\n+- Run `grep -c TODO src") == 1
@@ -363,3 +363,30 @@ def test_commands_show_effect_review_date_diff_and_curate_dry_run(env) -> None:
     assert {str(p): p.stat().st_mtime_ns for p in home.root.rglob("*") if p.is_file() and "workbench.db" not in p.name} == before
     report = json.loads(cli(home, "skills", "curate", "--json").stdout)["report"]
     assert json.loads(Path(report).read_text("utf-8"))["skills"] == []
+
+
+def test_a_worse_patched_version_is_flagged_and_a_rollback_proposed(env) -> None:
+    from hermes_tui.core.learning.review import regression, skill_effect
+
+    home, store, lib = env
+    v1 = "---\nname: weekly-report\ndescription: Build the weekly report.\n---\n## Procedure\n1. Run `make report`\n"
+    lib.save("weekly-report", v1, author="agent")
+    t1 = store.skill_versions("weekly-report")[0]["created_at"]
+    for n in range(2):
+        record(store, f"a{n}", "build the weekly report", SHORT, ts=t1 + 0.001 * (n + 1), loaded=["weekly-report"])
+    assert regression(store, "weekly-report") is None  # one version only
+    time.sleep(0.05)  # version 2 is written after the episodes of version 1
+    lib.save("weekly-report", v1.replace("make report", "make all"), author="agent")
+    t2 = store.skill_versions("weekly-report")[1]["created_at"]
+    record(store, "b0", "build the weekly report", SHORT, outcome="failure", ts=t2 + 10, loaded=["weekly-report"])
+    assert regression(store, "weekly-report") is None  # too few episodes with version 2
+    record(store, "b1", "build the weekly report", SHORT, outcome="failure", ts=t2 + 11, loaded=["weekly-report"])
+    worse = {"version": 1, "previous_success_rate": 1.0, "current_success_rate": 0.0}
+    assert regression(store, "weekly-report") == worse
+    assert skill_effect(store, "weekly-report")["regression"] == worse
+    loop = learner(home, store, lib)
+    out = loop.consider("b1")
+    (event,) = out.events
+    assert event.type == "skill_patch_proposed" and event.reason.startswith("rollback to version 1")
+    assert PendingQueue(home).get(event.pending_id).change.content == v1
+    assert loop.consider("b1").events == []  # proposed once

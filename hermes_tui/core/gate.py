@@ -168,6 +168,12 @@ class PendingQueue:
                     items.append(item)
         return sorted(items, key=lambda i: (i.created_at, i.id))
 
+    def all(self) -> list[PendingItem]:
+        """Every change: waiting, approved and rejected."""
+        folders = [self.root, *(self.root / status for status in HANDLED)]
+        items = [self._read(f) for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()) if f.is_dir()]
+        return [item for item in items if item is not None]
+
     def get(self, item_id: str) -> PendingItem:
         """A change by id: waiting, or already approved or rejected (see ``status``)."""
         if item_id and "/" not in item_id and not item_id.startswith(".") and item_id not in HANDLED:

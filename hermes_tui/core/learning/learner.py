@@ -133,6 +133,13 @@ class Learner:
         trace = self.trace(episode_id)
         if trace is None:
             return Outcome(episode_id, "skipped", "no such episode")
+        rollbacks = [event for skill_id in trace.skills_loaded for event in self._propose_rollback(episode_id, skill_id)]
+        outcome = self._consider(trace)
+        outcome.events[:0] = rollbacks
+        return outcome
+
+    def _consider(self, trace: Trace) -> Outcome:
+        episode_id = trace.episode_id
         if not trace.succeeded:
             return Outcome(episode_id, "skipped", f"the episode ended in {trace.outcome or 'nothing'}")
         if trace.skills_loaded and not trace.failed_calls:
@@ -238,6 +245,29 @@ class Learner:
         )
         return Outcome(episode_id, "patch", change.reason, item.id, skill_id, candidate.distiller, [event])
 
+    def _propose_rollback(self, episode_id: str, skill_id: str) -> list[Event]:
+        """A rollback to the previous version when the current one does worse (once)."""
+        from hermes_tui.core.learning.review import regression
+
+        if self.store.get_skill(skill_id) is None:
+            return []
+        worse = regression(self.store, skill_id)
+        if worse is None:
+            return []
+        for item, evidence in self._learning_items():
+            if evidence.get("kind") == "rollback" and item.change.skill == skill_id:
+                return []  # already proposed, waiting
+        text = self.library.version_text(skill_id, worse["version"])
+        reason = (
+            f"rollback to version {worse['version']}: success rate {worse['previous_success_rate']:g} "
+            f"fell to {worse['current_success_rate']:g} after the last change"
+        )
+        change = SkillChange(op="edit", skill=skill_id, content=text, episode_id=episode_id, reason=reason)
+        evidence = {"source": SOURCE, "kind": "rollback", "skill": skill_id, **worse, "created_at": self.now()}
+        item = self.queue.submit(change, evidence=evidence)
+        approved = self._auto_approve(item)
+        return [SkillPatchProposed(episode_id=episode_id, pending_id=item.id, skill=skill_id, reason=reason, approved=approved)]
+
     def _auto_approve(self, item: PendingItem) -> bool:
         if not self.settings.auto_approve:
             return False
@@ -311,14 +341,10 @@ class Learner:
         """New candidates the loop created since midnight UTC (waiting or handled)."""
         day = self.now() - self.now() % 86400
         count = 0
-        root = self.queue.root
-        for folder in [*root.glob("*/evidence.json"), *root.glob("*/*/evidence.json")]:
-            item = self.queue._read(folder.parent)
-            if item is None or item.created_at < day:
-                continue
-            evidence = self.queue.evidence(item) or {}
-            if evidence.get("source") == SOURCE and evidence.get("kind") == "create":
-                count += 1
+        for item in self.queue.all():
+            if item.created_at >= day:
+                evidence = self.queue.evidence(item) or {}
+                count += evidence.get("source") == SOURCE and evidence.get("kind") == "create"
         return count
 
 

@@ -9,6 +9,9 @@ whether it is still alive.
   else ``[learning] review_days`` after it was last verified by a successful use, or
   after it was written), ``stale`` (unused for ``stale_days``), ``failing`` (the
   recent failure rate of its uses crossed ``FAILING_RATE``).
+* :func:`regression`: the current version's outcomes against the previous
+  version's (episodes that loaded the skill while each version was the latest); a
+  worse success rate flags the skill and the loop proposes a rollback.
 * :func:`curate`: archive the long-stale skills the agent wrote (never deletes; never
   touches pinned, bundled or user-written skills); ``dry_run`` writes nothing.
 """
@@ -26,6 +29,7 @@ FAILING_RATE = 0.5  # recent uses failing at least this often: flagged
 RECENT_USES = 5  # the uses the failure rate looks at
 EPISODE_WINDOW = 1000  # recent episodes considered
 CURATE_FACTOR = 2  # archived when unused for this many times stale_days
+MIN_VERSION_EPISODES = 2  # episodes each version needs before their outcomes are compared
 
 
 def _mean(values: Iterable[float]) -> float | None:
@@ -67,7 +71,29 @@ def skill_effect(store: Any, skill_id: str) -> dict[str, Any]:
     delta = None
     if a["episodes"] and b["episodes"]:
         delta = {k: round(a[k] - b[k], 2) for k in ("success_rate", "tool_calls", "duration_ms", "tokens")}
-    return {"with": a, "without": b, "delta": delta}
+    return {"with": a, "without": b, "delta": delta, "regression": regression(store, skill_id)}
+
+
+def regression(store: Any, skill_id: str) -> dict[str, Any] | None:
+    """``{"version", "previous_success_rate", "current_success_rate"}`` when the current
+    version did worse than the previous one (``version``: the one to roll back to), else None."""
+    versions = store.skill_versions(skill_id)
+    if len(versions) < 2:
+        return None
+    previous, current = versions[-2], versions[-1]
+    start, switch = float(previous["created_at"]), float(current["created_at"])
+    rates: list[float | None] = []
+    for low, high in ((start, switch), (switch, float("inf"))):
+        window = [
+            e for e in _loaded_episodes(store, skill_id)
+            if low <= float(e.get("started_at") or 0) < high and e.get("outcome") in ("success", "failure")
+        ]  # fmt: skip
+        enough = len(window) >= MIN_VERSION_EPISODES
+        rates.append(_mean(1.0 if e["outcome"] == "success" else 0.0 for e in window) if enough else None)
+    before, after = rates
+    if before is None or after is None or after >= before:
+        return None
+    return {"version": previous["version"], "previous_success_rate": before, "current_success_rate": after}
 
 
 def _provenance(row: dict[str, Any]) -> list[str]:
