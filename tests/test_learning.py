@@ -305,6 +305,12 @@ def test_curate_archives_only_long_stale_agent_skills(env) -> None:
     archived = [e for e in done if e["action"] == "archived"]
     assert [e["skill_id"] for e in archived] == ["agent-old"] and Path(archived[0]["archived_to"], "SKILL.md").is_file()
     assert lib.row("agent-old")["state"] == "archived" and (home.skills_dir / "user-old" / "SKILL.md").is_file()
+    assert "agent-old" not in {r["skill_id"] for r in lib.active()}
+    assert lib.unarchive("agent-old") == "agent-old"  # an archived skill can be restored
+    assert lib.row("agent-old")["state"] == "active" and "agent-old" in {r["skill_id"] for r in lib.active()}
+    assert (home.skills_dir / "agent-old" / "SKILL.md").is_file() and not Path(archived[0]["archived_to"]).exists()
+    with pytest.raises(HermesError, match="not archived"):
+        lib.unarchive("agent-old")
 
 
 def test_failure_while_following_a_skill_patches_it_and_unrelated_patches_are_rejected(env) -> None:
@@ -361,6 +367,7 @@ def test_commands_show_effect_review_date_diff_and_curate_dry_run(env) -> None:
     dry = json.loads(cli(home, "skills", "curate", "--dry-run", "--json").stdout)
     assert dry == {"dry_run": True, "report": None, "skills": []}
     assert {str(p): p.stat().st_mtime_ns for p in home.root.rglob("*") if p.is_file() and "workbench.db" not in p.name} == before
+    assert cli(home, "skills", "unarchive", skill_id, check=1).stderr == f"hermes-tui: error: skill {skill_id} is not archived\n"
     report = json.loads(cli(home, "skills", "curate", "--json").stdout)["report"]
     assert json.loads(Path(report).read_text("utf-8"))["skills"] == []
 

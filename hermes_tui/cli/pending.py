@@ -74,16 +74,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _diff_to_current(args: argparse.Namespace, item: PendingItem) -> str | None:
     """A learned edit as a unified diff against the skill's current text (None for a create)."""
-    import difflib
     from pathlib import Path
+
+    from hermes_tui.core.skills.library import unified_diff
 
     if item.change.op != "edit":
         return None
     with Workspace(args, sync=False) as ws:
         path = Path(ws.library.row(item.change.skill)["path"])
-    current = path.read_text("utf-8").splitlines(keepends=True)
-    proposed = (item.change.content or "").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(current, proposed, f"{item.change.skill} (now)", f"{item.change.skill} (proposed)"))
+    skill = item.change.skill
+    return unified_diff(path.read_text("utf-8"), item.change.content or "", f"{skill} (now)", f"{skill} (proposed)")
 
 
 def _print_evidence(evidence: dict) -> None:

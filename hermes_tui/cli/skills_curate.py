@@ -1,4 +1,5 @@
-"""`hermes-tui skills curate [--dry-run] [--json]`: archive long-stale skills the agent wrote.
+"""`hermes-tui skills curate [--dry-run] [--json]`: archive long-stale skills the agent wrote;
+`hermes-tui skills unarchive NAME`: bring an archived skill back.
 
 A skill unused for twice ``[learning] stale_days`` is archived (moved to
 workbench/archive/, never deleted) when the agent wrote it; pinned, bundled and
@@ -24,6 +25,16 @@ def add_curate(skills_sub: argparse._SubParsersAction, parent: argparse.Argument
     p.add_argument("--dry-run", action="store_true", help="say what would be done; write nothing")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_curate)
+    p = skills_sub.add_parser("unarchive", parents=[parent], help="bring an archived skill back to skills/")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(func=cmd_unarchive)
+
+
+def cmd_unarchive(args: argparse.Namespace) -> int:
+    with Workspace(args) as ws:
+        skill_id = ws.library.unarchive(args.name)
+    print(f"restored {skill_id}")
+    return 0
 
 
 def cmd_curate(args: argparse.Namespace) -> int:
