@@ -397,3 +397,24 @@ def test_a_worse_patched_version_is_flagged_and_a_rollback_proposed(env) -> None
     assert event.type == "skill_patch_proposed" and event.reason.startswith("rollback to version 1")
     assert PendingQueue(home).get(event.pending_id).change.content == v1
     assert loop.consider("b1").events == []  # proposed once
+
+
+def test_rot_flags_show_in_the_prompt_index_and_skills_list(env) -> None:
+    from hermes_tui.core.agent.prompt import build_skills_index
+    from hermes_tui.core.learning.review import row_flags
+
+    home, store, lib = env
+    settings = Config().learning
+    now = time.time()
+    assert row_flags({"last_used": now - 61 * 86400}, settings, now=now) == ["stale"]
+    assert row_flags({"updated_at": now - 59 * 86400}, settings, now=now) == []
+    assert row_flags({"updated_at": now, "failures": 2, "successes": 1}, settings, now=now) == ["failing"]
+    assert row_flags({"updated_at": now, "failures": 1, "successes": 0}, settings, now=now) == []
+    lib.save("weekly-report", "---\nname: weekly-report\ndescription: Build the weekly report.\n---\nmake\n", author="agent")
+    store.bump_skill_usage("weekly-report", uses=2, failures=2)
+    text, relevant, _ = build_skills_index(library=lib, store=store, task="build the weekly report", budget=500)
+    assert relevant == ["weekly-report"] and "- weekly-report (failing): Build the weekly report." in text
+    rows = json.loads(cli(home, "skills", "list", "--json").stdout)
+    assert {r["skill_id"]: r["flags"] for r in rows}["weekly-report"] == ["failing"]
+    assert all(r["flags"] == [] for r in rows if r["skill_id"] != "weekly-report")  # bundled, fresh
+    assert "[failing]" in cli(home, "skills", "list").stdout

@@ -88,8 +88,10 @@ def add_library_commands(skills_sub: argparse._SubParsersAction, parent: argpars
 def cmd_list(args: argparse.Namespace) -> int:
     from hermes_tui.core.gate import skills_with_pending
 
+    from hermes_tui.core.learning.review import row_flags
+
     with Workspace(args) as ws:
-        rows = [public_row(r) for r in skills_with_pending(ws.library, args.state)]
+        rows = [{**public_row(r), "flags": row_flags(r, ws.config.learning)} for r in skills_with_pending(ws.library, args.state)]
     if args.json:
         print_json(rows)
         return 0
@@ -98,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = min(max(len(r["skill_id"]) for r in rows), 48)
     for r in rows:
-        flag = "" if r["state"] == "active" else f" [{r['state']}]"
+        flag = "".join(f" [{f}]" for f in ([] if r["state"] == "active" else [r["state"]]) + r["flags"])
         desc = " ".join((r["description"] or r["error"] or "").split())
         print(f"{r['skill_id']:<{width}}  {desc[:90]}{flag}")
     print(plural(len(rows), "skill"))

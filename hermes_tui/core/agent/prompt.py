@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from hermes_tui.core.agent.routing import Match, query_terms, route, word_forms
 from hermes_tui.core.agent.tokens import count_tokens
+from hermes_tui.core.config import LearningConfig
+from hermes_tui.core.learning.review import row_flags
 from hermes_tui.errors import HermesError
 
 if TYPE_CHECKING:  # only for type checkers: keeps imports light
@@ -258,6 +260,11 @@ def build_skills_index(
         return "", [], []
     by_id = {r["skill_id"]: r for r in rows}
     handles = _handles(rows, library)
+    settings = config.learning if config is not None else LearningConfig()
+    for row in rows:  # rot shows in the index: the model should check a stale or failing skill
+        flags = row_flags(row, settings)
+        if flags:
+            handles[row["skill_id"]] += f" ({', '.join(flags)})"
     # More hits than shown with descriptions: the rest of them lead their category's names.
     matches = match_skills(library, store, task, limit=max(relevant_limit * 4, 30), config=config, rows=rows)
     ranked = [m.skill_id for m in matches if m.skill_id in by_id]

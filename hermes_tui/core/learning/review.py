@@ -47,6 +47,21 @@ def summarise(traces: list[Trace]) -> dict[str, Any]:
     }
 
 
+def row_flags(row: dict[str, Any], settings: Any, *, now: float | None = None) -> list[str]:
+    """Cheap rot flags from a skill's row alone (for lists and the prompt's index):
+    "stale" (unused, or unchanged when never used, for ``stale_days``) and "failing"
+    (at least 2 failures, and failures at least ``FAILING_RATE`` of its verdicts)."""
+    now = time.time() if now is None else now
+    flags = []
+    idle_since = row.get("last_used") or row.get("updated_at")
+    if idle_since and now - float(idle_since) >= settings.stale_days * DAY:
+        flags.append("stale")
+    failures, successes = int(row.get("failures") or 0), int(row.get("successes") or 0)
+    if failures >= 2 and failures / (failures + successes) >= FAILING_RATE:
+        flags.append("failing")
+    return flags
+
+
 def _loaded_episodes(store: Any, skill_id: str) -> list[dict[str, Any]]:
     return [e for e in store.list_episodes(limit=EPISODE_WINDOW) if skill_id in (e.get("skills_loaded") or [])]
 
