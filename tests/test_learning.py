@@ -418,3 +418,23 @@ def test_rot_flags_show_in_the_prompt_index_and_skills_list(env) -> None:
     assert {r["skill_id"]: r["flags"] for r in rows}["weekly-report"] == ["failing"]
     assert all(r["flags"] == [] for r in rows if r["skill_id"] != "weekly-report")  # bundled, fresh
     assert "[failing]" in cli(home, "skills", "list").stdout
+
+
+def test_outcomes_update_the_counters_of_loaded_skills(env) -> None:
+    import threading
+
+    from hermes_tui.core.agent.events import EventStream
+    from hermes_tui.core.agent.loop import Agent
+    from hermes_tui.core.agent.tools.base import ToolRegistry
+
+    home, store, lib = env
+    lib.save("weekly-report", "---\nname: weekly-report\ndescription: Build the weekly report.\n---\nmake\n", author="agent")
+    config = Config()
+    config.model.name = "scripted/never-called"
+    agent = Agent(home, config, events=EventStream(), tools=ToolRegistry(), store=store, library=lib)
+    cancelled = threading.Event()
+    cancelled.set()  # interrupted before the first model turn, after /weekly-report loaded the skill
+    result = agent.run("/weekly-report for this week", cancel=cancelled)
+    assert result.outcome == "interrupted" and result.skills_loaded == ("weekly-report",)
+    row = lib.row("weekly-report")
+    assert (row["uses"], row["successes"], row["failures"]) == (1, 0, 1)
