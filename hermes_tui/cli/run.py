@@ -29,6 +29,7 @@ from hermes_tui.core.agent.events import (
     ApprovalResolved,
     CandidateCreated,
     EpisodeFinished,
+    EpisodeStarted,
     ErrorEvent,
     Event,
     EventStream,
@@ -199,6 +200,10 @@ class TraceSink:
 
     def __call__(self, event: Event) -> None:
         out = self.console
+        if isinstance(event, EpisodeStarted):
+            if event.learning:
+                out.print("[dim]learning on: this episode may become a skill candidate[/]")
+            return
         if isinstance(event, TurnStarted):
             self._start_spinner()
             return
