@@ -10,7 +10,8 @@ short path. The same task runs ``--runs`` times through ``hermes-tui run --learn
 * ``refuse``: the model refuses, so the deterministic distiller writes it;
 * ``off``: learning off; nothing may be written (no pending item, no new skill).
 
-Prints one JSON object: per scenario each run's tool calls and wall time, whether a
+Prints one JSON line: per scenario each run's tool calls, wall time (the whole
+process) and episode time (the agent's episode alone), whether a
 skill was loaded, the candidate created, and ``last_over_first`` (tool calls of the
 last run / the first run; the target is <= 0.4).
 
@@ -45,10 +46,12 @@ def run_once(server: PolicyServer, home: Path, project: Path, *, learn: bool) ->
     wall_ms = (time.perf_counter() - started) * 1000
     events = json_events(proc.stdout)
     created = [e for e in events if e["type"] == "candidate_created"]
+    finished = next((e for e in events if e["type"] == "episode_finished"), {})
     return {
         "exit": proc.returncode,
         "tool_calls": tool_calls(events),
-        "wall_ms": round(wall_ms, 1),
+        "wall_ms": round(wall_ms, 1),  # the whole process: start-up, litellm import, episode, learning
+        "episode_ms": round(finished.get("duration_ms", 0.0), 1),  # the episode alone
         "skill_loaded": [e["name"] for e in events if e["type"] == "skill_loaded"],
         "candidate": {k: created[0][k] for k in ("skill", "distiller", "trigger", "approved")} if created else None,
         "learning": events[0].get("learning") if events else None,
