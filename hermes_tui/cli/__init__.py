@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "hermes_tui.cli.run",
     "hermes_tui.cli.episodes",
     "hermes_tui.cli.demo",
+    "hermes_tui.cli.learn",
 )
 
 

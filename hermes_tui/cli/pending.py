@@ -6,7 +6,7 @@ import argparse
 import time
 
 from hermes_tui.cli.common import Workspace, home_from_args, print_json
-from hermes_tui.core.gate import PendingQueue
+from hermes_tui.core.gate import PendingItem, PendingQueue
 from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
@@ -47,8 +47,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    item = PendingQueue(home_from_args(args)).get(args.id)
+    queue = PendingQueue(home_from_args(args))
+    item = queue.get(args.id)
     data = item.to_dict()
+    evidence = queue.evidence(item)
+    if evidence is not None:
+        data["evidence"] = evidence
+        data["diff"] = _diff_to_current(args, item) if item.status == "pending" else None
     if args.json:
         print_json(data)
         return 0
@@ -62,9 +67,37 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("warning: this change holds invisible characters, shown as ⟦...⟧ (a model never sees them)")
     if item.change.op == "patch":
         print("--- old\n" + reveal_invisible(item.change.old or "") + "\n+++ new\n" + reveal_invisible(item.change.new or ""))
+    elif data.get("diff"):
+        print(reveal_invisible(data["diff"]), end="")
     elif item.change.content is not None:
         print(reveal_invisible(item.change.content))
+    if evidence is not None:
+        _print_evidence(evidence)
     return 0
+
+
+def _diff_to_current(args: argparse.Namespace, item: PendingItem) -> str | None:
+    """A learned edit as a unified diff against the skill's current text (None for a create)."""
+    from pathlib import Path
+
+    from hermes_tui.core.skills.library import unified_diff
+
+    if item.change.op != "edit":
+        return None
+    with Workspace(args, sync=False) as ws:
+        path = Path(ws.library.row(item.change.skill)["path"])
+    skill = item.change.skill
+    return unified_diff(path.read_text("utf-8"), item.change.content or "", f"{skill} (now)", f"{skill} (proposed)")
+
+
+def _print_evidence(evidence: dict) -> None:
+    """The episodes a learned change comes from: outcome, task, each tool call."""
+    print(f"evidence ({evidence.get('trigger', '?')}, distilled by {evidence.get('distiller', '?')}):")
+    for episode in evidence.get("episodes") or []:
+        print(f"  episode {episode.get('episode_id')} ({episode.get('outcome')}): {episode.get('task')}")
+        for call in episode.get("tool_calls") or []:
+            mark = "ok" if call.get("ok") else f"failed: {call.get('error', '')}"
+            print(f"    {call.get('tool')}: {call.get('command')} [{mark}]")
 
 
 def cmd_approve(args: argparse.Namespace) -> int:

@@ -7,6 +7,10 @@ goes to stdout. Exit code 0 on success, 1 on failure or interruption, 2 on bad u
 (also while litellm is still being imported) and records the episode as
 interrupted (a second Ctrl+C stops at once).
 
+Learning: with ``--learn`` (or ``[learning] enabled = true``) the finished episode goes
+through the learning loop; its ``candidate_created`` / ``skill_patch_proposed`` events
+follow ``episode_finished`` in the stream. ``episode_started`` says whether learning is on.
+
 Approvals: ``--approve all|deny`` answers every request; otherwise a person is asked
 on the terminal when stdin is a terminal (and never with ``--json``), else denied
 ("no one to ask").
@@ -25,12 +29,15 @@ from hermes_tui.cli.common import Workspace, stdout_is_tty
 from hermes_tui.core.agent.events import (
     ApprovalRequested,
     ApprovalResolved,
+    CandidateCreated,
     EpisodeFinished,
     EpisodeStarted,
     ErrorEvent,
     Event,
+    EventStream,
     Retrying,
     SkillLoaded,
+    SkillPatchProposed,
     TextDelta,
     ToolCallFinished,
     ToolCallStarted,
@@ -51,6 +58,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="wait at most this long for the model's answer")
     p.add_argument("--max-retries", type=int, metavar="N", help="retries of a rate limit, server error, timeout or dropped connection")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    p.add_argument("--learn", action="store_true", help="learn from this episode (skill candidates go to pending/)")
     p.set_defaults(func=cmd_run)
 
 
@@ -77,6 +85,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             config.model.timeout = args.timeout
         if args.max_retries is not None:
             config.model.max_retries = args.max_retries
+        if args.learn:
+            config.learning.enabled = True
         try:
             agent = ws.make_agent(approval_policy=args.approve)
         except ModelNotConfigured as exc:
@@ -89,9 +99,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         cancel = threading.Event()
         with _ctrl_c_cancels(cancel):
             result = agent.run(args.task, cancel=cancel)
+            if config.learning.enabled and result.outcome != "interrupted":
+                _learn(ws, config, ws.events, result.episode_id)
         if isinstance(sink, TraceSink):
             sink.close()
         return 0 if result.outcome == "success" else 1
+
+
+def _learn(ws: Workspace, config: Any, events: EventStream, episode_id: str) -> None:
+    """The learning loop after the episode; its events go on the stream. A failure is a
+    non-fatal error event: the episode's outcome stands."""
+    from hermes_tui.core.agent.loop import one_line
+    from hermes_tui.core.learning import learner_for
+
+    try:
+        outcome = learner_for(ws.home, ws.store, ws.library, config).consider(episode_id)
+    except Exception as exc:  # noqa: BLE001 - learning never changes the run's result
+        events.emit(ErrorEvent(episode_id=episode_id, message=f"learning failed: {one_line(exc)}"))
+        return
+    for event in outcome.events:
+        events.emit(event)
 
 
 def _stdin_is_tty() -> bool:
@@ -168,6 +195,10 @@ class TraceSink:
 
     def __call__(self, event: Event) -> None:
         out = self.console
+        if isinstance(event, EpisodeStarted):
+            if event.learning:
+                out.print("[dim]learning on: this episode may become a skill candidate[/]")
+            return
         if isinstance(event, TurnStarted):
             self._start_spinner()
             return
@@ -203,6 +234,10 @@ class TraceSink:
                 threading.Thread(target=self._ask, args=(event,), daemon=True).start()
         elif isinstance(event, ApprovalResolved):
             out.print(f"  approval: {event.decision}", markup=False)
+        elif isinstance(event, (CandidateCreated, SkillPatchProposed)):
+            what = "skill candidate" if isinstance(event, CandidateCreated) else "skill patch proposed"
+            state = "approved" if event.approved else f"pending {event.pending_id}"
+            out.print(f"[magenta]✚ {what}: {event.skill} ({state})[/]", markup=True)
         elif isinstance(event, ErrorEvent):
             out.print("[red]error:[/] ", end="")
             out.print(event.message, markup=False)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from hermes_tui.cli.common import print_json
+from hermes_tui.cli.skills_curate import add_curate
 from hermes_tui.cli.skills_library import add_library_commands
 from hermes_tui.core.skills.discover import load_tree
 from hermes_tui.core.skills.model import LoadError, Skill
@@ -137,12 +138,13 @@ def add_validate(skills_sub: argparse._SubParsersAction, parent: argparse.Argume
 SKILLS_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]] = [
     add_library_commands,
     add_validate,
+    add_curate,
 ]
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Add the `skills` command group and its subcommands to the parser."""
-    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, match, validate, history, diff, restore")
+    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, match, validate, history, diff, restore, curate")
     skills_sub = skills.add_subparsers(dest="skills_command", metavar="SUBCOMMAND", parser_class=type(skills))
     for add in SKILLS_SUBCOMMANDS:
         add(skills_sub, parent)

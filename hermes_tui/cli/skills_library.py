@@ -88,8 +88,10 @@ def add_library_commands(skills_sub: argparse._SubParsersAction, parent: argpars
 def cmd_list(args: argparse.Namespace) -> int:
     from hermes_tui.core.gate import skills_with_pending
 
+    from hermes_tui.core.learning.review import row_flags
+
     with Workspace(args) as ws:
-        rows = [public_row(r) for r in skills_with_pending(ws.library, args.state)]
+        rows = [{**public_row(r), "flags": row_flags(r, ws.config.learning)} for r in skills_with_pending(ws.library, args.state)]
     if args.json:
         print_json(rows)
         return 0
@@ -98,7 +100,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = min(max(len(r["skill_id"]) for r in rows), 48)
     for r in rows:
-        flag = "" if r["state"] == "active" else f" [{r['state']}]"
+        flag = "".join(f" [{f}]" for f in ([] if r["state"] == "active" else [r["state"]]) + r["flags"])
         desc = " ".join((r["description"] or r["error"] or "").split())
         print(f"{r['skill_id']:<{width}}  {desc[:90]}{flag}")
     print(plural(len(rows), "skill"))
@@ -119,6 +121,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             skill, problems, load_error = None, [], str(exc)
         else:
             load_error = None
+        review = _review(ws, row["skill_id"])
     data = public_row(row)
     data.update(
         {
@@ -130,6 +133,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "errors": [str(p) for p in problems if p.level == "error"],
             "warnings": [str(p) for p in problems if p.level == "warning"],
             "body": skill.body if skill else row.get("body", ""),
+            **review,
         }
     )
     if args.json:
@@ -139,6 +143,14 @@ def cmd_show(args: argparse.Namespace) -> int:
     if load_error or row.get("state") == BROKEN:
         raise HermesError(load_error or f"skill {row['skill_id']} is broken: {row.get('error') or 'it cannot be used'}")
     return 0
+
+
+def _review(ws: Workspace, skill_id: str) -> dict[str, Any]:
+    """The learning loop's view of a skill: "effect", "review_date" and "rot" flags."""
+    from hermes_tui.core.learning.review import rot, skill_effect
+
+    flags = rot(ws.store, ws.library, skill_id, ws.config.learning)
+    return {"effect": skill_effect(ws.store, skill_id), "review_date": flags.pop("review_date"), "rot": flags}
 
 
 def _library_row(ws: Workspace, name: str) -> dict[str, Any]:
@@ -169,6 +181,14 @@ def _print_skill(data: dict[str, Any]) -> None:
     )
     if data["support_files"]:
         print("files: " + ", ".join(data["support_files"]))
+    print(f"review date: {data['review_date']}" + "".join(f"; {flag}" for flag in ("stale", "failing") if data["rot"][flag]))
+    effect = data["effect"]
+    if effect["delta"] is not None:
+        w, wo = effect["with"], effect["without"]
+        print(
+            f"effect: {w['episodes']} episodes with it vs {wo['episodes']} without: success {w['success_rate']} vs "
+            f"{wo['success_rate']}, tool calls {w['tool_calls']} vs {wo['tool_calls']}, tokens {w['tokens']} vs {wo['tokens']}"
+        )
     for message in ([load_error] if load_error else []) + data["errors"]:
         print(f"error: {message}")
     for message in data["warnings"]:

@@ -70,6 +70,12 @@ class SandboxConfig:
 @dataclass
 class LearningConfig:
     enabled: bool = False  # self-learning is off until the user turns it on
+    min_successes: int = 3  # a pattern that succeeded this often becomes a skill candidate
+    min_tool_calls: int = 5  # ... or one successful episode with this many tool calls
+    max_candidates_per_day: int = 5  # new candidates a day (merges into pending ones do not count)
+    auto_approve: bool = False  # unattended use: approve the loop's own candidates at once
+    stale_days: int = 60  # a skill unused this long is stale
+    review_days: int = 90  # review date: this long after a skill was last verified by a successful use
 
 
 @dataclass
@@ -89,6 +95,11 @@ _FLOORS: dict[str, tuple[float, bool]] = {
     "agent.tool_timeout": (0, False),
     "agent.tool_output_chars": (1, True),
     "agent.approval_timeout": (0, False),
+    "learning.min_successes": (1, True),
+    "learning.min_tool_calls": (1, True),
+    "learning.max_candidates_per_day": (0, True),
+    "learning.stale_days": (1, True),
+    "learning.review_days": (1, True),
 }
 # Settings that take one of a few words.
 _CHOICES: dict[str, tuple[str, ...]] = {"sandbox.mode": ("workspace-write", "read-only", "off")}

@@ -33,7 +33,8 @@ from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
 OPS = ("create", "edit", "patch", "delete", "write_file")
-HANDLED = ("approved", "rejected")  # the folders under pending/ that keep handled changes
+HANDLED = ("approved", "rejected")
+EVIDENCE_FILE = "evidence.json"  # what a change was learned from (the learning loop's items)  # the folders under pending/ that keep handled changes
 
 
 @dataclass
@@ -109,7 +110,8 @@ class PendingQueue:
     def root(self) -> Path:
         return self.home.pending_dir
 
-    def submit(self, change: SkillChange) -> PendingItem:
+    def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None) -> PendingItem:
+        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json."""
         change.check()
         item_id = _new_id()
         folder = self.root / item_id
@@ -125,12 +127,28 @@ class PendingQueue:
                 from hermes_tui.core.skills.library import safe_join
 
                 atomic_write(safe_join(folder / "files", change.file_path or ""), change.content)
+            if evidence is not None:
+                atomic_write(folder / EVIDENCE_FILE, json.dumps(evidence, indent=2, ensure_ascii=False) + "\n")
             atomic_write(folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
         except BaseException:
             shutil.rmtree(folder, ignore_errors=True)
             raise
         self._changed("submitted", item)
         return item
+
+    def evidence(self, item: PendingItem) -> dict[str, Any] | None:
+        """The evidence a change carries (None when it has none or it cannot be read)."""
+        try:
+            data = json.loads((item.folder / EVIDENCE_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def set_evidence(self, item: PendingItem, evidence: dict[str, Any]) -> None:
+        """Replace a waiting change's evidence (its evidence grew)."""
+        if item.status != "pending":
+            raise HermesError(f"change {item.id} was already {item.status}")
+        atomic_write(item.folder / EVIDENCE_FILE, json.dumps(evidence, indent=2, ensure_ascii=False) + "\n")
 
     def _read(self, folder: Path) -> PendingItem | None:
         try:
@@ -159,6 +177,12 @@ class PendingQueue:
                 if item is not None:
                     items.append(item)
         return sorted(items, key=lambda i: (i.created_at, i.id))
+
+    def all(self) -> list[PendingItem]:
+        """Every change: waiting, approved and rejected."""
+        folders = [self.root, *(self.root / status for status in HANDLED)]
+        items = [self._read(f) for folder in folders if folder.is_dir() for f in sorted(folder.iterdir()) if f.is_dir()]
+        return [item for item in items if item is not None]
 
     def get(self, item_id: str) -> PendingItem:
         """A change by id: waiting, or already approved or rejected (see ``status``)."""

@@ -40,6 +40,7 @@ class EpisodeStarted(Event):
     # The terminal's sandbox: {"active", "kind", "mode", "network", "detail"} (core/sandbox).
     sandbox: dict[str, Any] = field(default_factory=dict)
     session_id: str = ""  # the conversation this episode belongs to (one user message and its work)
+    learning: bool = False  # whether the learning loop distills skills from this episode
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +191,33 @@ class PendingChanged(Event):
     skill: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
+class CandidateCreated(Event):
+    """The learning loop proposed a new skill; it waits in the gate under ``pending_id``
+    (``merged``: the evidence of a waiting candidate for the same pattern grew instead)."""
+
+    type: ClassVar[str] = "candidate_created"
+    pending_id: str
+    skill: str
+    trigger: str  # "repeated" (a pattern succeeded often), "long" (one long success) or "recovery"
+    distiller: str  # the model's name or "deterministic"
+    episodes: tuple[str, ...] = ()
+    merged: bool = False
+    approved: bool = False  # [learning] auto_approve applied it at once
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkillPatchProposed(Event):
+    """The learning loop proposed a change to an existing skill (waits under ``pending_id``)."""
+
+    type: ClassVar[str] = "skill_patch_proposed"
+    pending_id: str
+    skill: str  # the skill_id it changes
+    reason: str
+    episodes: tuple[str, ...] = ()
+    approved: bool = False
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -209,6 +237,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         EpisodeFinished,
         LibraryChanged,
         PendingChanged,
+        CandidateCreated,
+        SkillPatchProposed,
     )
 }
 

@@ -192,6 +192,7 @@ class Agent:
             EpisodeStarted(
                 episode_id=episode.id, task=task, model=self.model, cwd=str(self.cwd),
                 session_id=session_id, sandbox=dict(self.sandbox.status),
+                learning=bool(self.config.learning.enabled),
             )
         )
         outcome, reason, answer = "failure", "", ""
@@ -379,10 +380,11 @@ class Agent:
         self.emit(SkillLoaded(episode_id=episode.id, name=skill_id, via=via))
 
     def _record_skill_use(self, episode: _Episode, outcome: str) -> None:
-        """Count a use (and its success or failure) for each skill loaded in the episode."""
+        """Count a use for each skill loaded in the episode: a success, or a failure (an
+        interruption counts against the skill too: the learning loop's outcome counters)."""
         if self.library is None or not episode.loaded:
             return
-        success = {"success": True, "failure": False}.get(outcome)  # interrupted: a use, no verdict
+        success = outcome == "success"
         for skill_id in episode.loaded:
             try:
                 self.library.record_use(skill_id, success)

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from hermes_tui.core.agent.routing import Match, query_terms, route, word_forms
 from hermes_tui.core.agent.tokens import count_tokens
+from hermes_tui.core.config import LearningConfig
+from hermes_tui.core.learning.review import row_flags
 from hermes_tui.core.guard.unicode import strip_invisible
 from hermes_tui.errors import HermesError
 
@@ -45,6 +47,8 @@ __all__ = [
     "word_forms",
     "expand_slash_command",
     "IDENTITY",
+    "DISTILL_MARKER",
+    "build_distill_messages",
 ]
 
 IDENTITY = """\
@@ -258,6 +262,11 @@ def build_skills_index(
         return "", [], []
     by_id = {r["skill_id"]: r for r in rows}
     handles = _handles(rows, library)
+    settings = config.learning if config is not None else LearningConfig()
+    for row in rows:  # rot shows in the index: the model should check a stale or failing skill
+        flags = row_flags(row, settings)
+        if flags:
+            handles[row["skill_id"]] += f" ({', '.join(flags)})"
     # More hits than shown with descriptions: the rest of them lead their category's names.
     matches = match_skills(library, store, task, limit=max(relevant_limit * 4, 30), config=config, rows=rows)
     ranked = [m.skill_id for m in matches if m.skill_id in by_id]
@@ -493,3 +502,50 @@ def _active_skill_id(library: Any, key: str, active: set[str]) -> str | None:
 
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+# -- the learning loop's distiller --------------------------------------------------
+DISTILL_MARKER = "You distill agent skills"  # the first words of the distiller's system prompt
+
+_DISTILL_SYSTEM = DISTILL_MARKER + """ from recorded work. Write ONE SKILL.md in the Agent Skills \
+format for the kind of task the episodes below show, so that an agent doing such a task again \
+can follow it and succeed at once.
+
+Format, exactly:
+---
+name: {name}
+description: <one or two sentences in the words a user would use to ask for such a task>
+---
+# <title>
+
+## When to use
+<the kind of request this skill is for>
+
+## Procedure
+<numbered steps with the EXACT commands that worked, in order, in backticks>
+
+## Pitfalls
+<each failed attempt seen in the episodes, its error, and what worked instead>
+
+## Verification
+<how to check the result>
+
+Leave out read-only exploration. Use only commands that appear in the episodes. \
+Answer with the SKILL.md only."""
+
+
+def build_distill_messages(evidence: Sequence[Mapping[str, Any]], *, name: str) -> list[dict[str, str]]:
+    """The messages asking a model to write a skill from episodes' traces.
+
+    ``evidence``: one dict per episode (task, outcome, tool_calls of tool, command, ok, error)."""
+    parts = []
+    for n, episode in enumerate(evidence, 1):
+        lines = [f"Episode {n}: {episode.get('task', '')!s} -> {episode.get('outcome', '')}"]
+        for call in episode.get("tool_calls") or []:
+            status = "ok" if call.get("ok") else f"FAILED: {shorten(str(call.get('error') or ''), 200)}"
+            lines.append(f"- {call.get('tool')}: {shorten(str(call.get('command') or ''), 400)} [{status}]")
+        parts.append("\n".join(lines))
+    return [
+        {"role": "system", "content": _DISTILL_SYSTEM.format(name=name)},
+        {"role": "user", "content": "\n\n".join(parts)},
+    ]

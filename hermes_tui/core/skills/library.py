@@ -410,6 +410,26 @@ class SkillLibrary:
         self._changed("archived", [row["skill_id"]], author)
         return target
 
+    def unarchive(self, name_or_id: str) -> str:
+        """Bring an archived skill back to skills/ (where it was) and index it again; its skill_id."""
+        row = self.row(name_or_id)
+        if row.get("state") != ARCHIVED:
+            raise HermesError(f"skill {row['skill_id']} is not archived")
+        source = Path(row["path"]).parent
+        target = self.root / row["skill_id"]
+        if target.exists():
+            raise HermesError(f"cannot restore {row['skill_id']}: {target} exists; move it away first")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(source), str(target))
+        except OSError as exc:
+            raise HermesError(f"cannot restore {row['skill_id']}: {describe_os_error(exc)}") from exc
+        skill_file = find_skill_file(target) or target / "SKILL.md"
+        with self.store.transaction():
+            self.store.upsert_skill({**row, "path": str(skill_file), "state": ACTIVE})
+        self.sync_paths([skill_file])
+        return row["skill_id"]
+
     # -- versions ---------------------------------------------------------------------
     def history(self, name_or_id: str) -> list[dict[str, Any]]:
         return self.store.skill_versions(self.resolve(name_or_id))
