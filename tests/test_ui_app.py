@@ -123,7 +123,10 @@ def test_an_approval_is_answered_by_one_key(home, llm_server, tmp_path: Path, ke
     canary = tmp_path / "canary"
     (canary / "inner").mkdir(parents=True)
     (canary / "inner" / "file.txt").write_text("keep?", encoding="utf-8")
-    llm_server.queue(Reply(tool_calls=[Call("terminal", {"command": "rm -r canary"}, id="rm1")]), Reply(text="done"))
+    # Inside the working folder the sandbox lets `rm -r` run unasked: asking to run it
+    # outside the sandbox is what needs a person.
+    outside = {"command": "rm -r canary", "outside_sandbox": True, "justification": "remove the canary"}
+    llm_server.queue(Reply(tool_calls=[Call("terminal", outside, id="rm1")]), Reply(text="done"))
     ws = server_workspace(home, llm_server)
 
     async def drive() -> None:
@@ -132,10 +135,14 @@ def test_an_approval_is_answered_by_one_key(home, llm_server, tmp_path: Path, ke
             app.prompt.insert("remove the canary folder")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
-            assert app.screen.request.command == "rm -r canary"
+            assert app.screen.request.command.startswith("rm -r canary")
             assert app.trace.selected.status == "approval?"
-            await pilot.press(key)
-            await until(pilot, lambda: app._cancel is None)
+            answered: set[str] = set()
+            while app._cancel is not None:  # each rule the command needs is asked in turn
+                answered.add(app.screen.request.request_id)
+                await pilot.press(key)
+                await until(pilot, lambda: app._cancel is None or (
+                    isinstance(app.screen, ApprovalScreen) and app.screen.request.request_id not in answered))
             assert not isinstance(app.screen, ApprovalScreen)
             assert app.trace.selected.status == ("ok" if removed else "error")
 

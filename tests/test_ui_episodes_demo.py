@@ -148,16 +148,17 @@ def test_the_demo_app_streams_tool_calls_in_its_sample_folder(tmp_path: Path) ->
             assert [app.trace.calls[k].name for k in app.trace.order] == ["terminal", "read_file", "search_files"]
             assert all(app.trace.calls[k].status == "ok" for k in app.trace.order)
             assert "scripted demo model" in app.conversation.last_answer()
-            app.prompt.insert("clean the build folder")
+            app.prompt.insert("publish it")
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            assert app.screen.request.command.startswith("git push --force origin main")
             await pilot.press("n")
             await until(pilot, lambda: app._cancel is None)
+            assert app.trace.calls[app.trace.order[-1]].status == "error"  # denied: never run
             await pilot.press("ctrl+q")
         assert app.return_code == 0
 
     run(drive())
-    assert (setup.workdir / "build" / "output.txt").exists()  # denied: nothing removed
     ws.close()
 
 

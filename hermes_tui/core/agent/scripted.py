@@ -35,10 +35,18 @@ def default_plan(task: str) -> list[Step]:
     words = task.lower()
     if "clean" in words or "delete" in words:
         return [
-            Step(reasoning="The build folder is generated; removing it needs your approval.",
+            Step(reasoning="The build folder is generated, and it is inside the working folder.",
                  calls=[("terminal", {"command": "rm -r build"})]),
-            Step(text="I asked to remove `build/` (a recursive delete needs your approval). "
-                      "Whatever you answered is in the trace on the right."),
+            Step(text="I removed `build/`. Inside the working folder the sandbox lets ordinary work run "
+                      "unasked (where no sandbox can be had, you were asked first)."),
+        ]
+    if "push" in words or "deploy" in words or "publish" in words:
+        return [
+            Step(reasoning="Publishing needs the network, which the sandbox keeps off: I must ask.",
+                 calls=[("terminal", {"command": "git push --force origin main", "outside_sandbox": True,
+                                      "justification": "publishing needs the network"})]),
+            Step(text="I asked to force-push outside the sandbox (it needs the network and rewrites "
+                      "history, so it needs your approval). Whatever you answered is in the trace."),
         ]
     return [
         Step(reasoning="Let me look at the sample project first.", calls=[("terminal", {"command": "ls -la"})]),
