@@ -34,7 +34,6 @@ from hermes_tui.core.agent.events import (
     EpisodeStarted,
     ErrorEvent,
     Event,
-    EventStream,
     Retrying,
     SkillLoaded,
     SkillPatchProposed,
@@ -100,25 +99,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         with _ctrl_c_cancels(cancel):
             result = agent.run(args.task, cancel=cancel)
             if config.learning.enabled and result.outcome != "interrupted":
-                _learn(ws, config, ws.events, result.episode_id)
+                ws.learn(result.episode_id, config)
         if isinstance(sink, TraceSink):
             sink.close()
         return 0 if result.outcome == "success" else 1
-
-
-def _learn(ws: Workspace, config: Any, events: EventStream, episode_id: str) -> None:
-    """The learning loop after the episode; its events go on the stream. A failure is a
-    non-fatal error event: the episode's outcome stands."""
-    from hermes_tui.core.agent.loop import one_line
-    from hermes_tui.core.learning import learner_for
-
-    try:
-        outcome = learner_for(ws.home, ws.store, ws.library, config).consider(episode_id)
-    except Exception as exc:  # noqa: BLE001 - learning never changes the run's result
-        events.emit(ErrorEvent(episode_id=episode_id, message=f"learning failed: {one_line(exc)}"))
-        return
-    for event in outcome.events:
-        events.emit(event)
 
 
 def _stdin_is_tty() -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from hermes_tui.errors import HermesError
 
@@ -29,8 +29,16 @@ def new_session_id() -> str:
 class Session:
     """``Session(agent)`` starts a new conversation; :meth:`resume` continues a past one."""
 
-    def __init__(self, agent: "Agent", *, id: str | None = None, messages: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self,
+        agent: "Agent",
+        *,
+        id: str | None = None,
+        messages: list[dict[str, Any]] | None = None,
+        learn: Callable[[str], None] | None = None,
+    ) -> None:
         self.agent = agent
+        self.learn = learn  # the learning loop, run after each episode while learning is on
         self.id = id or new_session_id()
         self.messages: list[dict[str, Any]] = list(messages or ())
         self.episodes: list[str] = []
@@ -39,12 +47,14 @@ class Session:
         self.cost: float | None = None
 
     @classmethod
-    def resume(cls, agent: "Agent", store: Any, session_id: str) -> "Session":
+    def resume(
+        cls, agent: "Agent", store: Any, session_id: str, *, learn: Callable[[str], None] | None = None
+    ) -> "Session":
         """Continue a recorded session; HermesError when the store has no such session."""
         episodes = store.session_episodes(session_id)
         if not episodes:
             raise HermesError(f"no session {session_id!r}")
-        session = cls(agent, id=session_id, messages=history_from_episodes(episodes))
+        session = cls(agent, id=session_id, messages=history_from_episodes(episodes), learn=learn)
         for episode in episodes:
             session.episodes.append(episode["id"])
             session._count(episode.get("prompt_tokens"), episode.get("completion_tokens"), episode.get("cost"))
@@ -55,6 +65,8 @@ class Session:
         result = self.agent.run(text, cancel=cancel, session_id=self.id, history=self.messages)
         self.episodes.append(result.episode_id)
         self._count(result.prompt_tokens, result.completion_tokens, result.cost)
+        if self.learn is not None and self.agent.config.learning.enabled and result.outcome != "interrupted":
+            self.learn(result.episode_id)
         return result
 
     @property

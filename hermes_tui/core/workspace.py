@@ -123,12 +123,28 @@ class Workspace:
     def new_session(self, agent: "Agent") -> "Session":
         from hermes_tui.core.session import Session
 
-        return Session(agent)
+        return Session(agent, learn=self.learn)
 
     def resume_session(self, agent: "Agent", session_id: str) -> "Session":
         from hermes_tui.core.session import Session
 
-        return Session.resume(agent, self.store, session_id)
+        return Session.resume(agent, self.store, session_id, learn=self.learn)
+
+    def learn(self, episode_id: str, config: "Config | None" = None) -> None:
+        """The learning loop on a finished, recorded episode; its events (``candidate_created``,
+        ``skill_patch_proposed``) go on :attr:`events`. A failure is a non-fatal error event:
+        the episode's outcome stands. The caller checks that learning is on."""
+        from hermes_tui.core.agent.events import ErrorEvent
+        from hermes_tui.core.agent.loop import one_line
+        from hermes_tui.core.learning import learner_for
+
+        try:
+            outcome = learner_for(self.home, self.store, self.library, config or self.config).consider(episode_id)
+        except Exception as exc:  # noqa: BLE001 - learning never changes the episode's result
+            self.events.emit(ErrorEvent(episode_id=episode_id, message=f"learning failed: {one_line(exc)}"))
+            return
+        for event in outcome.events:
+            self.events.emit(event)
 
     # -- housekeeping ---------------------------------------------------------------------
     def log_to_file(self) -> Path:
