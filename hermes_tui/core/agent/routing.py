@@ -60,6 +60,7 @@ FIELD_WEIGHTS: dict[str, float] = {"name": 3.0, "description": 2.0, "tags": 1.5,
 FIELD_B: dict[str, float] = {"name": 0.3, "description": 0.5, "tags": 0.3, "when": 0.5, "body": 0.75}
 K1 = 1.2
 BODY_CHARS = 6000  # the body is read up to here (the start of a skill says what it is for)
+NAME_BONUS = 1.0  # when every word of a skill's name is among the task's words (a small library's IDFs say little)
 PHRASE_BONUS = 0.5  # per pair of task words side by side in the name or description (times their idf)
 SYNONYM_WEIGHT = 0.5  # a synonym counts this much of the word it stands for
 FIRST_STAGE_SHARE = 0.15  # share of the normalised search score added to the field score
@@ -248,6 +249,7 @@ def when_to_use(body: str) -> str:
 class _Profile:
     tf: dict[str, float]  # stemmed word -> its BM25F term frequency (field-weighted, length-normalised)
     pairs: frozenset[tuple[str, str]]  # adjacent stemmed words of the name and description
+    name: frozenset[str] = frozenset()  # the stemmed words of the name
 
 
 def _field_words(row: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -286,7 +288,7 @@ class RoutingIndex:
                 for word, count in Counter(seq).items():
                     tf[word] = tf.get(word, 0.0) + FIELD_WEIGHTS[key] * count / norm
             pairs = {pair for key in ("name", "description") for pair in zip(words[key], words[key][1:])}
-            self.profiles[skill_id] = _Profile(tf, frozenset(pairs))
+            self.profiles[skill_id] = _Profile(tf, frozenset(pairs), frozenset(words["name"]))
             self.df.update(tf.keys())
 
     def idf(self, word: str) -> float:
@@ -306,6 +308,8 @@ class RoutingIndex:
         for pair in pairs:
             if pair in profile.pairs:
                 total += PHRASE_BONUS * min(self.idf(pair[0]), self.idf(pair[1]))
+        if profile.name and profile.name <= words.keys():
+            total += NAME_BONUS  # the task names the skill: strong even where rarity says little
         return total
 
 
