@@ -399,14 +399,7 @@ class SkillLibrary:
         folder = Path(row["path"]).parent
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         target = self.home.archive_dir / f"{row['skill_id'].replace('/', '__')}-{stamp}" / folder.name
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(folder), str(target))
-        except OSError as exc:
-            raise HermesError(f"cannot archive {row['skill_id']}: {describe_os_error(exc)}") from exc
-        skill_file = find_skill_file(target) or target / "SKILL.md"
-        with self.store.transaction():
-            self.store.upsert_skill({**row, "path": str(skill_file), "state": ARCHIVED})
+        self._move(row, folder, target, ARCHIVED, "archive")
         self._changed("archived", [row["skill_id"]], author)
         return target
 
@@ -419,16 +412,20 @@ class SkillLibrary:
         target = self.root / row["skill_id"]
         if target.exists():
             raise HermesError(f"cannot restore {row['skill_id']}: {target} exists; move it away first")
+        self.sync_paths([self._move(row, source, target, ACTIVE, "restore")])
+        return row["skill_id"]
+
+    def _move(self, row: dict[str, Any], source: Path, target: Path, state: str, verb: str) -> Path:
+        """Move a skill's folder and record its new place and state; its SKILL.md path."""
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(source), str(target))
         except OSError as exc:
-            raise HermesError(f"cannot restore {row['skill_id']}: {describe_os_error(exc)}") from exc
+            raise HermesError(f"cannot {verb} {row['skill_id']}: {describe_os_error(exc)}") from exc
         skill_file = find_skill_file(target) or target / "SKILL.md"
         with self.store.transaction():
-            self.store.upsert_skill({**row, "path": str(skill_file), "state": ACTIVE})
-        self.sync_paths([skill_file])
-        return row["skill_id"]
+            self.store.upsert_skill({**row, "path": str(skill_file), "state": state})
+        return skill_file
 
     # -- versions ---------------------------------------------------------------------
     def history(self, name_or_id: str) -> list[dict[str, Any]]:
