@@ -62,6 +62,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"status: {item.status}" + (f" ({item.note})" if item.note else ""))
     if item.change.reason:
         print(f"reason: {reveal_invisible(item.change.reason)}")
+    if item.change.files:
+        print(f"support files (in {item.skill_folder}): {', '.join(item.change.files)}")
     texts = [item.change.old, item.change.new, item.change.content, item.change.reason]
     if any(has_invisible(t or "") for t in texts):
         print("warning: this change holds invisible characters, shown as ⟦...⟧ (a model never sees them)")

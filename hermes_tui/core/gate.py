@@ -12,7 +12,11 @@ state "pending" (:func:`skills_with_pending`): one view of every skill's state.
 
 Each pending item is a folder holding ``change.json`` (what, why, from which
 episode) and, when the change carries text, that text as a file a person can read
-(``SKILL.md`` for create/edit, ``files/<path>`` for write_file).
+(``SKILL.md`` for create/edit, ``files/<path>`` for write_file). An ``install`` (a
+whole skill folder from a hub, author "hub") keeps the folder as it will land under
+``skill/`` (SKILL.md and its support files, listed in ``change.files``); approving it
+saves SKILL.md through :meth:`SkillLibrary.save` and each file through
+:meth:`SkillLibrary.write_support_file`.
 
 Scanning of the text (the guardrails issue) plugs in at :meth:`PendingQueue.submit`.
 """
@@ -32,7 +36,8 @@ from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
-OPS = ("create", "edit", "patch", "delete", "write_file")
+OPS = ("create", "edit", "patch", "delete", "write_file", "install")
+INSTALL_DIR = "skill"  # an install item's folder: the skill as it will land
 HANDLED = ("approved", "rejected")
 EVIDENCE_FILE = "evidence.json"  # what a change was learned from (the learning loop's items)  # the folders under pending/ that keep handled changes
 
@@ -49,6 +54,7 @@ class SkillChange:
     episode_id: str | None = None
     reason: str = ""
     author: str = "agent"
+    files: list[str] | None = None  # install: the support files (paths inside the skill folder)
 
     def check(self) -> None:
         """Raise HermesError (one line) if the change is not well formed."""
@@ -56,15 +62,20 @@ class SkillChange:
             raise HermesError(f"unknown skill change {self.op!r}; use one of {', '.join(OPS)}")
         if not (self.skill or "").strip():
             raise HermesError("a skill name is required")
-        if self.op in ("create", "edit") and not (self.content or "").strip():
+        if self.op in ("create", "edit", "install") and not (self.content or "").strip():
             raise HermesError(f"{self.op} needs the full SKILL.md text in 'content'")
         if self.op == "patch" and (not self.old or self.new is None):
             raise HermesError("patch needs 'old_string' (exact text to find) and 'new_string'")
         if self.op == "write_file" and (not self.file_path or self.content is None):
             raise HermesError("write_file needs 'file_path' and 'file_content'")
+        if self.op == "install" and not all(isinstance(f, str) and f for f in self.files or []):
+            raise HermesError("install needs 'files' as a list of paths inside the skill folder")
 
     def summary(self) -> str:
         target = f"{self.skill}/{self.file_path}" if self.op == "write_file" else self.skill
+        if self.op == "install":
+            count = len(self.files or [])
+            return f"install {target} (from a hub; {count} support file{'' if count == 1 else 's'})"
         return f"{self.op} {target}"
 
 
@@ -88,6 +99,11 @@ class PendingItem:
             **asdict(self.change),
         }
 
+    @property
+    def skill_folder(self) -> Path | None:
+        """An install's skill folder (SKILL.md and support files) as it will land; else None."""
+        return self.folder / INSTALL_DIR if self.change.op == "install" else None
+
 
 def _new_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
@@ -110,9 +126,16 @@ class PendingQueue:
     def root(self) -> Path:
         return self.home.pending_dir
 
-    def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None) -> PendingItem:
-        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json."""
+    def submit(
+        self, change: SkillChange, evidence: dict[str, Any] | None = None, *, files_from: Path | None = None
+    ) -> PendingItem:
+        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+
+        An ``install`` copies each of ``change.files`` from the folder ``files_from``
+        (regular files only) into the item's ``skill/`` folder, beside its SKILL.md."""
         change.check()
+        if change.op == "install" and files_from is None and change.files:
+            raise HermesError("install needs the folder its files come from")
         item_id = _new_id()
         folder = self.root / item_id
         try:
@@ -123,6 +146,8 @@ class PendingQueue:
         try:
             if change.op in ("create", "edit") and change.content is not None:
                 atomic_write(folder / "SKILL.md", change.content)
+            elif change.op == "install":
+                _copy_skill_folder(change, Path(files_from or folder), folder / INSTALL_DIR)
             elif change.op == "write_file" and change.content is not None:
                 from hermes_tui.core.skills.library import safe_join
 
@@ -203,7 +228,7 @@ class PendingQueue:
     def approve(self, item_id: str, library: Any) -> str:
         """Apply a pending change through the library, then keep it as approved."""
         item = self._waiting(item_id)
-        result = apply_change(item.change, library)
+        result = apply_change(item.change, library, files_dir=item.skill_folder)
         self._close(item, "approved", result)
         return result
 
@@ -230,9 +255,9 @@ class PendingQueue:
         rows = []
         for item in self.list():
             change = item.change
-            if change.op != "create":
+            if change.op not in ("create", "install"):
                 continue
-            path = item.folder / "SKILL.md"
+            path = (item.skill_folder or item.folder) / "SKILL.md"
             skill = parse_skill_text(change.content or "", path=path)
             category = (change.category or "").strip("/") or None
             rows.append(
@@ -269,11 +294,30 @@ def skills_with_pending(library: Any, state: str | None = None) -> list[dict[str
     return sorted(rows, key=lambda r: r["skill_id"])
 
 
-def apply_change(change: SkillChange, library: Any) -> str:
+def _copy_skill_folder(change: SkillChange, source: Path, target: Path) -> None:
+    """An install's SKILL.md and support files into ``target`` (links and devices refused)."""
+    import stat
+
+    from hermes_tui.core.skills.library import safe_join
+
+    atomic_write(target / "SKILL.md", change.content or "")
+    for rel in change.files or []:
+        src = safe_join(source, rel)
+        try:
+            info = os.lstat(src)
+        except OSError as exc:
+            raise HermesError(f"cannot read {rel} of the skill: {exc.strerror or exc}") from exc
+        if not stat.S_ISREG(info.st_mode):
+            raise HermesError(f"{rel} of the skill is not a regular file (links and devices are refused)")
+        atomic_write(safe_join(target, rel), src.read_bytes())
+
+
+def apply_change(change: SkillChange, library: Any, *, files_dir: Path | None = None) -> str:
     """Apply a change through the library's one write path. Returns a one-line summary.
 
-    The episode the change came from is added to the skill's provenance."""
-    summary = _apply(change, library)
+    ``files_dir`` holds an install's support files. The episode the change came from
+    is added to the skill's provenance."""
+    summary = _apply(change, library, files_dir)
     if change.episode_id and change.op != "delete":
         skill_id = library.find(change.skill)
         if skill_id is not None:
@@ -281,9 +325,11 @@ def apply_change(change: SkillChange, library: Any) -> str:
     return summary
 
 
-def _apply(change: SkillChange, library: Any) -> str:
+def _apply(change: SkillChange, library: Any, files_dir: Path | None = None) -> str:
     change.check()
-    author = change.author if change.author in ("user", "agent", "import", "restore") else "agent"
+    author = change.author if change.author in ("user", "agent", "import", "restore", "hub") else "agent"
+    if change.op == "install":
+        return _install(change, library, files_dir)
     if change.op == "create":
         if library.find(change.skill) is not None:
             raise HermesError(f"a skill named {change.skill!r} already exists; use edit or patch")
@@ -307,3 +353,19 @@ def _apply(change: SkillChange, library: Any) -> str:
         return f"archived {skill_id} to {target}"
     path = library.write_support_file(skill_id, change.file_path or "", change.content or "", author=author)
     return f"wrote {path.relative_to(library.root)}"
+
+
+def _install(change: SkillChange, library: Any, files_dir: Path | None) -> str:
+    """A hub skill's folder into the library: SKILL.md saved (version 1), then each support file."""
+    from hermes_tui.core.skills.library import safe_join
+
+    files = change.files or []
+    if files and files_dir is None:
+        raise HermesError("an install is applied from its pending item (its files are kept there)")
+    if library.find(change.skill) is not None:
+        raise HermesError(f"a skill named {change.skill!r} already exists; install it under another name (--name)")
+    version = library.save(change.skill, change.content or "", author="hub", category=change.category, source="hub")
+    for rel in files:
+        library.write_support_file(change.skill, rel, safe_join(Path(str(files_dir)), rel).read_bytes(), author="hub")
+    skill_id = library.resolve(change.skill)
+    return f"installed {skill_id} (version {version}, {len(files)} support file{'' if len(files) == 1 else 's'})"
