@@ -327,7 +327,7 @@ def _extract_members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], root: Pa
             raise HermesError(f"refused: {info.filename} is encrypted (password-protected archives are not installed)")
         if stat.S_ISLNK(mode):
             raise HermesError(f"refused: {info.filename} is a symbolic link (links are not installed)")
-        if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):  # 0: no type recorded
             raise HermesError(f"refused: {info.filename} is not a regular file (a device, pipe or socket)")
         target = _place(root, info.filename, seen)
         if target is None:
