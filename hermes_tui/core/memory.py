@@ -7,7 +7,9 @@ character budget (the entries joined with ``"\\n§\\n"``): MEMORY.md 2,200 and U
 message showing the usage. Entries are matched for replace/remove by a unique
 substring. Writes are atomic, and a file changed on disk since this object last read
 or wrote it (another session, an editor) is never clobbered: the change is refused,
-the file is re-read, and the caller may retry on the fresh entries.
+the file is re-read, and the caller may retry on the fresh entries. Workbench
+processes take ``memories/.lock`` (an advisory ``flock``) from that check to the
+write, so two of them never both pass the check and one overwrite the other.
 
 :meth:`MemoryFiles.snapshot` gives the text for the system prompt, frozen at its
 first call so that the prompt (and the provider's prefix cache) stays stable for the
@@ -17,8 +19,11 @@ whole session; tool calls see the live entries.
 from __future__ import annotations
 
 import hashlib
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from hermes_tui.core.fsutil import atomic_write, describe_os_error
 from hermes_tui.core.guard.redact import redact
@@ -128,34 +133,57 @@ class MemoryFiles:
     def add(self, target: str, content: str) -> str:
         """Append an entry; returns a one-line message. Refused past the budget."""
         content = self._clean(content)
-        entries = self._fresh(target)
-        if content in entries:
-            return f"already in {self.path(target).name}; nothing added ({self.usage_text(target, entries)})"
-        self._check_budget(target, entries, entries + [content], "add")
-        self._write(target, entries + [content])
+        with self._locked():
+            entries = self._fresh(target)
+            if content in entries:
+                return f"already in {self.path(target).name}; nothing added ({self.usage_text(target, entries)})"
+            self._check_budget(target, entries, entries + [content], "add")
+            self._write(target, entries + [content])
         return f"added to {self.path(target).name} ({self.usage_text(target, entries + [content])})"
 
     def replace(self, target: str, old_text: str, new: str) -> str:
         """Replace the one entry containing ``old_text`` with ``new``."""
         new = self._clean(new)
-        entries = self._fresh(target)
-        index = self._find(target, entries, old_text)
-        updated = list(entries)
-        updated[index] = new
-        updated = list(dict.fromkeys(updated))
-        self._check_budget(target, entries, updated, "replace")
-        self._write(target, updated)
+        with self._locked():
+            entries = self._fresh(target)
+            index = self._find(target, entries, old_text)
+            updated = list(entries)
+            updated[index] = new
+            updated = list(dict.fromkeys(updated))
+            self._check_budget(target, entries, updated, "replace")
+            self._write(target, updated)
         return f"replaced an entry in {self.path(target).name} ({self.usage_text(target, updated)})"
 
     def remove(self, target: str, old_text: str) -> str:
         """Remove the one entry containing ``old_text``."""
-        entries = self._fresh(target)
-        index = self._find(target, entries, old_text)
-        updated = entries[:index] + entries[index + 1 :]
-        self._write(target, updated)
+        with self._locked():
+            entries = self._fresh(target)
+            index = self._find(target, entries, old_text)
+            updated = entries[:index] + entries[index + 1 :]
+            self._write(target, updated)
         return f"removed an entry from {self.path(target).name} ({self.usage_text(target, updated)})"
 
     # -- helpers ------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold ``memories/.lock`` (one writer at a time across processes) where flock exists."""
+        try:
+            import fcntl
+        except ImportError:  # not on this system: the stamp checks alone
+            yield
+            return
+        folder = self.home.memories_dir
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise HermesError(f"cannot write {folder}: {describe_os_error(exc, folder)}") from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
     @staticmethod
     def _clean(content: str | None) -> str:
         if not isinstance(content, str) or not content.strip():

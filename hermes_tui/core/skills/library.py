@@ -373,14 +373,29 @@ class SkillLibrary:
             raise HermesError("the skill has no description; it would be unusable (add `description:` to its frontmatter)")
         if skill.name != PurePosixPath(skill_id).name and not self.store.get_skill(skill_id):
             raise HermesError(f"the frontmatter name {skill.name!r} differs from the folder name {PurePosixPath(skill_id).name!r}")
-        row = self.store.get_skill(skill_id)
-        atomic_write(path, text)
         report = SyncReport()
+        # The write lock first: saves from other processes wait their turn, so each is
+        # recorded as its own version (the file is written under the lock, then indexed).
         with self.store.transaction():
+            row = self.store.get_skill(skill_id)
+            self._keep_unrecorded_edit(path, skill_id, text)
+            atomic_write(path, text)
             self._sync_one(path, skill_id, row, report, author=author, source=source or ("agent" if author == "agent" else None))
         latest = self._latest_version(skill_id)
         self._changed("saved", [skill_id], author)
         return int(latest["version"]) if latest else 0
+
+    def _keep_unrecorded_edit(self, path: Path, skill_id: str, text: str) -> None:
+        """A file changed on disk since its last recorded version (an editor, no sync yet)
+        is recorded as a version, authored "user", before a save replaces it."""
+        latest = self._latest_version(skill_id)
+        try:
+            disk = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            return
+        digest = content_hash(disk)
+        if latest is not None and latest["content_hash"] != digest and disk != text:
+            self.store.add_skill_version(skill_id, text=disk, content_hash=digest, author="user")
 
     def write_support_file(self, name_or_id: str, rel_path: str, content: str | bytes, *, author: str) -> Path:
         """Write a file inside a skill folder (references/, scripts/, assets/ ...)."""
