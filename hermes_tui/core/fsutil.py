@@ -29,7 +29,11 @@ def atomic_write(path: Path | str, data: str | bytes, *, mode: int | None = None
     ``str`` is written as UTF-8 with the newlines given (no translation).
     """
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        payload = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError as exc:  # a lone surrogate, e.g. "\ud800" from a JSON escape
+        bad = f"U+{ord(data[exc.start]):04X}"
+        raise HermesError(f"cannot write {path}: the text holds {bad} at offset {exc.start}, which UTF-8 cannot encode") from None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

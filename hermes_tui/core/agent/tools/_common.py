@@ -35,8 +35,8 @@ def int_arg(args: dict[str, Any], name: str, default: int, *, low: int, high: in
         raise ToolError(f"the {name!r} argument must be a whole number")
     try:
         number = int(value)
-    except ValueError:
-        raise ToolError(f"the {name!r} argument must be a whole number, got {value!r}") from None
+    except (ValueError, OverflowError):  # "x", nan, inf, a string of over 4,300 digits
+        raise ToolError(f"the {name!r} argument must be a whole number, got {str(value)[:40]!r}") from None
     if number < low:
         raise ToolError(f"the {name!r} argument must be at least {low}, got {number}")
     return min(number, high)
