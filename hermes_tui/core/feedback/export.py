@@ -15,8 +15,8 @@ export can contain them.
 
 Fine-tuning formats write one line per episode, a corrected final answer in place of
 the original. Preference formats write one line per pair: each correction (the
-original turn rejected, the correction chosen, the conversation before that turn as
-the prompt) and, among rated episodes with the same task (case and spacing aside),
+original turn rejected, with its tool results when it called tools; the correction
+chosen; the conversation before that turn as the prompt) and, among rated episodes with the same task (case and spacing aside),
 the best rated against the worst, the second best against the second worst, and so
 on while the ratings differ.
 """
@@ -217,9 +217,13 @@ class Exporter:
 
     def _pair(self, prompt: list[dict[str, Any]], chosen: list[dict[str, Any]], rejected: list[dict[str, Any]],
               conv: Conversation, source: str) -> None:
-        if self.options.format == "dpo-openai" and (len(chosen) != 1 or len(rejected) != 1):
-            self.report.skipped["an answer of several turns (OpenAI preference outputs are one message)"] += 1
-            return
+        if self.options.format == "dpo-openai":
+            if any(m.get("tool_calls") for m in chosen + rejected):
+                self.report.skipped["tool calls in an answer (OpenAI preference outputs are text)"] += 1
+                return
+            if len(chosen) != 1 or len(rejected) != 1:
+                self.report.skipped["an answer of several turns (OpenAI preference outputs are one message)"] += 1
+                return
         names = conv.tool_names()
         tools = self.tools.for_names(names) if names else None
         self._emit(PAIR_LINES[self.options.format](prompt, chosen, rejected, tools))
@@ -234,7 +238,8 @@ class Exporter:
             self.report.skipped["the corrected turn is not in the conversation"] += 1
             return
         better = [{"role": "assistant", "content": redact(chosen)}]
-        self._pair(conv.messages(upto=index), better, [conv.turns[index].message()], conv, "corrections")
+        turn = conv.turns[index]  # a turn of tool calls is rejected with its results (every call answered)
+        self._pair(conv.messages(upto=index), better, [turn.message(), *turn.results()], conv, "corrections")
 
     def _rating_pair(self, better_id: str, worse_id: str) -> None:
         better, worse = self._conversation(better_id), self._conversation(worse_id)

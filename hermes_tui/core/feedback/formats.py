@@ -26,7 +26,8 @@ Preference (one line per pair; see :mod:`.export` for where pairs come from):
   message has tool calls.
 * ``dpo-openai``: OpenAI's preference fine-tuning, ``{"input": {"messages": [...],
   "tools": [...]}, "preferred_output": [one assistant message],
-  "non_preferred_output": [one assistant message]}``.
+  "non_preferred_output": [one assistant message]}``; OpenAI takes text outputs
+  only, so a pair whose answer calls tools or spans several turns is skipped.
 """
 
 from __future__ import annotations
