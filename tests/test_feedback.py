@@ -128,6 +128,10 @@ def test_ratings_filter_the_one_search(home, recorded: list[str]) -> None:
         assert search(store, "zebra", rated="any", kinds=["skill", "note"]) == []
         with pytest.raises(HermesError, match="rated is one of good, bad, any"):
             search(store, "zebra", rated="great")
+    done = hermes(home, "search", "zebra", "--rated", "bad", "--json")
+    assert done.returncode == 0 and {h["episode_id"] for h in json.loads(done.stdout)} == {second}
+    done = hermes(home, "search", "zebra", "--min-rating", "0")
+    assert done.returncode == 2 and "the minimum rating is 1-5" in done.stderr
 
 
 def test_bad_ratings_and_corrections_count_against_the_skills_used(home) -> None:

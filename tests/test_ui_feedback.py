@@ -77,6 +77,13 @@ def test_the_episode_list_and_view_rate_and_show_ratings(tmp_path: Path) -> None
             await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
             assert ws.store.episode_ratings([target]) == {target: 5}
             assert ws.store.episode_feedback(target)[0]["comment"] == "fixed it"
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, EpisodeScreen))
+            area.refresh_list()
+            for words, rows in (("rated:good", 1), ("rated:bad", 0), ("rated:any nightly", 1)):
+                area.query_one("#episodes-filter").value = words
+                await pilot.pause()
+                assert area.table.row_count == rows, words
 
     asyncio.run(drive())
     ws.close()

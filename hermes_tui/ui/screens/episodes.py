@@ -22,6 +22,7 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
     event_from_dict,
 )
+from hermes_tui.core.feedback.ratings import polarity
 from hermes_tui.ui.feedback import rate_with_note, rating_bindings
 from hermes_tui.ui.widgets.conversation import Conversation
 from hermes_tui.ui.widgets.trace import TraceTable, short_arguments
@@ -63,7 +64,8 @@ def when(ts: float | None) -> str:
 
 
 def matches(episode: dict[str, Any], words: list[str]) -> bool:
-    """The list filter: plain words match the task; ``outcome:``, ``skill:``, ``since:`` and ``until:`` (dates)."""
+    """The list filter: plain words match the task; ``outcome:``, ``skill:``, ``rated:`` (good, bad,
+    neutral, any), ``since:`` and ``until:`` (dates)."""
     for word in words:
         key, _, value = word.partition(":")
         if key == "outcome" and value:
@@ -71,6 +73,10 @@ def matches(episode: dict[str, Any], words: list[str]) -> bool:
                 return False
         elif key == "skill" and value:
             if not any(value in s for s in episode.get("skills_loaded") or ()):
+                return False
+        elif key == "rated" and value:
+            rating = episode.get("rating")
+            if rating is None or polarity(rating) != value and value != "any":
                 return False
         elif key in ("since", "until") and value:
             day = when(episode.get("started_at"))[:10]
