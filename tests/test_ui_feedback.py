@@ -1,5 +1,6 @@
 """Pilot tests of feedback in the workbench: the rating keys with their note prompt,
-/rate, the rating column of the episode list, and the palette's export in a worker."""
+/rate and /correct, the correction editor, the rating column and filter of the episode
+list, and the palette's export in a worker."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import asyncio
 import json
 from pathlib import Path
 
+from textual.widgets import TextArea
+
 from hermes_tui.ui.app import make_app
 from hermes_tui.ui.commands import workbench_actions
-from hermes_tui.ui.feedback import NoteDialog
+from hermes_tui.ui.feedback import CorrectionDialog, NoteDialog
 from hermes_tui.ui.screens.episodes import EpisodeScreen
 from hermes_tui.ui.widgets.conversation import Notice
 from tests.llm_server import Reply, llm_server  # noqa: F401
@@ -44,6 +47,12 @@ def test_rate_keys_and_slash_rate_store_ratings_with_notes(home, llm_server, tmp
             await until(pilot, lambda: not isinstance(app.screen, NoteDialog))
             assert ws.store.episode_feedback(second)[-1]["comment"] == "too vague"
             assert ws.store.episode_ratings([first]) == {}
+            app.prompt.focus()
+            app.prompt.insert("/correct the second answer, properly")
+            await pilot.press("enter")
+            await until(pilot, lambda: any(r["kind"] == "correction" for r in ws.store.episode_feedback(second)))
+            fix = next(r for r in ws.store.episode_feedback(second) if r["kind"] == "correction")
+            assert (fix["rejected"], fix["chosen"]) == ("second answer", "the second answer, properly")
 
     asyncio.run(drive())
     ws.close()
@@ -77,6 +86,15 @@ def test_the_episode_list_and_view_rate_and_show_ratings(tmp_path: Path) -> None
             await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
             assert ws.store.episode_ratings([target]) == {target: 5}
             assert ws.store.episode_feedback(target)[0]["comment"] == "fixed it"
+            await pilot.press("e")  # the answer in an editor; Ctrl+S keeps the edit as the correction
+            await until(pilot, lambda: isinstance(app.screen, CorrectionDialog))
+            editor = app.screen.query_one(TextArea)
+            original = editor.text
+            editor.load_text("Raise POOL_SIZE to 5.")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
+            fix = [r for r in ws.store.episode_feedback(target) if r["kind"] == "correction"]
+            assert [(r["rejected"], r["chosen"]) for r in fix] == [(original, "Raise POOL_SIZE to 5.")]
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, EpisodeScreen))
             area.refresh_list()

@@ -1,10 +1,12 @@
-"""Feedback in the workbench: rating keys (+ / - / 1-5) with a note prompt, and the
-palette's exports of training data (run in a worker, announced when done).
+"""Feedback in the workbench: rating keys (+ / - / 1-5) with a note prompt, a correction
+editor (e), and the palette's exports of training data (run in a worker, announced when done).
 
 The keys live on the conversation (the latest episode of the session), the episode
 list (the highlighted episode) and the episode view (that episode); they all call
 :func:`rate_with_note`, which stores the rating through ``core.feedback`` and then
-asks for an optional note (Enter keeps it, Esc skips it).
+asks for an optional note (Enter keeps it, Esc skips it). ``e`` opens the answer in an
+editor; Ctrl+S keeps the edited text as the correction (original and correction are a
+rejected/chosen pair), Esc leaves it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label
+from textual.widgets import Input, Label, TextArea
 
 from hermes_tui.errors import HermesError
 
@@ -29,10 +31,12 @@ RATING_KEYS = (
 
 
 def rating_bindings(prefix: str) -> list[Binding]:
-    """The rating keys as bindings with ids ``PREFIX.rate_VALUE`` (rebindable in [keys])."""
+    """The rating keys and the correction key as bindings with ids ``PREFIX.rate_VALUE``
+    and ``PREFIX.correct`` (rebindable in [keys])."""
     return [
-        Binding(key, f"rate('{value}')", label, show=value in ("good", "bad"), id=f"{prefix}.rate_{value}")
-        for key, value, label in RATING_KEYS
+        *(Binding(key, f"rate('{value}')", label, show=value in ("good", "bad"), id=f"{prefix}.rate_{value}")
+          for key, value, label in RATING_KEYS),
+        Binding("e", "correct", "Correct the answer", show=False, id=f"{prefix}.correct"),
     ]
 
 
@@ -60,6 +64,54 @@ class NoteDialog(ModalScreen["str | None"]):
 
     def action_skip(self) -> None:
         self.dismiss(None)
+
+
+class CorrectionDialog(ModalScreen["str | None"]):
+    """The answer in an editor: what it should have said."""
+
+    DEFAULT_CSS = """
+    CorrectionDialog { align: center middle; }
+    #correct-box { width: 90%; height: 70%; border: thick $accent; background: $surface; padding: 0 1; }
+    #correct-text { height: 1fr; }
+    """
+    BINDINGS = [
+        Binding("ctrl+s", "keep", "Keep the correction", id="correct.keep"),
+        Binding("escape", "leave", "Leave", id="correct.leave"),
+    ]
+
+    def __init__(self, original: str) -> None:
+        super().__init__()
+        self.original = original
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="correct-box"):
+            yield Label("Correct the answer: Ctrl+S keeps it, Esc leaves it", id="correct-title")
+            yield TextArea(self.original, soft_wrap=True, id="correct-text")
+
+    def action_keep(self) -> None:
+        text = self.query_one(TextArea).text
+        self.dismiss(text if text.strip() and text.strip() != self.original.strip() else None)
+
+    def action_leave(self) -> None:
+        self.dismiss(None)
+
+
+def correct_in_editor(app: Any, episode_id: str | None) -> None:
+    """Open ``episode_id``'s answer in a :class:`CorrectionDialog`; keep what it returns."""
+    from hermes_tui.core.feedback.ratings import correct
+
+    episode = app.workspace.store.get_episode(episode_id) if episode_id else None
+    if episode is None:
+        app.notify("nothing to correct yet: no episode", severity="warning")
+        return
+
+    def keep(text: str | None) -> None:
+        if text is None:
+            return
+        correct(app.workspace.store, episode["id"], text)
+        app.notify("correction kept (the original is kept as the rejected answer)", timeout=3)
+
+    app.push_screen(CorrectionDialog(episode.get("answer") or ""), keep)
 
 
 def rate_with_note(app: Any, episode_id: str | None, value: str, *, note: str | None = None) -> None:

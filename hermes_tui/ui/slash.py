@@ -146,6 +146,18 @@ class SlashCommands:
             raise HermesError("nothing to rate yet: this session has no answers")
         rate_with_note(self.app, session.episodes[-1], value, note=note.strip() or "")
 
+    async def cmd_correct(self, arg: str) -> None:
+        """Correct the last answer: /correct TEXT (what it should have said; e edits it in place)."""
+        from hermes_tui.core.feedback.ratings import correct
+
+        session = self.app.session
+        if session is None or not session.episodes:
+            raise HermesError("nothing to correct yet: this session has no answers")
+        if not arg:
+            raise HermesError("what should it have said? /correct TEXT")
+        correct(self.app.workspace.store, session.episodes[-1], arg)
+        await self.say("correction kept (the original is kept as the rejected answer)")
+
     async def cmd_export(self, arg: str) -> None:
         """Export this session's episodes with their events as JSON (to workbench/exports/)."""
         session = self.app.session

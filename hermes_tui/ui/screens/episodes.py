@@ -23,7 +23,7 @@ from hermes_tui.core.agent.events import (
     event_from_dict,
 )
 from hermes_tui.core.feedback.ratings import polarity
-from hermes_tui.ui.feedback import rate_with_note, rating_bindings
+from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
 from hermes_tui.ui.widgets.conversation import Conversation
 from hermes_tui.ui.widgets.trace import TraceTable, short_arguments
 
@@ -177,6 +177,10 @@ class EpisodesArea(Vertical):
         rate_with_note(self.app, current["id"] if current else None, value)
         self.table.move_cursor(row=row)
 
+    def action_correct(self) -> None:
+        current = self._current()
+        correct_in_editor(self.app, current["id"] if current else None)
+
     def action_open(self) -> None:
         current = self._current()
         if current is not None:
@@ -249,6 +253,9 @@ class EpisodeScreen(Screen[None]):
 
     def action_rate(self, value: str) -> None:
         rate_with_note(self.app, self.episode["id"], value)
+
+    def action_correct(self) -> None:
+        correct_in_editor(self.app, self.episode["id"])
 
     def action_step(self, delta: int) -> None:
         trace = self.query_one(TraceTable)

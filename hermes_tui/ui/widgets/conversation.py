@@ -13,7 +13,7 @@ from textual.message import Message
 from textual.widgets import Collapsible, Markdown, Static, TextArea
 from textual.widgets._markdown import MarkdownStream
 
-from hermes_tui.ui.feedback import rate_with_note, rating_bindings
+from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
 
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
@@ -99,11 +99,19 @@ class Conversation(VerticalScroll):
         self.answer = None
         self.reasoning = None
 
-    def action_rate(self, value: str) -> None:
-        """Rate the episode shown (+ / - / 1-5), then ask for a note."""
+    def rated_episode(self) -> str | None:
+        """The episode the feedback keys act on: the replayed one, else the session's latest."""
         session = getattr(self.app, "session", None)
         latest = session.episodes[-1] if session is not None and session.episodes else None
-        rate_with_note(self.app, self.episode_id or latest, value)
+        return self.episode_id or latest
+
+    def action_rate(self, value: str) -> None:
+        """Rate the episode shown (+ / - / 1-5), then ask for a note."""
+        rate_with_note(self.app, self.rated_episode(), value)
+
+    def action_correct(self) -> None:
+        """Edit the answer: the edited text is kept as its correction."""
+        correct_in_editor(self.app, self.rated_episode())
 
     # -- copy (OSC 52) ------------------------------------------------------------------
     def last_answer(self) -> str:
