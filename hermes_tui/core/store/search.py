@@ -474,7 +474,8 @@ class _Filters:
 
     def applies(self, kind: str) -> bool:
         """Can rows of ``kind`` pass these filters at all?"""
-        if (self.session is not None or self.rated is not None or self.min_rating is not None) and kind in ("skill", "note"):
+        episodes_only = self.session is not None or self.rated is not None or self.min_rating is not None
+        if episodes_only and kind in ("skill", "note"):
             return False
         if self.skill is not None and kind == "note":
             return False
