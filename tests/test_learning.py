@@ -357,7 +357,7 @@ def test_commands_show_effect_review_date_diff_and_curate_dry_run(env) -> None:
     extra = LONG[:3] + [("terminal", "grep -c TODO src > todo_count.txt", 2, "grep: src: Is a directory\n[exit code: 2]")] + LONG[3:]
     patch = loop.consider(record(store, "e2", TASK, extra, ts=2000))
     shown = json.loads(cli(home, "skills", "show", skill_id, "--json").stdout)
-    assert set(shown["effect"]) == {"with", "without", "delta", "regression"} and shown["effect"]["without"]["episodes"] == 2
+    assert set(shown["effect"]) == {"with", "without", "delta", "regression", "feedback"} and shown["effect"]["without"]["episodes"] == 2
     assert re.fullmatch(r"\d{4}-\d\d-\d\d", shown["review_date"]) and shown["rot"]["stale"] is False
     pending = json.loads(cli(home, "pending", "show", patch.pending_id, "--json").stdout)
     assert pending["evidence"]["kind"] == "patch" and pending["diff"].count("\n+- Run `grep -c TODO src") == 1

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "hermes_tui.cli.index",
     "hermes_tui.cli.run",
     "hermes_tui.cli.episodes",
+    "hermes_tui.cli.export",
     "hermes_tui.cli.demo",
     "hermes_tui.cli.learn",
 )

@@ -1,9 +1,12 @@
-"""`hermes-tui episodes list | show ID`: the recorded agent episodes."""
+"""`hermes-tui episodes list | show ID | rate ID VALUE | correct ID`: the recorded agent
+episodes, and people's ratings and corrections of them (core/feedback)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from hermes_tui.cli.common import Workspace, print_json
@@ -24,6 +27,27 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("id", metavar="ID", help="an episode id (see `episodes list`)")
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_show)
+    p = episodes_sub.add_parser("rate", parents=[parent], help="rate an episode or one of its turns")
+    p.add_argument("id", metavar="ID", help="an episode id (see `episodes list`)")
+    p.add_argument("value", metavar="good|bad|1-5", help="the rating")
+    p.add_argument("--note", metavar="TEXT", help="why (kept with the rating)")
+    p.add_argument("--turn", type=int, metavar="N", help="rate model turn N (see `episodes show`), not the whole episode")
+    p.add_argument("--json", action="store_true", help="print the stored rating as JSON")
+    p.set_defaults(func=cmd_rate)
+    p = episodes_sub.add_parser(
+        "correct", parents=[parent], help="say what the agent should have answered or done",
+        description="Keep a correction with the episode: the final answer by default, the text of turn N "
+        "(--turn), or a tool step marked wrong (--event SEQ, the tool call's seq in `episodes show`). "
+        "The original and the correction are kept as a rejected/chosen pair for preference exports.",
+    )
+    p.add_argument("id", metavar="ID", help="an episode id (see `episodes list`)")
+    p.add_argument("--text", required=True, metavar="FILE|-", help="the correction: a file, or - for stdin")
+    target = p.add_mutually_exclusive_group()
+    target.add_argument("--turn", type=int, metavar="N", help="correct model turn N instead of the final answer")
+    target.add_argument("--event", type=int, metavar="SEQ", help="mark the tool step at event SEQ as wrong")
+    p.add_argument("--note", metavar="TEXT", help="why (kept with the correction)")
+    p.add_argument("--json", action="store_true", help="print the stored correction as JSON")
+    p.set_defaults(func=cmd_correct)
 
 
 def list_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -33,10 +57,16 @@ def list_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from hermes_tui.core.feedback.ratings import polarity
+
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
     with Workspace(args, sync=False) as ws:
         rows = [list_row(r) for r in ws.store.list_episodes(limit=args.limit)]
+        ratings = ws.store.episode_ratings(r["id"] for r in rows)
+    for row in rows:
+        row["rating"] = ratings.get(row["id"])
+        row["rated"] = polarity(row["rating"])
     if args.json:
         print_json(rows)
         return 0
@@ -47,16 +77,25 @@ def cmd_list(args: argparse.Namespace) -> int:
         cost = f"${row['cost']:.4f}" if row["cost"] is not None else "-"
         print(
             f"{row['id']}  {_when(row['started_at'])}  {(row['outcome'] or 'running'):<11} "
-            f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9}  {_one_line(row['task'], 60)}"
+            f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9} {rating_mark(row['rating']):>4}  "
+            f"{_one_line(row['task'], 60)}"
         )
     return 0
 
 
+def rating_mark(rating: int | None) -> str:
+    """How a rating shows in lists: "N/5" (good is 5/5, bad 1/5), "" when unrated."""
+    return "" if rating is None else f"{rating}/5"
+
+
 def cmd_show(args: argparse.Namespace) -> int:
+    from hermes_tui.core.feedback.ratings import episode_summary
+
     with Workspace(args, sync=False) as ws:
         episode = ws.store.get_episode(args.id)
-    if episode is None:
-        raise HermesError(f"no episode {args.id!r} (see `hermes-tui episodes list`)")
+        if episode is None:
+            raise HermesError(f"no episode {args.id!r} (see `hermes-tui episodes list`)")
+        episode["feedback"] = episode_summary(ws.store, episode["id"])
     if args.json:
         print_json(episode)
         return 0
@@ -73,12 +112,64 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"usage    {episode.get('steps') or 0} steps, {tokens} tokens, {cost}")
     if episode.get("skills_loaded"):
         print(f"skills   loaded: {', '.join(episode['skills_loaded'])}")
+    _print_feedback(episode["feedback"])
     print()
     for event in episode["events"]:
         print(f"{event['seq']:>4}  {event['type']:<18} {_summary(event)}")
     if episode.get("answer"):
         print()
         print(episode["answer"])
+    return 0
+
+
+def _print_feedback(feedback: dict[str, Any]) -> None:
+    for r in feedback["ratings"]:
+        where = f"turn {r['turn']}" if r["turn"] is not None else "episode"
+        print(f"rating   {where}: {r['value']} ({r['rating']}/5)" + (f" - {r['note']}" if r["note"] else ""))
+    for c in feedback["corrections"]:
+        where = f"tool step {c['event']}" if c["event"] is not None else f"turn {c['turn']}" if c["turn"] is not None else "answer"
+        print(f"correct  {where}: {_one_line(c['chosen'], 120)}" + (f" - {c['note']}" if c["note"] else ""))
+
+
+def cmd_rate(args: argparse.Namespace) -> int:
+    from hermes_tui.core.feedback.ratings import rate
+
+    with Workspace(args, sync=False) as ws:
+        stored = rate(ws.store, args.id, args.value, note=args.note, turn=args.turn)
+    if args.json:
+        print_json(stored)
+    else:
+        where = f"turn {stored['turn']} of " if stored["turn"] is not None else ""
+        print(f"rated {where}{stored['episode_id']} {stored['value']} ({stored['rating']}/5)")
+    return 0
+
+
+def read_text_arg(value: str) -> str:
+    """``--text FILE|-``: the file's text, or stdin's."""
+    if value == "-":
+        return sys.stdin.read()
+    try:
+        return Path(value).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise HermesError(f"no such file: {value}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HermesError(f"cannot read {value}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def cmd_correct(args: argparse.Namespace) -> int:
+    from hermes_tui.core.feedback.ratings import correct
+
+    text = read_text_arg(args.text)
+    with Workspace(args, sync=False) as ws:
+        stored = correct(ws.store, args.id, text, turn=args.turn, event_seq=args.event, note=args.note)
+    if args.json:
+        print_json(stored)
+    else:
+        where = (
+            f"tool step {stored['event']}" if stored["event"] is not None
+            else f"turn {stored['turn']}" if stored["turn"] is not None else "the final answer"
+        )
+        print(f"corrected {where} of {stored['episode_id']} (kept as a rejected/chosen pair)")
     return 0
 
 
@@ -90,7 +181,9 @@ def _summary(event: dict[str, Any]) -> str:
     if kind == "tool_result":
         mark = "error: " + data["error"] if data.get("error") else "ok"
         return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {_one_line(event.get('result') or '', 100)}"
-    if kind in ("turn_finished", "text_delta", "reasoning_delta"):
+    if kind == "turn_finished":  # "turn N" is what `rate --turn` and `correct --turn` take
+        return f"turn {data.get('step')}: " + _one_line(data.get("text") or "", 130)
+    if kind in ("text_delta", "reasoning_delta"):
         return _one_line(data.get("text") or "", 140)
     if kind == "episode_finished":
         return f"{data.get('outcome')} {data.get('reason') or ''}".strip()

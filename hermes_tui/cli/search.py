@@ -55,7 +55,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     # The library is synced from its files first, so hand edits are always found.
     # A Ctrl+C stops the query at once (the store's time limit checks for it).
     with Workspace(args, sync=kinds is None or "skill" in kinds) as ws:
-        result = search_result(ws.store, args.query, kinds=kinds, limit=args.limit)
+        result = search_result(ws.store, args.query, kinds=kinds, limit=args.limit, rated=args.rated,
+                               min_rating=args.min_rating)
     hits = result.hits
     if result.partial:
         print("hermes-tui: warning: the search hit its time limit; these are the best matches found by then",
@@ -104,5 +105,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         help="only these kinds: skill, episode, event, note (repeat, or comma-separate: --kind skill,note)",
     )
     p.add_argument("--limit", type=int, default=20, metavar="N", help="at most N results (default 20)")
+    p.add_argument("--rated", choices=("good", "bad", "any"), help="only episodes rated so, and their events")
+    p.add_argument("--min-rating", type=int, metavar="N", help="only episodes rated at least N (1-5), and their events")
     p.add_argument("--json", action="store_true", help="print a JSON list of hits")
     p.set_defaults(func=cmd_search)

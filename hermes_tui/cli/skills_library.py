@@ -189,6 +189,12 @@ def _print_skill(data: dict[str, Any]) -> None:
             f"effect: {w['episodes']} episodes with it vs {wo['episodes']} without: success {w['success_rate']} vs "
             f"{wo['success_rate']}, tool calls {w['tool_calls']} vs {wo['tool_calls']}, tokens {w['tokens']} vs {wo['tokens']}"
         )
+    feedback = effect.get("feedback") or {}
+    if any(feedback.get(k) for k in ("good", "bad", "corrections")):
+        print(
+            f"feedback: {feedback['good']} good, {feedback['bad']} bad, {feedback['corrections']} corrections "
+            f"(score {feedback['score']:+d})"
+        )
     for message in ([load_error] if load_error else []) + data["errors"]:
         print(f"error: {message}")
     for message in data["warnings"]:

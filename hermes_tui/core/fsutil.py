@@ -9,7 +9,9 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO, Iterator
 
 from hermes_tui.errors import HermesError
 
@@ -74,3 +76,32 @@ def fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+@contextmanager
+def atomic_stream(path: Path | str) -> Iterator[BinaryIO]:
+    """``with atomic_stream(path) as fh: fh.write(...)``: a file written in pieces that
+    appears at ``path`` only whole (temp file in the same folder, fsync, rename); an
+    error or an exception in the block removes the temp file and leaves ``path`` as it was."""
+    path = Path(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path.parent)}") from exc
+    try:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+            os.replace(tmp_name, path)
+        except BaseException:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+            raise
+    except OSError as exc:
+        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path)}") from exc
+    fsync_dir(path.parent)

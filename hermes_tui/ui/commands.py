@@ -24,6 +24,11 @@ def workbench_actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         ("Trace: focus", "Ctrl+O; Enter opens a call", app.action_focus_trace),
         ("Help: keys of the focused area", "F1", app.action_toggle_help),
     ]
+    from hermes_tui.core.feedback.formats import FORMATS
+    from hermes_tui.ui.feedback import export_in_worker
+
+    for fmt in FORMATS:
+        actions.append((f"Export: training data ({fmt})", "all episodes, to workbench/exports/", partial(export_in_worker, app, fmt)))
     for name in sorted(app.available_themes):
         if name.startswith("hermes-"):
             actions.append((f"Theme: {name}", "switch the colours", partial(setattr, app, "theme", name)))

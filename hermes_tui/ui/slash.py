@@ -132,6 +132,32 @@ class SlashCommands:
         result = ws.pending.approve(arg, ws.library)
         await self.say(f"approved {arg}: {result}")
 
+    async def cmd_rate(self, arg: str) -> None:
+        """Rate the last answer: /rate good|bad|1-5 [note]."""
+        from hermes_tui.core.feedback.ratings import parse_rating
+        from hermes_tui.ui.feedback import rate_with_note
+
+        value, _, note = arg.partition(" ")
+        if not value:
+            raise HermesError("how was it? /rate good|bad|1-5 [note]")
+        parse_rating(value)
+        session = self.app.session
+        if session is None or not session.episodes:
+            raise HermesError("nothing to rate yet: this session has no answers")
+        rate_with_note(self.app, session.episodes[-1], value, note=note.strip() or "")
+
+    async def cmd_correct(self, arg: str) -> None:
+        """Correct the last answer: /correct TEXT (what it should have said; e edits it in place)."""
+        from hermes_tui.core.feedback.ratings import correct
+
+        session = self.app.session
+        if session is None or not session.episodes:
+            raise HermesError("nothing to correct yet: this session has no answers")
+        if not arg:
+            raise HermesError("what should it have said? /correct TEXT")
+        correct(self.app.workspace.store, session.episodes[-1], arg)
+        await self.say("correction kept (the original is kept as the rejected answer)")
+
     async def cmd_export(self, arg: str) -> None:
         """Export this session's episodes with their events as JSON (to workbench/exports/)."""
         session = self.app.session

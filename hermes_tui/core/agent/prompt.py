@@ -549,3 +549,31 @@ def build_distill_messages(evidence: Sequence[Mapping[str, Any]], *, name: str) 
         {"role": "system", "content": _DISTILL_SYSTEM.format(name=name)},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
+
+
+# The system turn of a Hermes Agent trajectory export (core/feedback/formats.py): the
+# function-calling convention Hermes Agent's trajectories use, so its training tools
+# read our exports (tool schemas inside <tools>, calls in <tool_call>, results in
+# <tool_response>).
+_TRAJECTORY_SYSTEM = """You are a function calling AI model. Function signatures are given \
+within <tools> </tools> XML tags. Call one or more functions when they help with the user's \
+query; when none is relevant, answer in natural language. Do not guess the values to pass. \
+The results of the functions you call come back within <tool_response> </tool_response> XML \
+tags. The available tools:
+<tools>
+{tools}
+</tools>
+For each function call return a JSON object with this schema:
+{{'title': 'FunctionCall', 'type': 'object', 'properties': {{'name': {{'title': 'Name', 'type': 'string'}}, \
+'arguments': {{'title': 'Arguments', 'type': 'object'}}}}, 'required': ['name', 'arguments']}}
+Put each function call within <tool_call> </tool_call> XML tags.
+Example:
+<tool_call>
+{{'name': <function-name>,'arguments': <args-dict>}}
+</tool_call>"""
+
+
+def build_trajectory_system(tools_json: str) -> str:
+    """The system turn of a trajectory export; ``tools_json``: the tools as a JSON list
+    of ``{"name", "description", "parameters", "required"}``."""
+    return _TRAJECTORY_SYSTEM.format(tools=tools_json)

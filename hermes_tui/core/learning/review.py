@@ -9,6 +9,8 @@ whether it is still alive.
   else ``[learning] review_days`` after it was last verified by a successful use, or
   after it was written), ``stale`` (unused for ``stale_days``), ``failing`` (the
   recent failure rate of its uses crossed ``FAILING_RATE``).
+* ``skill_effect(...)["feedback"]``: the ratings and corrections people gave the
+  episodes that loaded the skill; a bad rating or a correction counts -1 against it.
 * :func:`regression`: the current version's outcomes against the previous
   version's (episodes that loaded the skill while each version was the latest); a
   worse success rate flags the skill and the loop proposes a rollback.
@@ -22,6 +24,7 @@ import json
 import time
 from typing import Any, Iterable
 
+from hermes_tui.core.feedback.ratings import skill_feedback
 from hermes_tui.core.learning.traces import Trace, trace_of
 
 DAY = 86400.0
@@ -67,7 +70,9 @@ def _loaded_episodes(store: Any, skill_id: str) -> list[dict[str, Any]]:
 
 
 def skill_effect(store: Any, skill_id: str) -> dict[str, Any]:
-    """``{"with": summary, "without": summary, "delta": {...} | None}`` for one skill."""
+    """``{"with": summary, "without": summary, "delta": {...} | None, "regression", "feedback"}``
+    for one skill; ``feedback``: people's ratings and corrections of the episodes that
+    loaded it (``{"good", "bad", "corrections", "score"}``, see ``feedback.ratings``)."""
     from hermes_tui.core.learning.learner import similar_traces
 
     row = store.get_skill(skill_id) or {}
@@ -86,7 +91,10 @@ def skill_effect(store: Any, skill_id: str) -> dict[str, Any]:
     delta = None
     if a["episodes"] and b["episodes"]:
         delta = {k: round(a[k] - b[k], 2) for k in ("success_rate", "tool_calls", "duration_ms", "tokens")}
-    return {"with": a, "without": b, "delta": delta, "regression": regression(store, skill_id)}
+    return {
+        "with": a, "without": b, "delta": delta, "regression": regression(store, skill_id),
+        "feedback": skill_feedback(store, skill_id),
+    }
 
 
 def regression(store: Any, skill_id: str) -> dict[str, Any] | None:

@@ -526,6 +526,68 @@ class Store:
         rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
         return rows[0]
 
+    # -- feedback (schema v7: ratings and corrections) -----------------------------------
+    def set_rating(
+        self, *, episode_id: str, rating: int, value: str, comment: str | None = None, turn: int | None = None
+    ) -> int:
+        """Rate an episode (``turn`` None) or one of its turns; replaces an earlier rating
+        of the same episode and turn. Returns the feedback row's id."""
+        with self.transaction():
+            self._conn.execute(
+                "DELETE FROM feedback WHERE kind = 'rating' AND episode_id = ? AND turn IS ?", (episode_id, turn)
+            )
+            return self._add_feedback("rating", episode_id, turn, None, rating, value, comment, None, None)
+
+    def add_correction(
+        self,
+        *,
+        episode_id: str,
+        rejected: str,
+        chosen: str,
+        comment: str | None = None,
+        turn: int | None = None,
+        event_seq: int | None = None,
+    ) -> int:
+        """Keep a correction (``rejected``: the original, ``chosen``: what should have been)."""
+        with self.transaction():
+            return self._add_feedback("correction", episode_id, turn, event_seq, None, None, comment, rejected, chosen)
+
+    def _add_feedback(self, kind: str, episode_id: str, *values: Any) -> int:
+        turn, event_seq, rating, value, comment, rejected, chosen = values
+        self._conn.execute(
+            "INSERT INTO feedback(kind, episode_id, turn, event_seq, rating, value, comment, rejected, chosen, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (kind, episode_id, turn, event_seq, rating, value, clean_text(comment), clean_text(rejected),
+             clean_text(chosen), time.time()),
+        )
+        return self._conn.last_insert_rowid()
+
+    def episode_feedback(self, episode_id: str) -> list[dict[str, Any]]:
+        """The ratings and corrections of one episode, oldest first."""
+        return self._rows(
+            "SELECT id, kind, turn, event_seq, rating, value, comment, rejected, chosen, created_at FROM feedback"
+            " WHERE episode_id = ? ORDER BY created_at, id",
+            (episode_id,),
+        )
+
+    def episode_ratings(self, episode_ids: Iterable[str]) -> dict[str, int]:
+        """The rating (1-5) of each rated episode of ``episode_ids`` (see schema v7)."""
+        ids = list(episode_ids)
+        if not ids:
+            return {}
+        rows = self.execute(
+            f"SELECT episode_id, rating FROM episode_ratings WHERE episode_id IN ({', '.join('?' * len(ids))})", ids
+        )
+        return {episode_id: rating for episode_id, rating in rows}
+
+    def skill_feedback_rows(self, skill_id: str) -> list[dict[str, Any]]:
+        """Feedback rows (kind, rating, episode_id) of the episodes that loaded ``skill_id``."""
+        return self._rows(
+            "SELECT f.kind, f.rating, f.episode_id FROM feedback f JOIN episodes e ON e.id = f.episode_id"
+            " WHERE EXISTS (SELECT 1 FROM json_each(e.skills_loaded) WHERE value = ?)",
+            (skill_id,),
+        )
+
     # -- notes --------------------------------------------------------------------------
     def add_notes(self, rows: Iterable[dict[str, Any]], *, skip_present: bool = False) -> int:
         """Bulk-insert notes in one transaction; returns how many were added.

@@ -451,8 +451,30 @@ ALTER TABLE episodes ADD COLUMN session_id TEXT;
 CREATE INDEX episodes_session ON episodes(session_id, started_at);
 """
 
+# v7: ratings and corrections (issue 16) in the v3 ``feedback`` table, which nothing
+# wrote before: ``kind`` "rating" (``rating`` 1-5: good is 5, bad is 1; ``value`` as
+# given: "good", "bad", "1".."5"; ``comment`` the note) or "correction" (``rejected``
+# the original, ``chosen`` what should have been). ``turn``: the model turn (the
+# step of its turn_finished event); NULL is the whole episode / its final answer.
+# ``event_seq``: a tool step marked wrong (the seq of its tool_call event). A rating
+# of the same episode and turn replaces the earlier one (core/feedback). The view
+# ``episode_ratings`` gives each rated episode one rating: its whole-episode rating,
+# else its lowest turn rating.
+_V7_FEEDBACK = """
+ALTER TABLE feedback ADD COLUMN kind TEXT NOT NULL DEFAULT 'rating';
+ALTER TABLE feedback ADD COLUMN turn INTEGER;
+ALTER TABLE feedback ADD COLUMN event_seq INTEGER;
+ALTER TABLE feedback ADD COLUMN value TEXT;
+ALTER TABLE feedback ADD COLUMN rejected TEXT;
+ALTER TABLE feedback ADD COLUMN chosen TEXT;
+CREATE INDEX feedback_episode ON feedback(episode_id, kind);
+CREATE VIEW episode_ratings AS
+    SELECT episode_id, coalesce(max(CASE WHEN turn IS NULL THEN rating END), min(rating)) AS rating
+    FROM feedback WHERE kind = 'rating' AND episode_id IS NOT NULL AND rating IS NOT NULL GROUP BY episode_id;
+"""
+
 MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT,
-    _V6_SESSIONS]
+    _V6_SESSIONS, _V7_FEEDBACK]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

@@ -58,6 +58,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
+from hermes_tui.core.feedback.ratings import rating_condition
 from hermes_tui.core.store.db import QueryInterrupted, Store
 from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEXED_TEXT, TRI_KINDS, WORD_TOKENIZER_ARGS
 from hermes_tui.errors import HermesError
@@ -461,14 +462,20 @@ class _Filters:
     since: float | None
     until: float | None
     skill_states: tuple[str, ...] | None
+    rated: str | None = None  # good | bad | any: episodes (and their events) rated so (schema v7)
+    min_rating: int | None = None  # episodes rated at least this (1-5)
 
     @property
     def any(self) -> bool:
-        return any(v is not None for v in (self.skill, self.session, self.since, self.until, self.skill_states))
+        return any(
+            v is not None
+            for v in (self.skill, self.session, self.since, self.until, self.skill_states, self.rated, self.min_rating)
+        )
 
     def applies(self, kind: str) -> bool:
         """Can rows of ``kind`` pass these filters at all?"""
-        if self.session is not None and kind in ("skill", "note"):
+        episodes_only = self.session is not None or self.rated is not None or self.min_rating is not None
+        if episodes_only and kind in ("skill", "note"):
             return False
         if self.skill is not None and kind == "note":
             return False
@@ -485,6 +492,7 @@ class _Filters:
             clauses.append(f"b.{source.time_col} <= ?")
             args.append(self.until)
         loaded = "EXISTS (SELECT 1 FROM json_each({col}) WHERE value = ?)"
+        rated, rated_args = rating_condition(self.rated, self.min_rating)
         if source.kind == "skill":
             if self.skill is not None:
                 clauses.append("b.skill_id = ?")
@@ -496,6 +504,9 @@ class _Filters:
             if self.session is not None:
                 clauses.append("b.id = ?")
                 args.append(self.session)
+            if rated:
+                clauses.append(f"b.id IN ({rated})")
+                args.extend(rated_args)
             if self.skill is not None:
                 clauses.append(loaded.format(col="b.skills_loaded"))
                 args.append(self.skill)
@@ -503,6 +514,9 @@ class _Filters:
             if self.session is not None:
                 clauses.append("b.episode_id = ?")
                 args.append(self.session)
+            if rated:
+                clauses.append(f"b.episode_id IN ({rated})")
+                args.extend(rated_args)
             if self.skill is not None:
                 clauses.append(
                     "b.episode_id IN (SELECT e.id FROM episodes e WHERE " + loaded.format(col="e.skills_loaded") + ")"
@@ -971,6 +985,8 @@ def search(
     skill_states: Iterable[str] | None = None,
     limit: int = 20,
     snippets: bool = True,
+    rated: str | None = None,
+    min_rating: int | None = None,
 ) -> list[Hit]:
     """Search skills, episodes, events and notes; best first (see the module doc).
 
@@ -978,14 +994,16 @@ def search(
     skill; episodes that loaded it and their events; no notes). ``session``: an
     episode id (that episode and its events). ``since``/``until``: unix seconds on
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
-    must be in. ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
+    must be in. ``rated`` (good | bad | any) and ``min_rating`` (1-5): only episodes
+    so rated and their events (no skills, no notes; see ``feedback.ratings``).
+    ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
     scores, less work: for callers that need only ids and scores). An unknown kind
     raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
     :func:`search_result` to know whether the limit cut the search short.
     """
     return search_result(
         store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
-        skill_states=skill_states, limit=limit, snippets=snippets,
+        skill_states=skill_states, limit=limit, snippets=snippets, rated=rated, min_rating=min_rating,
     ).hits
 
 
@@ -1003,6 +1021,8 @@ def search_result(
     snippets: bool = True,
     time_limit: float | None = TIME_LIMIT,
     cancel: Any = None,
+    rated: str | None = None,
+    min_rating: int | None = None,
 ) -> SearchResult:
     """:func:`search` with its time limit exposed: a :class:`SearchResult`.
 
@@ -1021,7 +1041,8 @@ def search_result(
     terms = parse_query(query)
     if not terms:
         return SearchResult([])
-    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states))
+    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states), rated, min_rating)
+    rating_condition(rated, min_rating)  # a bad value is a clear error before any query
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
         return SearchResult([])

@@ -22,6 +22,8 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
     event_from_dict,
 )
+from hermes_tui.core.feedback.ratings import polarity
+from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
 from hermes_tui.ui.widgets.conversation import Conversation
 from hermes_tui.ui.widgets.trace import TraceTable, short_arguments
 
@@ -49,12 +51,21 @@ async def replay(episode: dict[str, Any], conversation: Conversation, trace: Tra
                 await conversation.add_notice(f"{event.outcome}: {event.reason}", "error")
 
 
+def rating_text(rating: int | None) -> Text:
+    """A rating in the list: 1-5 stars, green when good, red when bad."""
+    if rating is None:
+        return Text("")
+    style = "green" if rating >= 4 else "red" if rating <= 2 else ""
+    return Text("★" * rating, style=style)
+
+
 def when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
 def matches(episode: dict[str, Any], words: list[str]) -> bool:
-    """The list filter: plain words match the task; ``outcome:``, ``skill:``, ``since:`` and ``until:`` (dates)."""
+    """The list filter: plain words match the task; ``outcome:``, ``skill:``, ``rated:`` (good, bad,
+    neutral, any), ``since:`` and ``until:`` (dates)."""
     for word in words:
         key, _, value = word.partition(":")
         if key == "outcome" and value:
@@ -62,6 +73,10 @@ def matches(episode: dict[str, Any], words: list[str]) -> bool:
                 return False
         elif key == "skill" and value:
             if not any(value in s for s in episode.get("skills_loaded") or ()):
+                return False
+        elif key == "rated" and value:
+            rating = episode.get("rating")
+            if rating is None or polarity(rating) != value and value != "any":
                 return False
         elif key in ("since", "until") and value:
             day = when(episode.get("started_at"))[:10]
@@ -80,6 +95,7 @@ class EpisodesArea(Vertical):
         Binding("space", "mark", "Mark", id="episodes.mark"),
         Binding("c", "compare", "Compare marked", id="episodes.compare"),
         Binding("slash", "filter", "Filter", id="episodes.filter"),
+        *rating_bindings("episodes"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -91,14 +107,17 @@ class EpisodesArea(Vertical):
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter: words in the task, outcome:failure, skill:NAME, since:2026-11-30", id="episodes-filter")
         yield DataTable(cursor_type="row", id="episodes-table")
-        yield Static("[b]Enter[/b] open  [b]Space[/b] mark  [b]c[/b] compare two marked  [b]/[/b] filter", id="episodes-keys")
+        yield Static(
+            "[b]Enter[/b] open  [b]Space[/b] mark  [b]c[/b] compare two marked  [b]/[/b] filter  [b]+ - 1-5[/b] rate",
+            id="episodes-keys",
+        )
 
     @property
     def table(self) -> DataTable:
         return self.query_one("#episodes-table", DataTable)
 
     def on_mount(self) -> None:
-        for label in ("", "task", "outcome", "when", "calls", "tokens", "cost", "skills loaded"):
+        for label in ("", "task", "outcome", "when", "calls", "tokens", "cost", "rating", "skills loaded"):
             self.table.add_column(label, key=label or "mark")
         self.refresh_list()
 
@@ -109,8 +128,10 @@ class EpisodesArea(Vertical):
         store = self.app.workspace.store  # type: ignore[attr-defined]
         self.episodes = store.list_episodes(limit=LIST_LIMIT)
         counts = store.tool_call_counts(e["id"] for e in self.episodes)
+        ratings = store.episode_ratings(e["id"] for e in self.episodes)
         for episode in self.episodes:
             episode["tool_calls"] = counts.get(episode["id"], 0)
+            episode["rating"] = ratings.get(episode["id"])
         self._fill()
 
     def _fill(self) -> None:
@@ -128,6 +149,7 @@ class EpisodesArea(Vertical):
                 str(e["tool_calls"]),
                 f"{tokens:,}",
                 "" if e.get("cost") is None else f"${e['cost']:.4f}",
+                rating_text(e.get("rating")),
                 ", ".join(e.get("skills_loaded") or ()),
                 key=e["id"],
             )
@@ -148,6 +170,16 @@ class EpisodesArea(Vertical):
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.action_open()
+
+    def action_rate(self, value: str) -> None:
+        current = self._current()
+        row = self.table.cursor_row
+        rate_with_note(self.app, current["id"] if current else None, value)
+        self.table.move_cursor(row=row)
+
+    def action_correct(self) -> None:
+        current = self._current()
+        correct_in_editor(self.app, current["id"] if current else None)
 
     def action_open(self) -> None:
         current = self._current()
@@ -185,6 +217,7 @@ class EpisodeScreen(Screen[None]):
         Binding("escape,q", "close", "Back", id="episode.close"),
         Binding("j", "step(1)", "Next call", id="episode.next"),
         Binding("k", "step(-1)", "Previous call", id="episode.previous"),
+        *rating_bindings("episode"),
     ]
 
     def __init__(self, episode: dict[str, Any]) -> None:
@@ -207,7 +240,9 @@ class EpisodeScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         trace = self.query_one(TraceTable)
-        await replay(self.episode, self.query_one(Conversation), trace)
+        conversation = self.query_one(Conversation)
+        conversation.episode_id = self.episode["id"]  # its rating keys rate this episode
+        await replay(self.episode, conversation, trace)
         trace.move_cursor(row=0)
         trace.focus()
         self._describe()
@@ -215,6 +250,12 @@ class EpisodeScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    def action_rate(self, value: str) -> None:
+        rate_with_note(self.app, self.episode["id"], value)
+
+    def action_correct(self) -> None:
+        correct_in_editor(self.app, self.episode["id"])
 
     def action_step(self, delta: int) -> None:
         trace = self.query_one(TraceTable)

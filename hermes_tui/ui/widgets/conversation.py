@@ -13,6 +13,8 @@ from textual.message import Message
 from textual.widgets import Collapsible, Markdown, Static, TextArea
 from textual.widgets._markdown import MarkdownStream
 
+from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
+
 CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 
 
@@ -53,6 +55,7 @@ class Conversation(VerticalScroll):
     BINDINGS = [
         Binding("y", "copy_answer", "Copy answer", id="conversation.copy"),
         Binding("Y", "copy_code", "Copy code", id="conversation.copy_code"),
+        *rating_bindings("conversation"),
     ]
     can_focus = True
 
@@ -61,6 +64,7 @@ class Conversation(VerticalScroll):
         self.answer: Answer | None = None
         self.reasoning: Static | None = None
         self._reasoning_text = ""
+        self.episode_id: str | None = None  # a replayed episode; else the session's latest is rated
 
     def on_mount(self) -> None:
         self.anchor()
@@ -94,6 +98,20 @@ class Conversation(VerticalScroll):
     def end_turn(self) -> None:
         self.answer = None
         self.reasoning = None
+
+    def rated_episode(self) -> str | None:
+        """The episode the feedback keys act on: the replayed one, else the session's latest."""
+        session = getattr(self.app, "session", None)
+        latest = session.episodes[-1] if session is not None and session.episodes else None
+        return self.episode_id or latest
+
+    def action_rate(self, value: str) -> None:
+        """Rate the episode shown (+ / - / 1-5), then ask for a note."""
+        rate_with_note(self.app, self.rated_episode(), value)
+
+    def action_correct(self) -> None:
+        """Edit the answer: the edited text is kept as its correction."""
+        correct_in_editor(self.app, self.rated_episode())
 
     # -- copy (OSC 52) ------------------------------------------------------------------
     def last_answer(self) -> str:
