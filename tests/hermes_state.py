@@ -206,6 +206,32 @@ def sample_home(root: Path, version: int = 30) -> dict[str, str]:
     return ids
 
 
+def stage(root: Path, subsystem: str, payload: dict[str, Any], *, origin: str = "foreground",
+          summary: str = "", created_at: float | None = None, pending_id: str | None = None) -> str:
+    """Stage a write as Hermes does: HOME/pending/<subsystem>/<id>.json (tools/write_approval.py)."""
+    pid = pending_id or uuid.uuid4().hex[:8]
+    record = {"id": pid, "subsystem": subsystem, "action": payload.get("action", ""), "summary": summary,
+              "origin": origin, "created_at": created_at or time.time(), "payload": payload}
+    path = root / "pending" / subsystem / f"{pid}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    return pid
+
+
+def write_usage(root: Path, records: dict[str, dict[str, Any]]) -> None:
+    """skills/.usage.json as Hermes's tools/skill_usage.py keeps it."""
+    path = root / "skills" / ".usage.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(records, indent=2, sort_keys=True), encoding="utf-8")
+
+
+def write_hub_lock(root: Path, installed: dict[str, dict[str, Any]]) -> None:
+    """skills/.hub/lock.json as Hermes's skills hub keeps it."""
+    path = root / "skills" / ".hub" / "lock.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"version": 1, "installed": installed}, indent=2), encoding="utf-8")
+
+
 def writer_main(argv: list[str]) -> int:
     """Append messages to one session, one transaction each, as a Hermes process does."""
     path, session_id, count = argv[0], argv[1], int(argv[2])

@@ -7,6 +7,7 @@ import time
 
 from hermes_tui.cli.common import Workspace, home_from_args, print_json
 from hermes_tui.core.gate import PendingItem, PendingQueue
+from hermes_tui.core.hermes import pending as hermes_pending
 from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
@@ -33,21 +34,42 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_reject)
 
 
+def _workbench_dict(item: PendingItem) -> dict:
+    data = item.to_dict()
+    for key, value in (("origin", "workbench"), ("subsystem", "skills"), ("scan", None)):
+        data.setdefault(key, value)
+    return data
+
+
+def _hermes_dict(ws: Workspace, item: "hermes_pending.HermesPending") -> dict:
+    return {**item.to_dict(), "diff": hermes_pending.diff(item, ws.library), "scan": hermes_pending.scan(item)}
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     items = PendingQueue(home_from_args(args)).list()
+    with Workspace(args) as ws:
+        hermes_items = [_hermes_dict(ws, i) for i in hermes_pending.list_items(ws.home, ws.library)]
     if args.json:
-        print_json([i.to_dict() for i in items])
+        print_json([_workbench_dict(i) for i in items] + hermes_items)
         return 0
     for item in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
         print(f"{item.id}  {when}  {item.change.summary()}  {item.change.reason}".rstrip())
-    if not items:
+    for data in hermes_items:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(data["created_at"])) if data["created_at"] else "-"
+        what = data["problem"] and f"problem: {data['problem']}" or data["summary"] or f"{data['action']} {data['target']}"
+        print(f"{data['id']}  {when}  [hermes {data['subsystem']}, {data['hermes_origin'] or '?'}] {what}")
+    if not items and not hermes_items:
         print("no pending changes")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    queue = PendingQueue(home_from_args(args))
+    home = home_from_args(args)
+    hermes_item = hermes_pending.find(home, args.id)
+    if hermes_item is not None:
+        return _show_hermes(args, hermes_item)
+    queue = PendingQueue(home)
     item = queue.get(args.id)
     data = item.to_dict()
     evidence = queue.evidence(item)
@@ -100,14 +122,38 @@ def _print_evidence(evidence: dict) -> None:
             print(f"    {call.get('tool')}: {call.get('command')} [{mark}]")
 
 
+def _show_hermes(args: argparse.Namespace, item: "hermes_pending.HermesPending") -> int:
+    with Workspace(args) as ws:
+        data = _hermes_dict(ws, hermes_pending.find(ws.home, item.id, ws.library) or item)
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['id']}: Hermes {data['subsystem']} write, {data['action']} {data['target']} ({data['hermes_origin']})")
+    if data["summary"]:
+        print(f"summary: {reveal_invisible(data['summary'])}")
+    if data["problem"]:
+        print(f"problem: {data['problem']}")
+    if data["diff"]:
+        print(reveal_invisible(data["diff"]), end="" if data["diff"].endswith("\n") else "\n")
+    return 0
+
+
 def cmd_approve(args: argparse.Namespace) -> int:
     with Workspace(args) as ws:
-        result = PendingQueue(ws.home).approve(args.id, ws.library)
+        if hermes_pending.find(ws.home, args.id) is not None:
+            result = hermes_pending.approve(ws.home, args.id, ws.library)
+        else:
+            result = PendingQueue(ws.home).approve(args.id, ws.library)
     print(result)
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
-    PendingQueue(home_from_args(args)).reject(args.id, args.reason)
+    home = home_from_args(args)
+    if hermes_pending.find(home, args.id) is not None:
+        kept = hermes_pending.reject(home, args.id, args.reason)
+        print(f"rejected {args.id} (a copy is kept in {kept})")
+        return 0
+    PendingQueue(home).reject(args.id, args.reason)
     print(f"rejected {args.id}")
     return 0
