@@ -7,7 +7,7 @@ FTS5 index with its insert trigger (so a writer here fires what a Hermes writer
 fires). ``version=25`` builds the older shape: the columns Hermes added later are
 missing (the reader must tolerate both). The file is in WAL mode, as Hermes keeps it.
 
-``writer_main`` (run as ``python -m tests.hermes_state DB SESSION N``) is a Hermes-like
+``writer_main`` (run as ``python -m tests.hermes_state DB SESSION N [PAUSE]``) is a Hermes-like
 writer process: it appends N messages to a session, one transaction each, with
 SQLite's default locking, while the workbench mirrors.
 """
@@ -235,6 +235,7 @@ def write_hub_lock(root: Path, installed: dict[str, dict[str, Any]]) -> None:
 def writer_main(argv: list[str]) -> int:
     """Append messages to one session, one transaction each, as a Hermes process does."""
     path, session_id, count = argv[0], argv[1], int(argv[2])
+    pause = float(argv[3]) if len(argv) > 3 else 0.0
     conn = sqlite3.connect(path, timeout=10, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     for i in range(count):
@@ -245,6 +246,7 @@ def writer_main(argv: list[str]) -> int:
         )
         conn.execute("UPDATE sessions SET message_count = message_count + 1 WHERE id = ?", (session_id,))
         conn.execute("COMMIT")
+        time.sleep(pause)
     conn.close()
     print("done", flush=True)
     return 0

@@ -59,9 +59,21 @@ def _stat(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+def _head(path: Path, start: int, size: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            f.seek(start)
+            return f.read(size)
+    except OSError:
+        return b""
+
+
 def file_stamp(path: Path) -> str:
-    """What changes when a Hermes process writes: state.db's and its -wal's inode, size, mtime."""
-    return repr((_stat(path), _stat(_sidecar(path, "-wal"))))
+    """What changes when a Hermes process commits: state.db's and its -wal's inode, size and mtime,
+    the database's change counter (header bytes 24-27) and the WAL index header (the first 48
+    bytes of -shm: its change counter and last frame). Timestamps alone are too coarse (a few
+    ms) and a restarted WAL keeps its size, so a commit could leave them as they were."""
+    return repr((_stat(path), _stat(_sidecar(path, "-wal")), _head(path, 24, 4), _head(_sidecar(path, "-shm"), 0, 48)))
 
 
 def _sidecar(path: Path, suffix: str) -> Path:
