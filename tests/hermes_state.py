@@ -105,6 +105,7 @@ class HermesStateDb:
         self.path = Path(path)
         self.version = version
         self.conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        self._columns: dict[str, set[str]] = {}
 
     @classmethod
     def create(cls, path: Path, version: int = 30) -> "HermesStateDb":
@@ -115,7 +116,9 @@ class HermesStateDb:
         return db
 
     def columns(self, table: str) -> set[str]:
-        return {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+        if table not in self._columns:
+            self._columns[table] = {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
+        return self._columns[table]
 
     def session(self, session_id: str | None = None, *, source: str = "cli", started_at: float | None = None,
                 **values: Any) -> str:

@@ -278,18 +278,56 @@ def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
+SEPARATOR = "\n\x00\x1f\n"  # between texts redacted together (no secret pattern crosses a NUL line)
+
+
+class Redactor:
+    """``redact`` with the environment's secrets, over many texts at once: :meth:`prime` redacts a
+    batch joined into one string (one regex pass per pattern instead of one per text; a batch
+    whose parts do not come back intact is redacted text by text), calls then hit the cache."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        from hermes_tui.core.guard.redact import redact
+
+        self._one = lambda text: redact(text, env)
+        self._done: dict[str, str] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        texts = [t for t in dict.fromkeys(texts) if t and t not in self._done]
+        if not texts:
+            return
+        parts = self._one(SEPARATOR.join(texts)).split(SEPARATOR)
+        if len(parts) != len(texts) or any(SEPARATOR in t for t in texts):
+            parts = [self._one(t) for t in texts]
+        self._done.update(zip(texts, parts))
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        done = self._done.get(text)
+        return done if done is not None else self._one(text)
+
+    def obj(self, value: Any) -> Any:
+        """Every string in a JSON value redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, list):
+            return [self.obj(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.obj(v) for k, v in value.items()}
+        return value
+
+
 class _Events:
     """Builds one conversation's event rows."""
 
-    def __init__(self, episode_id: str, env: dict[str, str]) -> None:
-        from hermes_tui.core.guard.redact import redact, redact_obj
-
+    def __init__(self, episode_id: str, redactor: Redactor) -> None:
         self.episode_id = episode_id
         self.rows: list[dict[str, Any]] = []
         self.step = 0
         self.calls: dict[str, dict[str, Any]] = {}
-        self._redact = lambda text: redact(text, env) if text else text
-        self._redact_obj = lambda obj: redact_obj(obj, env)
+        self._redact = redactor
+        self._redact_obj = redactor.obj
 
     def add(self, type_: str, ts: float, data: dict[str, Any], *, tool_name: str | None = None,
             arguments: Any = None, result: str | None = None) -> None:
@@ -299,7 +337,7 @@ class _Events:
 
     def message(self, m: dict[str, Any]) -> None:
         ts = float(m["timestamp"] or 0.0)
-        text, structure = decode_content(m["content"])
+        text, structure = m["decoded"]
         text = self._redact(text)
         mark: dict[str, Any] = {"hermes": {"id": m["id"], "session_id": m["session_id"]}}
         if structure is not None and not isinstance(structure, str):
@@ -324,7 +362,7 @@ class _Events:
         if reasoning:
             reasoning = self._redact(str(reasoning))
             self.add("reasoning_delta", ts, {"step": self.step, "text": reasoning, **mark}, result=reasoning)
-        calls = parse_tool_calls(m.get("tool_calls"))
+        calls = m["calls"]
         for call in calls:
             arguments = self._redact_obj(call["arguments"])
             self.calls[call["call_id"]] = {"name": call["name"], "arguments": arguments}
@@ -344,6 +382,14 @@ class _Events:
         self.add("tool_result", ts, data, tool_name=name, arguments=call.get("arguments"), result=text)
 
 
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, dict)):
+        return [s for v in (value.values() if isinstance(value, dict) else value) for s in _strings(v)]
+    return []
+
+
 def _visible(m: dict[str, Any]) -> bool:
     """Part of the conversation: not rewound (active = 0 without compacted)."""
     active = m.get("active")
@@ -354,13 +400,19 @@ def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[st
                          env: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(episode row, event rows) of one conversation: a session and its compression continuations."""
     root, last = chain[0], chain[-1]
-    builder = _Events(root["id"], env)
-    rewound = 0
-    for m in messages:
-        if _visible(m):
-            builder.message(m)
-        else:
-            rewound += 1
+    visible = [m for m in messages if _visible(m)]
+    texts = []
+    for m in visible:
+        m["decoded"] = decode_content(m["content"])
+        texts += [m["decoded"][0], m.get("reasoning") or m.get("reasoning_content") or ""]
+        m["calls"] = parse_tool_calls(m.get("tool_calls")) if m["role"] == "assistant" else []
+        texts += [v for call in m["calls"] for v in _strings(call["arguments"])]
+    redactor = Redactor(env)
+    redactor.prime(texts)
+    builder = _Events(root["id"], redactor)
+    for m in visible:
+        builder.message(m)
+    rewound = len(messages) - len(visible)
     rows = builder.rows
     users = [r for r in rows if r["type"] == "user_message"]
     answers = [r for r in rows if r["type"] == "turn_finished" and r["data"].get("text")]
