@@ -34,32 +34,21 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_reject)
 
 
-def _workbench_dict(item: PendingItem) -> dict:
-    data = item.to_dict()
-    for key, value in (("origin", "workbench"), ("subsystem", "skills"), ("scan", None)):
-        data.setdefault(key, value)
-    return data
-
-
-def _hermes_dict(ws: Workspace, item: "hermes_pending.HermesPending") -> dict:
-    return {**item.to_dict(), "diff": hermes_pending.diff(item, ws.library), "scan": hermes_pending.scan(item)}
-
-
 def cmd_list(args: argparse.Namespace) -> int:
-    items = PendingQueue(home_from_args(args)).list()
     with Workspace(args) as ws:
-        hermes_items = [_hermes_dict(ws, i) for i in hermes_pending.list_items(ws.home, ws.library)]
+        items = hermes_pending.approval_items(ws.home, ws.library)
     if args.json:
-        print_json([_workbench_dict(i) for i in items] + hermes_items)
+        print_json(items)
         return 0
-    for item in items:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
-        print(f"{item.id}  {when}  {item.change.summary()}  {item.change.reason}".rstrip())
-    for data in hermes_items:
+    for data in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(data["created_at"])) if data["created_at"] else "-"
+        if data["origin"] == "workbench":
+            target = f"{data['skill']}/{data['file_path']}" if data["op"] == "write_file" else data["skill"]
+            print(f"{data['id']}  {when}  {data['op']} {target}  {data['reason']}".rstrip())
+            continue
         what = data["problem"] and f"problem: {data['problem']}" or data["summary"] or f"{data['action']} {data['target']}"
         print(f"{data['id']}  {when}  [hermes {data['subsystem']}, {data['hermes_origin'] or '?'}] {what}")
-    if not items and not hermes_items:
+    if not items:
         print("no pending changes")
     return 0
 
@@ -124,7 +113,7 @@ def _print_evidence(evidence: dict) -> None:
 
 def _show_hermes(args: argparse.Namespace, item: "hermes_pending.HermesPending") -> int:
     with Workspace(args) as ws:
-        data = _hermes_dict(ws, hermes_pending.find(ws.home, item.id, ws.library) or item)
+        data = hermes_pending.item_dict(hermes_pending.find(ws.home, item.id, ws.library) or item, ws.library)
     if args.json:
         print_json(data)
         return 0

@@ -398,3 +398,22 @@ def _waiting(home: Home, item_id: str, library: Any = None) -> HermesPending:
     if item is None:
         raise HermesError(f"no Hermes pending write {item_id!r}")
     return item
+
+
+def item_dict(item: HermesPending, library: Any) -> dict[str, Any]:
+    """A Hermes item as ``pending list --json`` shows it: with its diff and scan report."""
+    return {**item.to_dict(), "diff": diff(item, library), "scan": scan(item)}
+
+
+def approval_items(home: Home, library: Any) -> list[dict[str, Any]]:
+    """The whole approvals queue as ``pending list --json`` gives it: the workbench's waiting
+    changes (``"origin": "workbench"``) then Hermes's staged writes (``"origin": "hermes"``)."""
+    from hermes_tui.core.gate import PendingQueue
+
+    own = []
+    for pending in PendingQueue(home).list():
+        data = pending.to_dict()
+        for key, value in (("origin", "workbench"), ("subsystem", "skills"), ("scan", None)):
+            data.setdefault(key, value)
+        own.append(data)
+    return own + [item_dict(i, library) for i in list_items(home, library)]
