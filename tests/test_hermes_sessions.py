@@ -277,3 +277,36 @@ def test_no_state_db_is_silent(home) -> None:
     with Workspace(home, sync=False) as ws:
         report = HermesMirror(home, ws.store).look()
     assert report.notes == [] and not report.looked
+
+
+def test_the_workbench_episode_viewer_shows_a_hermes_session(home) -> None:
+    import asyncio
+
+    from hermes_tui.ui.app import make_app
+    from hermes_tui.ui.screens.episodes import EpisodeScreen
+    from tests.ui_fixtures import until
+
+    ids = sample_home(home.root)
+    ws = Workspace(home)
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            await pilot.press("f3")
+            area = app.query_one("#episodes")
+            area.query_one("#episodes-filter").value = "flaky"
+            await pilot.pause()
+            assert area.table.row_count == 1
+            area.table.focus()
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
+            trace = app.screen.query_one("#episode-trace")
+            await until(pilot, lambda: trace.row_count == 1)
+            conversation = app.screen.query_one("#episode-conversation")
+            assert conversation.last_answer().startswith("Fixed: the test now binds port 0")
+            texts = " ".join(str(w.render()) for w in conversation.query("*"))
+            assert "Please fix the flaky test" in texts
+
+    asyncio.run(drive())
+    ws.close()
+    assert ids
