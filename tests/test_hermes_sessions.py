@@ -310,3 +310,13 @@ def test_the_workbench_episode_viewer_shows_a_hermes_session(home) -> None:
     asyncio.run(drive())
     ws.close()
     assert ids
+
+
+def test_a_wal_without_its_shm_is_read_from_the_main_file(home) -> None:
+    ids = sample_home(home.root)
+    (home.root / "state.db-wal").write_bytes(b"")  # left by a crashed process
+    before = state_files(home.root)
+    with Workspace(home, sync=False) as ws:
+        report = ws.mirror_hermes()
+        assert report.notes == [] and ws.store.get_episode(ids["cli"]) is not None
+    assert state_files(home.root) == before

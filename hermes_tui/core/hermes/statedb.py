@@ -10,7 +10,8 @@ read marks into ``-shm`` when they exist. So (checked by the tests, byte for byt
   and SQLite reads the WAL without writing anything (its "unreliable shm" path);
 * a WAL database without them (no Hermes process) is opened ``immutable=1``: the
   main file holds everything; the read is checked afterwards (no ``-wal`` appeared,
-  the file did not change) and repeated otherwise;
+  the file did not change) and repeated otherwise (a ``-wal`` left without its
+  ``-shm``, after a crash, is not read: what it holds shows once Hermes checkpoints);
 * a rollback-journal database (Hermes falls back to it where WAL cannot work) is
   opened ``mode=ro`` (no shared memory involved).
 
@@ -108,7 +109,7 @@ def _uri(path: Path) -> tuple[str, bool]:
 
 @contextmanager
 def _connection(path: Path) -> Iterator[apsw.Connection]:
-    before = file_stamp(path)
+    before, had_wal = file_stamp(path), _sidecar(path, "-wal").exists()
     uri, immutable = _uri(path)
     conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
     try:
@@ -118,7 +119,7 @@ def _connection(path: Path) -> Iterator[apsw.Connection]:
         conn.execute("COMMIT")
     finally:
         conn.close()
-    if immutable and (file_stamp(path) != before or _sidecar(path, "-wal").exists()):
+    if immutable and (file_stamp(path) != before or (not had_wal and _sidecar(path, "-wal").exists())):
         raise _Changed()
 
 
