@@ -81,10 +81,6 @@ class _Snapshot:
     signatures: dict[str, str]  # session id -> signature (every session read)
 
 
-def state_db_path(home: Home) -> "os.PathLike[str]":
-    return home.root / statedb.STATE_DB
-
-
 class HermesMirror:
     """Mirror ``home``'s state.db into ``store`` (a workbench :class:`Store`)."""
 
