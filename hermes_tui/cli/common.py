@@ -41,19 +41,22 @@ class Workspace(CoreWorkspace):
     that read work, and the sync's changes are skipped with one note on stderr.
     """
 
-    def __init__(self, args: Any, *, sync: bool = True, strict_config: bool = False) -> None:
+    def __init__(self, args: Any, *, sync: bool = True, strict_config: bool = False, hermes: bool = False) -> None:
         home = home_from_args(args)
         super().__init__(home, sync=False, config=load_config(home, strict=strict_config))
-        if sync:
-            self._sync_or_note()
+        if sync or hermes:
+            self._sync_or_note(self.sync if sync else self.mirror_hermes)
 
-    def _sync_or_note(self) -> None:
+    def _sync_or_note(self, step: Any) -> None:
+        """Run ``step`` (the sync, or only the Hermes mirror: ``hermes``); its notes go to stderr."""
         from hermes_tui.core.store.db import ReadOnlyStoreError
 
         try:
-            self.sync()
+            step()
         except ReadOnlyStoreError:
             warn(f"{self.home.root} is read-only: changes to its files could not be recorded", kind="note")
+        for note in self.hermes_notes:
+            warn(note, kind="note")
 
 
 def load_config(home: Home, *, strict: bool = False) -> Any:

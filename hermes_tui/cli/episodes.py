@@ -13,6 +13,8 @@ from hermes_tui.cli.common import Workspace, print_json
 from hermes_tui.errors import HermesError, UsageError
 
 LIST_KEYS = ("id", "started_at", "outcome", "task", "steps", "prompt_tokens", "completion_tokens", "cost")
+# A mirrored Hermes session also has these (``"source": "hermes"``; the workbench's own: "workbench").
+HERMES_KEYS = ("platform", "title", "model", "finished_at", "message_count", "tool_call_count", "archived")
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -21,6 +23,7 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     episodes_sub = group.add_subparsers(dest="episodes_command", metavar="COMMAND", parser_class=type(group))
     p = episodes_sub.add_parser("list", parents=[parent], help="list episodes, newest first")
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N episodes (default 50)")
+    p.add_argument("--all", action="store_true", help="also Hermes sessions archived in Hermes")
     p.add_argument("--json", action="store_true", help="print a JSON list")
     p.set_defaults(func=cmd_list)
     p = episodes_sub.add_parser("show", parents=[parent], help="show one episode with its events")
@@ -48,11 +51,25 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
     p.add_argument("--note", metavar="TEXT", help="why (kept with the correction)")
     p.add_argument("--json", action="store_true", help="print the stored correction as JSON")
     p.set_defaults(func=cmd_correct)
+    p = episodes_sub.add_parser(
+        "import-trajectories", parents=[parent], help="import Hermes trajectory files (trajectory_samples.jsonl)"
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="ShareGPT JSON lines as Hermes Agent saves them")
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_import_trajectories)
 
 
 def list_row(row: dict[str, Any]) -> dict[str, Any]:
     out = {key: row.get(key) for key in LIST_KEYS}
     out["tokens"] = (row.get("prompt_tokens") or 0) + (row.get("completion_tokens") or 0)
+    out["source"] = row.get("source") or "workbench"
+    if out["source"] != "workbench":
+        out.update({key: row.get(key) for key in HERMES_KEYS})
+        out["ended_at"] = out.pop("finished_at")
+        out["archived"] = bool(out["archived"])
+        extra = row.get("extra") or {}
+        out["cache_read_tokens"] = extra.get("cache_read_tokens")
+        out["reasoning_tokens"] = extra.get("reasoning_tokens")
     return out
 
 
@@ -61,8 +78,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         raise UsageError("--limit must be at least 1")
-    with Workspace(args, sync=False) as ws:
-        rows = [list_row(r) for r in ws.store.list_episodes(limit=args.limit)]
+    with Workspace(args, sync=False, hermes=True) as ws:
+        rows = [list_row(r) for r in ws.store.list_episodes(limit=args.limit, archived=args.all)]
         ratings = ws.store.episode_ratings(r["id"] for r in rows)
     for row in rows:
         row["rating"] = ratings.get(row["id"])
@@ -78,7 +95,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(
             f"{row['id']}  {_when(row['started_at'])}  {(row['outcome'] or 'running'):<11} "
             f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9} {rating_mark(row['rating']):>4}  "
-            f"{_one_line(row['task'], 60)}"
+            f"{_origin(row)}{_one_line(row['task'], 60)}"
         )
     return 0
 
@@ -88,10 +105,30 @@ def rating_mark(rating: int | None) -> str:
     return "" if rating is None else f"{rating}/5"
 
 
+def _origin(row: dict[str, Any]) -> str:
+    return "" if row["source"] == "workbench" else f"[{row['source']}:{row.get('platform') or '?'}] "
+
+
+def cmd_import_trajectories(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from hermes_tui.core.hermes.trajectories import import_trajectories
+
+    with Workspace(args, sync=False) as ws:
+        result = import_trajectories(ws.store, [Path(f) for f in args.files])
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    for problem in result.problems:
+        print(f"skipped {problem}")
+    print(f"imported {result.imported} trajectories as episodes ({result.skipped} already there)")
+    return 0
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from hermes_tui.core.feedback.ratings import episode_summary
 
-    with Workspace(args, sync=False) as ws:
+    with Workspace(args, sync=False, hermes=True) as ws:
         episode = ws.store.get_episode(args.id)
         if episode is None:
             raise HermesError(f"no episode {args.id!r} (see `hermes-tui episodes list`)")
@@ -180,11 +217,14 @@ def _summary(event: dict[str, Any]) -> str:
         return f"{event.get('tool_name')} {_one_line(event.get('arguments') or '', 120)}"
     if kind == "tool_result":
         mark = "error: " + data["error"] if data.get("error") else "ok"
+        mark += " (untrusted tool result)" if data.get("untrusted") else ""
         return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {_one_line(event.get('result') or '', 100)}"
     if kind == "turn_finished":  # "turn N" is what `rate --turn` and `correct --turn` take
         return f"turn {data.get('step')}: " + _one_line(data.get("text") or "", 130)
-    if kind in ("text_delta", "reasoning_delta"):
+    if kind in ("text_delta", "reasoning_delta", "user_message", "system_message"):
         return _one_line(data.get("text") or "", 140)
+    if kind == "compression_summary":
+        return "(summary of earlier messages) " + _one_line(data.get("text") or "", 120)
     if kind == "episode_finished":
         return f"{data.get('outcome')} {data.get('reason') or ''}".strip()
     if kind in ("error", "retrying"):

@@ -7,6 +7,7 @@ import time
 
 from hermes_tui.cli.common import Workspace, home_from_args, print_json
 from hermes_tui.core.gate import PendingItem, PendingQueue
+from hermes_tui.core.hermes import pending as hermes_pending
 from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
@@ -34,20 +35,30 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    items = PendingQueue(home_from_args(args)).list()
+    with Workspace(args) as ws:
+        items = hermes_pending.approval_items(ws.home, ws.library)
     if args.json:
-        print_json([i.to_dict() for i in items])
+        print_json(items)
         return 0
-    for item in items:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
-        print(f"{item.id}  {when}  {item.change.summary()}  {item.change.reason}".rstrip())
+    for data in items:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(data["created_at"])) if data["created_at"] else "-"
+        if data["origin"] == "workbench":
+            target = f"{data['skill']}/{data['file_path']}" if data["op"] == "write_file" else data["skill"]
+            print(f"{data['id']}  {when}  {data['op']} {target}  {data['reason']}".rstrip())
+            continue
+        what = data["problem"] and f"problem: {data['problem']}" or data["summary"] or f"{data['action']} {data['target']}"
+        print(f"{data['id']}  {when}  [hermes {data['subsystem']}, {data['hermes_origin'] or '?'}] {what}")
     if not items:
         print("no pending changes")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    queue = PendingQueue(home_from_args(args))
+    home = home_from_args(args)
+    hermes_item = hermes_pending.find(home, args.id)
+    if hermes_item is not None:
+        return _show_hermes(args, hermes_item)
+    queue = PendingQueue(home)
     item = queue.get(args.id)
     data = item.to_dict()
     evidence = queue.evidence(item)
@@ -102,14 +113,38 @@ def _print_evidence(evidence: dict) -> None:
             print(f"    {call.get('tool')}: {call.get('command')} [{mark}]")
 
 
+def _show_hermes(args: argparse.Namespace, item: "hermes_pending.HermesPending") -> int:
+    with Workspace(args) as ws:
+        data = hermes_pending.item_dict(hermes_pending.find(ws.home, item.id, ws.library) or item, ws.library)
+    if args.json:
+        print_json(data)
+        return 0
+    print(f"{data['id']}: Hermes {data['subsystem']} write, {data['action']} {data['target']} ({data['hermes_origin']})")
+    if data["summary"]:
+        print(f"summary: {reveal_invisible(data['summary'])}")
+    if data["problem"]:
+        print(f"problem: {data['problem']}")
+    if data["diff"]:
+        print(reveal_invisible(data["diff"]), end="" if data["diff"].endswith("\n") else "\n")
+    return 0
+
+
 def cmd_approve(args: argparse.Namespace) -> int:
     with Workspace(args) as ws:
-        result = PendingQueue(ws.home).approve(args.id, ws.library)
+        if hermes_pending.find(ws.home, args.id) is not None:
+            result = hermes_pending.approve(ws.home, args.id, ws.library)
+        else:
+            result = PendingQueue(ws.home).approve(args.id, ws.library)
     print(result)
     return 0
 
 
 def cmd_reject(args: argparse.Namespace) -> int:
-    PendingQueue(home_from_args(args)).reject(args.id, args.reason)
+    home = home_from_args(args)
+    if hermes_pending.find(home, args.id) is not None:
+        kept = hermes_pending.reject(home, args.id, args.reason)
+        print(f"rejected {args.id} (a copy is kept in {kept})")
+        return 0
+    PendingQueue(home).reject(args.id, args.reason)
     print(f"rejected {args.id}")
     return 0

@@ -54,7 +54,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     kinds = parse_kinds(args.kind)
     # The library is synced from its files first, so hand edits are always found.
     # A Ctrl+C stops the query at once (the store's time limit checks for it).
-    with Workspace(args, sync=kinds is None or "skill" in kinds) as ws:
+    with Workspace(args, sync=kinds is None or "skill" in kinds, hermes=True) as ws:
         result = search_result(ws.store, args.query, kinds=kinds, limit=args.limit, rated=args.rated,
                                min_rating=args.min_rating)
     hits = result.hits

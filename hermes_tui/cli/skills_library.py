@@ -90,8 +90,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     from hermes_tui.core.learning.review import row_flags
 
+    from hermes_tui.core.hermes.usage import HermesSkillInfo
+
     with Workspace(args) as ws:
-        rows = [{**public_row(r), "flags": row_flags(r, ws.config.learning)} for r in skills_with_pending(ws.library, args.state)]
+        hermes = HermesSkillInfo(ws.home)
+        rows = [
+            {**public_row(r), "flags": row_flags(r, ws.config.learning), "hermes": hermes.of(r["name"])}
+            for r in skills_with_pending(ws.library, args.state)
+        ]
     if args.json:
         print_json(rows)
         return 0
@@ -100,15 +106,26 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     width = min(max(len(r["skill_id"]) for r in rows), 48)
     for r in rows:
-        flag = "".join(f" [{f}]" for f in ([] if r["state"] == "active" else [r["state"]]) + r["flags"])
+        flag = "".join(f" [{f}]" for f in ([] if r["state"] == "active" else [r["state"]]) + r["flags"] + _hermes_flags(r))
         desc = " ".join((r["description"] or r["error"] or "").split())
         print(f"{r['skill_id']:<{width}}  {desc[:90]}{flag}")
     print(plural(len(rows), "skill"))
     return 0
 
 
+def _hermes_flags(row: dict[str, Any]) -> list[str]:
+    """Hermes's marks of a skill: its curator state (stale, archived), pinned, a hub install."""
+    info = row.get("hermes") or {}
+    flags = [f"hermes: {info['state']}"] if info.get("state") not in (None, "active") else []
+    flags += ["pinned in hermes"] if info.get("pinned") else []
+    hub = info.get("hub") or {}
+    flags += [f"hub: {hub.get('trust_level') or '?'}, scan {hub.get('scan_verdict') or '?'}"] if hub else []
+    return flags
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     """Show a skill; a broken one is shown too (what is known of it), then exit 1 with its error."""
+    from hermes_tui.core.hermes.usage import skill_info
     from hermes_tui.core.skills.validate import validate_skill
 
     with Workspace(args) as ws:
@@ -133,6 +150,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "errors": [str(p) for p in problems if p.level == "error"],
             "warnings": [str(p) for p in problems if p.level == "warning"],
             "body": skill.body if skill else row.get("body", ""),
+            "hermes": skill_info(ws.home, row["name"]),
             **review,
         }
     )
@@ -182,6 +200,13 @@ def _print_skill(data: dict[str, Any]) -> None:
     if data["support_files"]:
         print("files: " + ", ".join(data["support_files"]))
     print(f"review date: {data['review_date']}" + "".join(f"; {flag}" for flag in ("stale", "failing") if data["rot"][flag]))
+    usage = (data.get("hermes") or {}).get("usage")
+    if usage:
+        print(
+            f"hermes: used {usage.get('use_count') or 0}x, viewed {usage.get('view_count') or 0}x, "
+            f"patched {usage.get('patch_count') or 0}x, last used {usage.get('last_used_at') or '-'}"
+            + "".join(f" [{f}]" for f in _hermes_flags(data))
+        )
     effect = data["effect"]
     if effect["delta"] is not None:
         w, wo = effect["with"], effect["without"]

@@ -163,6 +163,14 @@ class MemoryFiles:
             self._write(target, updated)
         return f"removed an entry from {self.path(target).name} ({self.usage_text(target, updated)})"
 
+    def set_entries(self, target: str, entries: list[str]) -> str:
+        """Write ``entries`` as the whole of ``target`` (e.g. a replayed batch), within its budget.
+        Refused, like every write here, when the file changed since it was last read."""
+        current = self._fresh(target)
+        self._check_budget(target, current, entries, "write")
+        self._write(target, entries)
+        return f"wrote {self.path(target).name} ({self.usage_text(target, entries)})"
+
     # -- helpers ------------------------------------------------------------------------
     @contextmanager
     def _locked(self) -> Iterator[None]:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from hermes_tui.core.agent.loop import Agent
     from hermes_tui.core.agent.tools.base import ToolRegistry
     from hermes_tui.core.config import Config
+    from hermes_tui.core.hermes.mirror import MirrorReport
     from hermes_tui.core.session import Session
 
 LOG_NAME = "hermes.log"
@@ -52,6 +53,7 @@ class Workspace:
         self.memory = MemoryFiles(home)
         self.pending = PendingQueue(home, on_change=self.events.emit)
         self._recording = False
+        self.hermes_notes: list[str] = []
         if sync:
             self.sync()
 
@@ -61,6 +63,17 @@ class Workspace:
 
         self.library.sync()
         sync_memory_notes(self.home, self.store)
+        self.mirror_hermes()
+
+    def mirror_hermes(self) -> "MirrorReport":
+        """Mirror the sessions of Hermes Agent's state.db in this home (read-only; cheap when
+        nothing changed). Problems with state.db are one-line notes in the report (and in
+        :attr:`hermes_notes`), never errors."""
+        from hermes_tui.core.hermes.mirror import HermesMirror
+
+        report = HermesMirror(self.home, self.store).look()
+        self.hermes_notes = report.notes
+        return report
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | Home | None = None, **kwargs: Any) -> "Workspace":

@@ -462,11 +462,17 @@ class Store:
         row.pop("rid", None)
         for key in _EPISODE_JSON_FIELDS:
             row[key] = json.loads(row[key] or "[]")
+        if isinstance(row.get("extra"), str):  # (v8: mirrored Hermes sessions)
+            row["extra"] = json.loads(row["extra"])
         return row
 
-    def list_episodes(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Episodes, newest first (without their events)."""
-        rows = self._rows("SELECT * FROM episodes ORDER BY started_at DESC, rid DESC LIMIT ? OFFSET ?", (limit, offset))
+    def list_episodes(self, limit: int = 50, offset: int = 0, *, archived: bool = False) -> list[dict[str, Any]]:
+        """Episodes, newest first (without their events); archived ones (mirrored Hermes
+        sessions archived in Hermes) only with ``archived``."""
+        where = "" if archived else "WHERE archived = 0 "
+        rows = self._rows(
+            f"SELECT * FROM episodes {where}ORDER BY started_at DESC, rid DESC LIMIT ? OFFSET ?", (limit, offset)
+        )
         return [self._episode_out(r) for r in rows]
 
     def tool_call_counts(self, episode_ids: Iterable[str]) -> dict[str, int]:

@@ -473,8 +473,31 @@ CREATE VIEW episode_ratings AS
     FROM feedback WHERE kind = 'rating' AND episode_id IS NOT NULL AND rating IS NOT NULL GROUP BY episode_id;
 """
 
+# v8: episodes mirrored from a Hermes Agent home's
+# state.db (core/hermes/mirror.py). ``source`` is "hermes" for them (NULL for the workbench's
+# own), ``platform`` Hermes's session source (cli, telegram, ...), ``extra`` a JSON object
+# (cache and reasoning tokens, end reason, the sessions of a compression chain).
+# ``hermes_sessions`` keeps what was mirrored of each Hermes session (its row's signature and
+# the conversation it belongs to); ``hermes_marks`` the high-water marks of the last look.
+_V8_HERMES_MIRROR = """
+ALTER TABLE episodes ADD COLUMN source TEXT;
+ALTER TABLE episodes ADD COLUMN platform TEXT;
+ALTER TABLE episodes ADD COLUMN title TEXT;
+ALTER TABLE episodes ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE episodes ADD COLUMN message_count INTEGER;
+ALTER TABLE episodes ADD COLUMN tool_call_count INTEGER;
+ALTER TABLE episodes ADD COLUMN extra TEXT;
+CREATE INDEX episodes_source ON episodes(source, started_at);
+CREATE TABLE hermes_sessions (
+    session_id TEXT PRIMARY KEY,
+    conversation TEXT NOT NULL,
+    signature TEXT NOT NULL
+);
+CREATE TABLE hermes_marks (key TEXT PRIMARY KEY, value TEXT);
+"""
+
 MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT,
-    _V6_SESSIONS, _V7_FEEDBACK]
+    _V6_SESSIONS, _V7_FEEDBACK, _V8_HERMES_MIRROR]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

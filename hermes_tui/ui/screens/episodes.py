@@ -36,7 +36,11 @@ async def replay(episode: dict[str, Any], conversation: Conversation, trace: Tra
     with trace.bulk():
         for row in episode["events"]:
             event = event_from_dict(row["data"])
-            if isinstance(event, EpisodeStarted):
+            if row["type"] == "user_message":  # (a mirrored Hermes session: every user message)
+                await conversation.add_user(row["data"].get("text") or "")
+            elif row["type"] == "compression_summary":
+                await conversation.add_notice("summary of earlier messages: " + (row["data"].get("text") or ""))
+            elif isinstance(event, EpisodeStarted):
                 await conversation.add_user(event.task)
             elif isinstance(event, ReasoningDelta):
                 await conversation.add_reasoning(event.text)

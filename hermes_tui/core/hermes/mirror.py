@@ -1,0 +1,467 @@
+"""Hermes Agent's sessions, mirrored read-only into the workbench store as episodes.
+
+``HermesMirror(home, store).look()`` brings the store in line with ``HOME/state.db``:
+
+* A look with nothing new costs one ``stat`` of state.db and its ``-wal`` (their
+  inode, size and mtime are kept in ``hermes_marks``). Otherwise state.db is read in
+  one read-only snapshot (:mod:`.statedb`): every session row (small) and the ids of
+  the sessions with messages above the high-water mark (the largest message id
+  mirrored). A session whose row changed (its signature: every column read) or that
+  has new messages is re-mirrored with its whole conversation, in one store
+  transaction.
+* A conversation is a session with its compression continuations (a child whose
+  parent ended with ``end_reason = 'compression'``): one episode whose id is the
+  root session's id, ``source`` "hermes", ``platform`` Hermes's session source.
+* Messages are read as Hermes means them: rewound rows (``active = 0`` and not
+  ``compacted``) are not part of the conversation; compacted rows are kept and
+  marked; the compression summary (``_compressed_summary = 1``) is a
+  ``compression_summary`` event; ``"\\x00json:" + JSON`` content is decoded (its text
+  shown, the structure kept in ``data["content"]``); tool calls come from the
+  ``tool_calls`` JSON with their arguments parsed; a tool result wrapped in
+  ``<untrusted_tool_result>`` is kept as it is and marked ``untrusted``; reasoning is
+  a ``reasoning_delta`` event. Text is redacted before it is stored.
+* Events are those of the workbench (``tool_call``, ``tool_result``,
+  ``turn_finished``, ``reasoning_delta``) plus ``user_message``, ``system_message``
+  and ``compression_summary``; each message's text is in the event's ``result``
+  column, so the one search API finds it (hits carry the session id as episode_id).
+
+Never a crash: a missing (once seen), locked or corrupt state.db, or one of an
+unknown schema version, gives a one-line note in :attr:`MirrorReport.notes`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import apsw
+
+from hermes_tui.core.hermes import statedb
+from hermes_tui.core.hermes.statedb import StateDbProblem, file_stamp
+from hermes_tui.core.home import Home
+
+SOURCE = "hermes"
+COMPRESSION = "compression"
+UNTRUSTED = "<untrusted_tool_result"
+JSON_PREFIX = "\x00json:"
+SESSION_FIELDS = (
+    "id", "source", "parent_session_id", "started_at", "ended_at", "end_reason", "message_count",
+    "tool_call_count", "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+    "reasoning_tokens", "estimated_cost_usd", "actual_cost_usd", "title", "model", "cwd", "archived", "hidden",
+    "rewind_count", "last_activity_at",
+)
+MESSAGE_FIELDS = (
+    "id", "session_id", "role", "content", "tool_call_id", "tool_calls", "tool_name", "timestamp",
+    "finish_reason", "reasoning", "reasoning_content", "_compressed_summary", "active", "compacted",
+)
+
+
+@dataclass
+class MirrorReport:
+    """What one look did: conversations (episodes) written, messages read, notes for the user."""
+
+    looked: bool = False  # state.db was read (it changed since the last look)
+    conversations: int = 0
+    messages: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"looked": self.looked, "conversations": self.conversations, "messages": self.messages,
+                "notes": self.notes}
+
+
+@dataclass
+class _Snapshot:
+    version: int | None
+    high_water: int
+    conversations: dict[str, list[dict[str, Any]]]  # root id -> its sessions, in order
+    messages: dict[str, list[dict[str, Any]]]  # root id -> its messages, in order
+    signatures: dict[str, str]  # session id -> signature (every session read)
+
+
+class HermesMirror:
+    """Mirror ``home``'s state.db into ``store`` (a workbench :class:`Store`)."""
+
+    def __init__(self, home: Home, store: Any) -> None:
+        self.home = home
+        self.store = store
+        self.path = home.root / statedb.STATE_DB
+
+    # -- marks ------------------------------------------------------------------------------
+    def _mark(self, key: str) -> str | None:
+        rows = self.store.execute("SELECT value FROM hermes_marks WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def _set_marks(self, **values: Any) -> None:
+        for key, value in values.items():
+            self.store.execute(
+                "INSERT INTO hermes_marks(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, None if value is None else str(value)),
+            )
+
+    # -- the look ---------------------------------------------------------------------------
+    def look(self) -> MirrorReport:
+        """Mirror what changed since the last look; never raises for a problem with state.db."""
+        report = MirrorReport()
+        if not self.path.exists():
+            if self._mark("stamp") is not None:
+                report.notes.append(f"{self.path} is gone; the Hermes sessions mirrored earlier are kept")
+            return report
+        stamp = file_stamp(self.path)
+        if stamp == self._mark("stamp"):
+            return report
+        try:
+            snapshot = statedb.read(self.path, self._read)
+        except StateDbProblem as exc:
+            report.notes.append(str(exc))
+            return report
+        note = statedb.version_note(snapshot.version)
+        if note:
+            report.notes.append(note)
+        report.looked = True
+        self._write(snapshot, stamp, report)
+        return report
+
+    def _read(self, conn: apsw.Connection) -> _Snapshot:
+        version = statedb.schema_version(conn)
+        session_cols = statedb.columns(conn, "sessions")
+        message_cols = statedb.columns(conn, "messages")
+        if "id" not in session_cols or "session_id" not in message_cols:
+            raise StateDbProblem(f"{self.path} has no Hermes sessions table; its sessions are not shown")
+        sessions = {
+            row["id"]: row for row in statedb.select(conn, "sessions", SESSION_FIELDS, session_cols, "ORDER BY started_at, id")
+        }
+        signatures = {sid: _signature(row) for sid, row in sessions.items()}
+        high_water = int(self._mark("high_water") or 0)
+        known = dict(self.store.execute("SELECT session_id, signature FROM hermes_sessions"))
+        touched = {sid for sid, sig in signatures.items() if known.get(sid) != sig}
+        touched.update(r[0] for r in conn.execute("SELECT DISTINCT session_id FROM messages WHERE id > ?", (high_water,)))
+        top = conn.execute("SELECT max(id) FROM messages").fetchall()[0][0]
+        chains = _chains(sessions)
+        roots = {_root(sid, sessions) for sid in touched if sid in sessions}
+        conversations = {root: chains[root] for root in roots}
+        messages = {root: self._messages(conn, chain, message_cols) for root, chain in conversations.items()}
+        return _Snapshot(version, max(int(top or 0), high_water), conversations, messages, signatures)
+
+    @staticmethod
+    def _messages(conn: apsw.Connection, chain: list[dict[str, Any]], present: set[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for session in chain:
+            out.extend(statedb.select(conn, "messages", MESSAGE_FIELDS, present,
+                                      "WHERE session_id = ? ORDER BY timestamp, id", (session["id"],)))
+        return out
+
+    def _write(self, snapshot: _Snapshot, stamp: str, report: MirrorReport) -> None:
+        env = secret_env()
+        episodes, events = [], []
+        for root, chain in snapshot.conversations.items():
+            episode, rows = conversation_episode(chain, snapshot.messages[root], env)
+            episode["extra"]["hermes_schema"] = snapshot.version
+            episodes.append(episode)
+            events.extend(rows)
+            report.messages += len(snapshot.messages[root])
+        report.conversations = len(episodes)
+        with self.store.transaction():
+            for episode in episodes:
+                self.store.execute("DELETE FROM events WHERE episode_id = ?", (episode["id"],))
+                self.store.execute("DELETE FROM episodes WHERE id = ?", (episode["id"],))
+                insert_episode(self.store, episode)
+            if events:
+                self.store.add_events(events)
+            for root, chain in snapshot.conversations.items():
+                for session in chain:
+                    self.store.execute(
+                        "INSERT INTO hermes_sessions(session_id, conversation, signature) VALUES (?, ?, ?)"
+                        " ON CONFLICT(session_id) DO UPDATE SET conversation = excluded.conversation,"
+                        " signature = excluded.signature",
+                        (session["id"], root, snapshot.signatures[session["id"]]),
+                    )
+            self._set_marks(stamp=stamp, high_water=snapshot.high_water, schema=snapshot.version)
+
+
+# -- sessions and chains ------------------------------------------------------------------------
+def _signature(row: dict[str, Any]) -> str:
+    return json.dumps([row[k] for k in SESSION_FIELDS], default=str)
+
+
+def _is_continuation(session: dict[str, Any], sessions: dict[str, dict[str, Any]]) -> bool:
+    parent = sessions.get(session.get("parent_session_id") or "")
+    return parent is not None and parent.get("end_reason") == COMPRESSION
+
+
+def _root(session_id: str, sessions: dict[str, dict[str, Any]]) -> str:
+    seen = {session_id}
+    current = sessions[session_id]
+    while _is_continuation(current, sessions):
+        parent_id = current["parent_session_id"]
+        if parent_id in seen:  # a loop in the parent links: stop at the first repeat
+            break
+        seen.add(parent_id)
+        current = sessions[parent_id]
+    return current["id"]
+
+
+def _chains(sessions: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """root id -> the root and its compression continuations, oldest first."""
+    chains: dict[str, list[dict[str, Any]]] = {}
+    for sid, row in sessions.items():  # (already ordered by started_at)
+        chains.setdefault(_root(sid, sessions), []).append(row)
+    return chains
+
+
+# -- messages to events -------------------------------------------------------------------------
+def secret_env() -> dict[str, str]:
+    """The environment's secret-looking variables (as redact judges them), found once per look."""
+    from hermes_tui.core.guard.redact import redact
+
+    return {name: value for name, value in os.environ.items() if value and redact(value, {name: value}) != value}
+
+
+def decode_content(raw: Any) -> tuple[str, Any]:
+    """(text, structure): Hermes stores structured content as "\\x00json:" + JSON."""
+    if raw is None:
+        return "", None
+    if isinstance(raw, bytes):
+        raw = raw.decode("utf-8", errors="replace")
+    raw = str(raw)
+    if not raw.startswith(JSON_PREFIX):
+        return raw, None
+    try:
+        value = json.loads(raw[len(JSON_PREFIX):])
+    except ValueError:
+        return raw[len(JSON_PREFIX):], None
+    return _text_of(value), value
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "\n".join(t for t in (_text_of(part) for part in value) if t)
+    if isinstance(value, dict):
+        if isinstance(value.get("text"), str):
+            return value["text"]
+        if "content" in value:
+            return _text_of(value["content"])
+        kind = str(value.get("type") or "part")
+        return f"[{kind.replace('_url', '')}]"
+    return "" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def parse_tool_calls(raw: Any) -> list[dict[str, Any]]:
+    """[{call_id, name, arguments}] from a message's tool_calls JSON (arguments parsed when JSON)."""
+    if not raw:
+        return []
+    try:
+        calls = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except ValueError:
+        return [{"call_id": "", "name": "?", "arguments": str(raw)}]
+    out = []
+    for call in calls if isinstance(calls, list) else [calls]:
+        if not isinstance(call, dict):
+            continue
+        fn = call.get("function") if isinstance(call.get("function"), dict) else call
+        arguments = fn.get("arguments")
+        if isinstance(arguments, str):
+            try:
+                arguments = json.loads(arguments)
+            except ValueError:
+                pass
+        out.append({"call_id": str(call.get("id") or call.get("call_id") or ""), "name": str(fn.get("name") or "?"),
+                    "arguments": arguments})
+    return out
+
+
+SEPARATOR = "\n\x00\x1f\n"  # between texts redacted together (no secret pattern crosses a NUL line)
+
+
+class Redactor:
+    """``redact`` with the environment's secrets, over many texts at once: :meth:`prime` redacts a
+    batch joined into one string (one regex pass per pattern instead of one per text; a batch
+    whose parts do not come back intact is redacted text by text), calls then hit the cache."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        from hermes_tui.core.guard.redact import redact
+
+        self._one = lambda text: redact(text, env)
+        self._done: dict[str, str] = {}
+
+    def prime(self, texts: list[str]) -> None:
+        texts = [t for t in dict.fromkeys(texts) if t and t not in self._done]
+        if not texts:
+            return
+        parts = self._one(SEPARATOR.join(texts)).split(SEPARATOR)
+        if len(parts) != len(texts) or any(SEPARATOR in t for t in texts):
+            parts = [self._one(t) for t in texts]
+        self._done.update(zip(texts, parts))
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        done = self._done.get(text)
+        return done if done is not None else self._one(text)
+
+    def obj(self, value: Any) -> Any:
+        """Every string in a JSON value redacted."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, list):
+            return [self.obj(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.obj(v) for k, v in value.items()}
+        return value
+
+
+class _Events:
+    """Builds one conversation's event rows."""
+
+    def __init__(self, episode_id: str, redactor: Redactor) -> None:
+        self.episode_id = episode_id
+        self.rows: list[dict[str, Any]] = []
+        self.step = 0
+        self.calls: dict[str, dict[str, Any]] = {}
+        self._redact = redactor
+        self._redact_obj = redactor.obj
+
+    def add(self, type_: str, ts: float, data: dict[str, Any], *, tool_name: str | None = None,
+            arguments: Any = None, result: str | None = None) -> None:
+        data = {"type": type_, "episode_id": self.episode_id, "ts": ts, **data}
+        self.rows.append({"episode_id": self.episode_id, "seq": len(self.rows), "ts": ts, "type": type_, "data": data,
+                          "tool_name": tool_name, "arguments": arguments, "result": result})
+
+    def message(self, m: dict[str, Any]) -> None:
+        ts = float(m["timestamp"] or 0.0)
+        text, structure = m["decoded"]
+        text = self._redact(text)
+        mark: dict[str, Any] = {"hermes": {"id": m["id"], "session_id": m["session_id"]}}
+        if structure is not None and not isinstance(structure, str):
+            mark["content"] = self._redact_obj(structure)
+        if m.get("compacted"):
+            mark["compacted"] = True
+        role = m["role"]
+        if m.get("_compressed_summary"):
+            self.add("compression_summary", ts, {"role": role, "text": text, "summary": True, **mark}, result=text)
+        elif role == "assistant":
+            self._assistant(m, ts, text, mark)
+        elif role == "tool":
+            self._tool(m, ts, text, mark)
+        elif role == "user":
+            self.add("user_message", ts, {"text": text, **mark}, result=text)
+        else:
+            self.add("system_message", ts, {"role": role, "text": text, **mark}, result=text)
+
+    def _assistant(self, m: dict[str, Any], ts: float, text: str, mark: dict[str, Any]) -> None:
+        self.step += 1
+        reasoning = m.get("reasoning") or m.get("reasoning_content")
+        if reasoning:
+            reasoning = self._redact(str(reasoning))
+            self.add("reasoning_delta", ts, {"step": self.step, "text": reasoning, **mark}, result=reasoning)
+        calls = m["calls"]
+        for call in calls:
+            arguments = self._redact_obj(call["arguments"])
+            self.calls[call["call_id"]] = {"name": call["name"], "arguments": arguments}
+            self.add("tool_call", ts, {"step": self.step, "call_id": call["call_id"], "name": call["name"],
+                                       "arguments": arguments, **mark}, tool_name=call["name"], arguments=arguments)
+        if text or not calls:
+            self.add("turn_finished", ts, {"step": self.step, "text": text, "tool_calls": len(calls),
+                                           "finish_reason": m.get("finish_reason"), **mark}, result=text)
+
+    def _tool(self, m: dict[str, Any], ts: float, text: str, mark: dict[str, Any]) -> None:
+        call_id = str(m.get("tool_call_id") or "")
+        call = self.calls.get(call_id, {})
+        name = m.get("tool_name") or call.get("name") or "tool"
+        data = {"step": self.step, "call_id": call_id, "name": name, "result": text, **mark}
+        if UNTRUSTED in text:
+            data["untrusted"] = True
+        self.add("tool_result", ts, data, tool_name=name, arguments=call.get("arguments"), result=text)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, dict)):
+        return [s for v in (value.values() if isinstance(value, dict) else value) for s in _strings(v)]
+    return []
+
+
+def _visible(m: dict[str, Any]) -> bool:
+    """Part of the conversation: not rewound (active = 0 without compacted)."""
+    active = m.get("active")
+    return active is None or bool(active) or bool(m.get("compacted"))
+
+
+def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[str, Any]],
+                         env: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(episode row, event rows) of one conversation: a session and its compression continuations."""
+    root, last = chain[0], chain[-1]
+    visible = [m for m in messages if _visible(m)]
+    texts = []
+    for m in visible:
+        m["decoded"] = decode_content(m["content"])
+        texts += [m["decoded"][0], m.get("reasoning") or m.get("reasoning_content") or ""]
+        m["calls"] = parse_tool_calls(m.get("tool_calls")) if m["role"] == "assistant" else []
+        texts += [v for call in m["calls"] for v in _strings(call["arguments"])]
+    redactor = Redactor(env)
+    redactor.prime(texts)
+    builder = _Events(root["id"], redactor)
+    for m in visible:
+        builder.message(m)
+    rewound = len(messages) - len(visible)
+    rows = builder.rows
+    users = [r for r in rows if r["type"] == "user_message"]
+    answers = [r for r in rows if r["type"] == "turn_finished" and r["data"].get("text")]
+    ended = last.get("ended_at") if last.get("end_reason") != COMPRESSION else None
+    cost_values = [s.get("actual_cost_usd") if s.get("actual_cost_usd") is not None else s.get("estimated_cost_usd")
+                   for s in chain]
+    costs = [c for c in cost_values if c is not None]
+    answered = bool(rows) and rows[-1]["type"] == "turn_finished" and bool(rows[-1]["data"].get("text"))
+    total = lambda key: sum(int(s.get(key) or 0) for s in chain)  # noqa: E731
+    episode = {
+        "id": root["id"],
+        "task": users[0]["data"]["text"] if users else (root.get("title") or ""),
+        "model": next((s["model"] for s in reversed(chain) if s.get("model")), None),
+        "cwd": root.get("cwd"),
+        "started_at": root.get("started_at"),
+        "finished_at": ended,
+        "outcome": ("success" if answered else "ended") if ended else None,
+        "reason": last.get("end_reason") if ended else None,
+        "answer": answers[-1]["data"]["text"] if answers else None,
+        "steps": builder.step,
+        "prompt_tokens": total("input_tokens"),
+        "completion_tokens": total("output_tokens"),
+        "cost": sum(costs) if costs else None,
+        "session_id": root["id"],
+        "source": SOURCE,
+        "platform": root.get("source"),
+        "title": next((s["title"] for s in chain if s.get("title")), None),
+        "archived": 1 if root.get("archived") else 0,
+        "message_count": len({r["data"]["hermes"]["id"] for r in rows}),
+        "tool_call_count": sum(r["type"] == "tool_call" for r in rows),
+        "extra": {
+            "sessions": [s["id"] for s in chain],
+            "end_reason": last.get("end_reason"),
+            "cache_read_tokens": total("cache_read_tokens"),
+            "cache_write_tokens": total("cache_write_tokens"),
+            "reasoning_tokens": total("reasoning_tokens"),
+            "rewound_messages": rewound,
+            "last_activity_at": last.get("last_activity_at"),
+            "hidden": bool(root.get("hidden")),
+        },
+    }
+    return episode, rows
+
+
+EPISODE_COLUMNS = (
+    "id", "task", "model", "cwd", "started_at", "finished_at", "outcome", "reason", "answer", "steps",
+    "prompt_tokens", "completion_tokens", "cost", "session_id", "source", "platform", "title", "archived",
+    "message_count", "tool_call_count", "extra",
+)
+
+
+def insert_episode(store: Any, episode: dict[str, Any]) -> None:
+    values = [json.dumps(episode[c], default=str) if c == "extra" else episode[c] for c in EPISODE_COLUMNS]
+    store.execute(
+        f"INSERT INTO episodes({', '.join(EPISODE_COLUMNS)}) VALUES ({', '.join('?' * len(EPISODE_COLUMNS))})", values
+    )
