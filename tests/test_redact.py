@@ -32,7 +32,7 @@ CASES = [
     ("curl -H 'Authorization: Bearer abc.def-ghi_123' https://x",
      "curl -H 'Authorization: Bearer [REDACTED:bearer-token]' https://x"),
     ('{"authorization": "token 0123456789abcdef"}', '{"authorization": "token [REDACTED:bearer-token]"}'),
-    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "Bearer [REDACTED:bearer-token]"),
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "Bearer [REDACTED:jwt]"),
     ("postgres://app:hunter2@db.internal:5432/app", "postgres://app:[REDACTED:url-password]@db.internal:5432/app"),
     ("https://x.io/login?user=a&password=hunter2&next=/", "https://x.io/login?user=a&password=[REDACTED:url-password]&next=/"),
     ("https://x.io/cb?access_token=abc123", "https://x.io/cb?access_token=[REDACTED:url-password]"),
