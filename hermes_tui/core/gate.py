@@ -24,11 +24,12 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.guard.redact import redact, redact_obj
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
@@ -111,8 +112,11 @@ class PendingQueue:
         return self.home.pending_dir
 
     def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None) -> PendingItem:
-        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json."""
+        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+
+        Secrets in the change's text and evidence are masked before anything is written."""
         change.check()
+        change, evidence = redact_change(change), redact_obj(evidence)
         item_id = _new_id()
         folder = self.root / item_id
         try:
@@ -307,3 +311,14 @@ def _apply(change: SkillChange, library: Any) -> str:
         return f"archived {skill_id} to {target}"
     path = library.write_support_file(skill_id, change.file_path or "", change.content or "", author=author)
     return f"wrote {path.relative_to(library.root)}"
+
+
+def redact_change(change: SkillChange) -> SkillChange:
+    """A copy of ``change`` with secrets masked in its text (``old``, the exact text a
+    patch must find in the skill, is kept: it is already in the library)."""
+    return replace(
+        change,
+        content=redact(change.content) if change.content else change.content,
+        new=redact(change.new) if change.new else change.new,
+        reason=redact(change.reason),
+    )

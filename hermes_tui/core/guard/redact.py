@@ -39,6 +39,7 @@ a secret (a key split across deltas is masked before it is printed).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
@@ -636,8 +637,8 @@ class StreamRedactor:
     ``flush()`` the rest (at the end of the stream).
 
     It holds back at least the last :attr:`HOLD` characters, cuts only at whitespace
-    (a key has none), never inside a secret found so far nor after the start of a
-    private-key block that has not ended, so a key split across deltas is masked
+    (a key has none), never between a secret found so far and the start of its line
+    (its context) nor after the start of a private-key block that has not ended, so a key split across deltas is masked
     before any of it is shown. The pieces it returns, joined, are the redacted text.
     """
 
@@ -675,17 +676,27 @@ class StreamRedactor:
 
 
 def _safe_cut(text: str, spans: list[Span], limit: int) -> int:
-    """The last whitespace position before ``limit`` that no secret (found or still open) straddles."""
+    """The last whitespace position before ``limit`` that no secret straddles, counting a
+    secret from the start of its line (where its context is: ``password = ...``), nor
+    a private-key block still open."""
     block = text.rfind("-----BEGIN")
     if block >= 0 and "-----END" not in text[block:]:
         limit = min(limit, block)
+    guarded = [(text.rfind("\n", 0, start) + 1, end) for start, end, _ in spans]
     while limit > 0:
         cut = max(text.rfind(ws, 0, limit) for ws in (" ", "\n", "\t")) + 1
-        crossing = [start for start, end, _ in spans if start < cut < end]
+        crossing = [start for start, end in guarded if start < cut < end]
         if not crossing:
             return cut
         limit = min(crossing)
     return 0
 
 
-__all__ = ["CONTEXT_RULES", "KEY_RULES", "KeyRule", "MARKER", "MIN_ENV_VALUE", "StreamRedactor", "find_secrets", "redact", "redact_obj"]
+class RedactingFormatter(logging.Formatter):
+    """A log formatter that masks secrets in the whole record (message and traceback)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+__all__ = ["CONTEXT_RULES", "RedactingFormatter", "KEY_RULES", "KeyRule", "MARKER", "MIN_ENV_VALUE", "StreamRedactor", "find_secrets", "redact", "redact_obj"]
