@@ -156,10 +156,10 @@ KEY_RULES: tuple[KeyRule, ...] = (
 
 
 def _compile_key_rules(rules: Iterable[KeyRule]) -> list[tuple[re.Pattern[str], list[KeyRule]]]:
-    """One regex per last character of the prefixes: ``c(?<=[ab]c)(?:(?<=PREFIX1)(?P<k0>BODY1)|...)``.
+    """One regex per last character of the prefixes: ``c(?<=[xy][ab]c)(?:(?<=PREFIX1)(?P<k0>BODY1)|...)``.
 
-    The class of the characters before ``c`` rejects most places at once (``-`` in a
-    date); a longer prefix comes first, so ``sk-ant-`` is tried before ``sk-``.
+    The classes of the two characters before ``c`` reject most places at once (``-`` in
+    a date); a longer prefix comes first, so ``sk-ant-`` is tried before ``sk-``.
     """
     groups: dict[str, list[KeyRule]] = {}
     for rule in rules:
@@ -167,10 +167,9 @@ def _compile_key_rules(rules: Iterable[KeyRule]) -> list[tuple[re.Pattern[str], 
     compiled = []
     for last, members in groups.items():
         members.sort(key=lambda r: -len(r.prefix))
-        quick = ""
-        if all(len(r.prefix) >= 2 for r in members):
-            before = "".join(sorted({re.escape(r.prefix[-2]) for r in members}))
-            quick = f"(?<=[{before}]{re.escape(last)})"
+        shortest = min(len(r.prefix) for r in members)
+        classes = ["[" + "".join(sorted({re.escape(r.prefix[-i]) for r in members})) + "]" for i in range(min(shortest, 3), 1, -1)]
+        quick = f"(?<={''.join(classes)}{re.escape(last)})" if classes else ""
         alternatives = "|".join(f"(?<={re.escape(r.prefix)})(?P<k{i}>{r.body})" for i, r in enumerate(members))
         compiled.append((re.compile(f"{re.escape(last)}{quick}(?:{alternatives})"), members))
     return compiled
@@ -183,6 +182,9 @@ def _word_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_-"
 
 
+_FAKE_KEY = re.compile(r"[xX*]{5}|(?i:your|here$|example_|placeholder)")
+
+
 def _key_spans(text: str) -> Iterator[Span]:
     for pattern, members in _KEY_GROUPS:
         for match in pattern.finditer(text):
@@ -190,6 +192,8 @@ def _key_spans(text: str) -> Iterator[Span]:
             start = match.start() + 1 - len(rule.prefix)
             if rule.boundary and start > 0 and _word_char(text[start - 1]):
                 continue
+            if _FAKE_KEY.search(text, start, match.end()):
+                continue  # sk-xxxxxxxxxxxxxxxx, ghp_your_token_here: documentation
             yield start, match.end(), rule.id
 
 
@@ -199,15 +203,19 @@ def _key_spans(text: str) -> Iterator[Span]:
 _PLACEHOLDER = re.compile(
     r"""(?x)
     [$%][{(\w]            # $VAR ${VAR} $(cmd) %VAR%
-    | <[^<>]*>$           # <your-api-key>
+    | [^<>]*<[^<>]*>      # <your-api-key>
     | \{\{? | \[REDACTED  # {{ var }} {var}; an existing marker
-    | [*xX.•]{3,}$        # **** xxxx ...
-    | (?:none|null|nil|true|false|yes|no|undefined|required|optional|string|str|bytes|secret|password|token)$
+    | (?-i:\[[A-Z]{2,5}\]$)  # [UNK], [PAD]: a tokenizer's special tokens
+    | (?-i:[A-Z][A-Z0-9]*_[A-Z0-9_]+$)  # AUTH_TOKEN: the name of a variable
+    | op://               # a 1Password reference
+    | (?:none|null|nil|true|false|yes|no|undefined|required|optional|string|str|bytes|secret|password|token|empty)$
     | (?:~|\.{1,2})?/     # a path
+    | .*(?:[xX*•]{3}|\.\.\.|…|your[-_ ]?|[-_]here$|placeholder|changeme)  # sk-xxxx, abc..., your-key-here
     """,
     re.IGNORECASE,
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_FILE_NAME = re.compile(r"\.[a-z][a-z0-9]{1,4}$")  # models/exp-42.pkl: a path, not a key
 _HEX_DIGEST = re.compile(r"(?:[a-f0-9]{32}|[a-f0-9]{40}|[a-f0-9]{64}|[a-f0-9]{128})$", re.IGNORECASE)
 _KEY_QUALIFIERS = (
     "api", "apps", "app", "secret", "access", "private", "client", "account", "master", "encryption", "signing",
@@ -228,6 +236,8 @@ def _random_looking(value: str) -> bool:
     """A machine-made secret: long, letters and digits mixed, high entropy, not a hex digest."""
     return (
         len(value) >= 16
+        and not any(c.isspace() for c in value)
+        and not _FILE_NAME.search(value)
         and any(c.isdigit() for c in value)
         and any(c.isalpha() for c in value)
         and not _HEX_DIGEST.match(value)
@@ -260,9 +270,11 @@ def _name_before(lower: str, end: int) -> tuple[int, str]:
 
 def _assignment_kind(name: str, ending: str) -> tuple[str, str] | None:
     """(kind, requirement) for a name that ends in ``ending``, or None when it is no secret's name."""
+    if ending == "pass":  # db_pass, --pass; a bare "pass" is often a verb (tests pass: ...)
+        if name == "pass":
+            return "password", "random"
+        return ("password", "any") if name[-5:-4] in "_-." else None  # not bypass, compass
     if ending.startswith("pass"):
-        if ending == "pass" and not (name == "pass" or name[-5:-4] in "_-."):
-            return None  # bypass, compass
         return "password", "any"
     if ending == "pwd":
         return "password", "any"
@@ -281,27 +293,25 @@ def _assignment_kind(name: str, ending: str) -> tuple[str, str] | None:
 
 
 def _value_at(text: str, pos: int, spaced: bool) -> tuple[int, int, bool]:
-    """The value starting at ``pos``: (start, end, quoted).
+    """The value starting at ``pos``: (start, end, quoted); empty when there is none.
 
-    Quoted: up to the closing quote on the line. Unquoted after a spaced separator
-    (``a = b``, ``a: b``): the rest of the line, less a trailing comment. Otherwise
-    (``A=b``): up to whitespace or a delimiter.
+    Quoted: up to the closing quote on the line (none: no value). Unquoted after a
+    spaced separator (``a = b``, ``a: b``): the rest of the line, less a trailing
+    comment and delimiters. Otherwise (``A=b``): up to whitespace or a delimiter.
     """
     n = len(text)
-    if pos < n and text[pos] in "\"'`":
-        quote = text[pos]
-        end = pos + 1
-        while end < n and text[end] != quote and text[end] != "\n":
-            end += 1
-        return pos + 1, end, True
+    if pos < n and text[pos] in "\"'":
+        end = text.find(text[pos], pos + 1, pos + 500)
+        newline = text.find("\n", pos + 1, end)
+        return (pos + 1, end, True) if end > 0 and newline < 0 else (pos, pos, True)
     end = pos
     if spaced:
         stop = text.find("\n", pos, pos + 500)
         end = stop if stop >= 0 else min(n, pos + 500)
-        comment = text.find(" #", pos, end)
-        if comment >= 0:
-            end = comment
-        while end > pos and text[end - 1] in " \t\r,;":
+        for delimiter in (" #", '"', "'", "`"):  # a comment; the end of a quoted header ("x-api-key: KEY")
+            found = text.find(delimiter, pos, end)
+            end = found if found >= 0 else end
+        while end > pos and text[end - 1] in " \t\r,;)]}":
             end -= 1
         return pos, end, False
     while end < n and end - pos < 500 and not text[end].isspace() and text[end] not in "\"'`,;)]}<>":
@@ -324,7 +334,13 @@ def _assignment_spans(text: str, lower: str) -> Iterator[Span]:
                 need = "random"  # name:value with no space: a secret only when it looks like one
             vstart, vend, quoted = _value_at(text, match.end(), spaced or sep == ":")
             value = text[vstart:vend]
-            if not _secret_value(value, need, quoted=quoted, code_context=sep != ":" and not _env_name(text, start, match.end("end"))):
+            if not quoted and sep == ":" and " " in value.strip():
+                continue  # prose: "Get your API token: Settings > About"
+            code_context = not quoted and not (_env_name(text, start, match.end("end")) and not spaced)
+            code = sep != ":" or match.group("q")  # a = b, f(a=b), {'a': b}: the value may be code
+            if code_context and (_looks_like_code(value) if code else _looks_like_reference(value)):
+                continue  # password = getpass(), api_key=api_key, token: Optional[str] = None
+            if not _secret_value(value, need):
                 continue
             yield vstart, vend, kind
 
@@ -335,16 +351,18 @@ def _env_name(text: str, start: int, end: int) -> bool:
     return name.upper() == name and any(c.isalpha() for c in name)
 
 
-def _secret_value(value: str, need: str, *, quoted: bool, code_context: bool) -> bool:
-    if len(value) < 4 or _PLACEHOLDER.match(value):
+def _secret_value(value: str, need: str) -> bool:
+    """Whether ``value``, assigned to a secret's name, is one (``need``: "any", "not-number", "random")."""
+    if len(value.strip()) < 4 or _PLACEHOLDER.match(value):
         return False
     if need == "random":
         return _random_looking(value)
-    if need == "not-number" and value.replace(".", "").isdigit():
-        return False
-    if code_context and not quoted and _looks_like_code(value):
-        return False  # password = getpass.getpass(), token = request.headers.get(...), api_key=api_key
-    return True
+    return not (need == "not-number" and value.replace(".", "").isdigit())
+
+
+def _looks_like_reference(value: str) -> bool:
+    """After ``name:``: a call, an index or a dotted name (``process.env.KEY``), not a literal."""
+    return any(c in value for c in "()[]") or ("." in value and bool(_IDENTIFIER.fullmatch(value)))
 
 
 def _looks_like_code(value: str) -> bool:
@@ -399,33 +417,38 @@ def _cookie_spans(text: str, lower: str) -> Iterator[Span]:
 _COOKIE = re.compile(r"cookie[\"']?[ \t]*:[ \t]*(?P<v>[^\r\n\"']+)")
 
 _VALUE = r"(?P<s>\"[^\"\n]*\"|'[^'\n]*'|[^\s\"']+)"
-#: Command lines: (kind, pattern on the original text); group "s" is the secret.
-_COMMAND_RULES: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(pattern)
-    for pattern in (
-        r"-u(?<=\s-u)[ \t]*[\"']?[^\s:\"']*:(?P<s>[^\s\"']+)",  # curl -u user:PASS
-        r"--user[= \t]+[\"']?[^\s:\"']*:(?P<s>[^\s\"']+)",  # curl --user user:PASS
-        r"mysql\w*\b[^\n]*?[ \t]-p" + _VALUE,  # mysql -pPASS, mysqldump -p'PASS'
-        r"mariadb\w*\b[^\n]*?[ \t]-p" + _VALUE,
-        r"sshpass[ \t]+-p[ \t]*" + _VALUE,
-        r"login\b[^\n]*?[ \t]-p[ \t]+" + _VALUE,  # docker login -u bot -p PASS
-        r"redis-cli\b[^\n]*?[ \t]-a[ \t]+" + _VALUE,
-    )
-)
+#: ``-u user:PASS`` (curl), ``-pPASS`` (mysql, mariadb), ``-p PASS`` (sshpass, docker/podman/helm login),
+#: ``-a PASS`` (redis-cli): one scan for a short flag after a space; the command is checked on its line.
+_SHORT_FLAG = re.compile(r"-(?<=\s-)(?P<flag>[upa])(?P<gap>[ \t]*)" + _VALUE)
+_USER = re.compile(r"--user[= \t]+" + _VALUE)
+
+
+def _short_flag_secret(flag: str, spaced: bool, line: str) -> bool:
+    if flag == "p":
+        return (not spaced and ("mysql" in line or "mariadb" in line)) or "sshpass" in line or (spaced and "login" in line)
+    return flag == "a" and spaced and "redis-cli" in line
 
 
 def _command_spans(text: str, lower: str) -> Iterator[Span]:
-    for pattern in _COMMAND_RULES:
-        for match in pattern.finditer(text):
-            value = match.group("s").strip("\"'")
-            if value and not _PLACEHOLDER.match(value) and not value.startswith("-"):
-                yield match.start("s"), match.end("s"), "password"
+    for match in (*_SHORT_FLAG.finditer(text), *_USER.finditer(text)):
+        start, end = match.span("s")
+        value = text[start:end].strip("\"'")
+        if not value or _PLACEHOLDER.match(value) or value.startswith("-"):
+            continue
+        flag = match.group("flag") if match.re is _SHORT_FLAG else "u"
+        if flag == "u":  # user:PASS: the password only
+            if ":" not in value or not _secret_value(value.split(":", 1)[1], "any"):
+                continue
+            start = text.index(":", start) + 1
+            end = end - 1 if text[end - 1] in "\"'" else end
+        elif not _short_flag_secret(flag, bool(match.group("gap")), lower[lower.rfind("\n", 0, match.start()) + 1 : match.start()]):
+            continue
+        yield start, end, "password"
     for match in _FLAG.finditer(lower):
         name = match.group("name").replace("-", "_")
         found = _assignment_kind(name, next(e for e in _FLAG_ENDINGS if name.endswith(e)))
         value = text[match.start("s") : match.end("s")]
-        quoted = value[:1] in "\"'"
-        if found and not value.startswith("-") and _secret_value(value.strip("\"'"), found[1], quoted=quoted, code_context=False):
+        if found and not value.startswith("-") and _secret_value(value.strip("\"'"), found[1]):
             yield match.start("s"), match.end("s"), found[0]
 
 
@@ -443,7 +466,7 @@ def _url_spans(text: str, lower: str) -> Iterator[Span]:
     for pattern in _URL_QUERY:
         for match in pattern.finditer(lower):
             name, value = match.group("name"), text[match.start("s") : match.end("s")]
-            if not _PLACEHOLDER.match(value) and _query_name_is_secret(name):
+            if _secret_value(value, "any") and _query_name_is_secret(name):
                 yield match.start("s"), match.end("s"), "url-password"
 
 
@@ -452,7 +475,7 @@ _QUERY_NAME_ENDINGS = ("pass", "passwd", "password", "pwd", "secret", "token", "
 _URL_QUERY = tuple(
     re.compile(
         sep + r"(?P<name>[a-z0-9_.-]{1,60})" + "(?:" + "|".join(f"(?<={e})" for e in _QUERY_NAME_ENDINGS) + ")"
-        + r"=(?P<s>[^&\s#\"'\[\]<>]+)"
+        + r"=(?P<s>[^&\s#\"'`\[\]<>]+)"
     )
     for sep in (r"\?", "&")
 )
@@ -472,9 +495,9 @@ def _query_name_is_secret(name: str) -> bool:
 def _markup_spans(text: str, lower: str) -> Iterator[Span]:
     """``<add key="Password" value="..."/>`` and ``<password>...</password>``."""
     for match in _XML_ADD.finditer(lower):
-        ending = _NAME_END.search(match.group("name"))
-        if ending and _assignment_kind(match.group("name"), ending.group(0)) and match.group("s"):
-            yield match.start("s"), match.end("s"), "password"
+        found = _secret_name(match.group("name"))
+        if found and _secret_value(text[match.start("s") : match.end("s")], found[1]):
+            yield match.start("s"), match.end("s"), found[0]
     for pattern in _XML_ELEMENTS:
         for match in pattern.finditer(lower):
             if not _PLACEHOLDER.match(match.group("s")):
@@ -482,8 +505,14 @@ def _markup_spans(text: str, lower: str) -> Iterator[Span]:
 
 
 _XML_ADD = re.compile(r"key=\"(?P<name>[^\"\n]{1,60})\"[ \t]+value=\"(?P<s>[^\"\n]*)\"")
-_XML_ELEMENTS = tuple(re.compile(word + r">(?P<s>[^<\n]{1,200})</") for word in ("password", "secret", "token"))
-_NAME_END = re.compile(r"(?:pass(?:word|wd)?|pwd|secret|token|credentials?|key)$")
+_XML_ELEMENTS = (re.compile(r">(?:(?<=password>)|(?<=secret>)|(?<=token>))(?P<s>[^<\n]{1,200})</"),)
+_NAME_END = re.compile(r"(?:pass(?:word|wd|phrase)?|pwd|secret|token|credentials?|creds|key|auth)$")
+
+
+def _secret_name(name: str) -> tuple[str, str] | None:
+    """(kind, requirement) when the lowercased ``name`` names a secret (see :func:`_assignment_kind`)."""
+    ending = _NAME_END.search(name)
+    return _assignment_kind(name, ending.group(0)) if ending else None
 
 
 def _kubernetes_spans(text: str, lower: str) -> Iterator[Span]:
@@ -624,12 +653,20 @@ def redact_obj(obj: Any, env: Mapping[str, str] | None = None) -> Any:
     if isinstance(obj, str):
         return redact(obj, environment)
     if isinstance(obj, dict):
-        return {key: redact_obj(value, environment) for key, value in obj.items()}
+        return {key: _redact_item(key, value, environment) for key, value in obj.items()}
     if isinstance(obj, list):
         return [redact_obj(item, environment) for item in obj]
     if isinstance(obj, tuple):
         return tuple(redact_obj(item, environment) for item in obj)
     return obj
+
+
+def _redact_item(key: Any, value: Any, env: Mapping[str, str]) -> Any:
+    """A dict's value: masked whole when its key names a secret (``{"password": "..."}``)."""
+    found = _secret_name(key.lower()) if isinstance(key, str) and isinstance(value, str) else None
+    if found and not value.startswith("[REDACTED:") and _secret_value(value, found[1]):
+        return MARKER.format(found[0])
+    return redact_obj(value, env)
 
 
 class StreamRedactor:
