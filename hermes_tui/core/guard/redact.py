@@ -335,7 +335,9 @@ def _assignment_spans(text: str, lower: str) -> Iterator[Span]:
             vstart, vend, quoted = _value_at(text, match.end(), spaced or sep == ":")
             value = text[vstart:vend]
             if not quoted and sep == ":" and " " in value.strip():
-                continue  # prose: "Get your API token: Settings > About"
+                # more words follow: prose ("Get your API token: Settings > About"), unless the first looks random
+                value = value.split()[0]
+                vend, need = vstart + len(value), "random"
             code_context = not quoted and not (_env_name(text, start, match.end("end")) and not spaced)
             code = sep != ":" or match.group("q")  # a = b, f(a=b), {'a': b}: the value may be code
             if code_context and (_looks_like_code(value) if code else _looks_like_reference(value)):
