@@ -245,18 +245,11 @@ def _random_looking(value: str) -> bool:
     )
 
 
-# (literal anchor, the name endings it starts): a name ending so, then a separator
-_NAME_ENDINGS = (
-    ("pass", r"pass(?:word|wd|phrase)?"),
-    ("pwd", "pwd"),
-    ("secret", "secret"),
-    ("token", "token"),
-    ("cred", r"cred(?:entials?|s)"),
-    ("key", "key"),
-    ("auth", "auth"),
-)
+# The endings of a secret's name, each a pattern of its own that starts with a literal
+# (a fast scan); then an optional closing quote and a separator.
+_NAME_ENDINGS = (r"pass(?:word|wd|phrase)?", "pwd", "secret", "token", r"cred(?:entials?|s)", "key", "auth")
 _SEPARATOR = r"(?P<q>[\"']?)[ \t]*(?P<sep>:=|=>|=|:)(?P<sp>[ \t]*)"
-_ASSIGNMENT_PATTERNS = tuple(re.compile(f"(?P<end>{ending}){_SEPARATOR}") for _, ending in _NAME_ENDINGS)
+_ASSIGNMENT_PATTERNS = tuple(re.compile(f"(?P<end>{ending}){_SEPARATOR}") for ending in _NAME_ENDINGS)
 
 
 def _name_before(lower: str, end: int) -> tuple[int, str]:
@@ -368,11 +361,10 @@ def _looks_like_reference(value: str) -> bool:
 
 
 def _looks_like_code(value: str) -> bool:
+    """After ``name =``: a call, an index, or a bare name without digits (``api_key=api_key``)."""
     if "(" in value or "[" in value:
         return True
     return bool(_IDENTIFIER.fullmatch(value)) and not any(c.isdigit() for c in value)
-
-
 
 
 def _header_spans(text: str, lower: str) -> Iterator[Span]:
@@ -468,7 +460,7 @@ def _url_spans(text: str, lower: str) -> Iterator[Span]:
     for pattern in _URL_QUERY:
         for match in pattern.finditer(lower):
             name, value = match.group("name"), text[match.start("s") : match.end("s")]
-            if _secret_value(value, "any") and _query_name_is_secret(name):
+            if _secret_value(value, "any") and _query_name_is_secret(name, value):
                 yield match.start("s"), match.end("s"), "url-password"
 
 
@@ -481,17 +473,14 @@ _URL_QUERY = tuple(
     )
     for sep in (r"\?", "&")
 )
-_QUERY_ENDINGS = re.compile(r"(?:pass(?:word|wd)?|pwd|secret|token|key|sig|signature|credential|auth)$")
 
 
-def _query_name_is_secret(name: str) -> bool:
-    ending = _QUERY_ENDINGS.search(name)
-    if ending is None:
-        return False
-    if ending.group(0) in ("sig", "signature", "credential", "key"):
-        return name in ("key", "sig", "signature") or name.endswith(("-signature", "-credential", "_signature"))\
-            or _assignment_kind(name, "key") == ("api-key", "any")
-    return _assignment_kind(name, ending.group(0)) is not None
+def _query_name_is_secret(name: str, value: str) -> bool:
+    """``?token=``, ``&client_secret=``, ``?key=``, ``&sig=`` (a signed URL), ``X-Amz-Credential``."""
+    if name in ("key", "sig", "signature") or name.endswith(("signature", "credential")):
+        return True
+    found = _secret_name(name)
+    return found is not None and (found[1] != "random" or _random_looking(value))
 
 
 def _markup_spans(text: str, lower: str) -> Iterator[Span]:
