@@ -234,3 +234,43 @@ def test_cli_run_prints_no_secret(tmp_path: Path, llm_server: ScriptedServer, js
         assert all(s.text in text for s in LOOKALIKES)
     else:
         assert "All found:" in proc.stdout and "[REDACTED:" in proc.stdout
+
+
+# -- the workbench: what its conversation, trace and approval dialog show ----------------------------
+def test_the_workbench_shows_no_secret(home, llm_server: ScriptedServer, tmp_path: Path) -> None:
+    import asyncio
+
+    from hermes_tui.ui.app import make_app
+    from hermes_tui.ui.screens.approval import ApprovalScreen
+    from hermes_tui.ui.widgets.conversation import Answer
+    from tests.ui_fixtures import server_workspace, until
+
+    curl = next(s for s in SECRETS if s.kind == "curl-user")
+    outside = {"command": curl.text, "outside_sandbox": True, "justification": "check the CI"}
+    printed = next(s for s in SECRETS if s.kind == "dotenv-password")
+    llm_server.queue(
+        Reply(text="Checking " + SECRETS[6].text, chunk_size=3,
+              tool_calls=[Call("terminal", {"command": f"printf '%s' '{printed.text}'"}, id="p1"),
+                          Call("terminal", outside, id="c1")]),
+        Reply(text=ANSWER, chunk_size=5),
+    )  # fmt: skip
+    ws = server_workspace(home, llm_server)
+
+    async def drive() -> None:
+        app = make_app(ws, cwd=str(tmp_path), warm_up=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.prompt.insert("check the deployment")
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+            request = app.screen.request
+            assert not leaked(request.command + request.reason) and "[REDACTED:" in request.command
+            await pilot.press("n")
+            await until(pilot, lambda: app._cancel is None and app.session.episodes)
+            await until(pilot, lambda: "And the ordinary:" in "".join(a.text for a in app.query(Answer)))
+            shown = "\n".join(a.text for a in app.query(Answer))
+            trace = "\n".join(f"{row.arguments} {row.result}" for row in app.trace.calls.values())
+            assert not leaked(shown) and not leaked(trace)
+            assert all(s.text in shown for s in LOOKALIKES)
+
+    asyncio.run(drive())
+    ws.close()

@@ -72,7 +72,8 @@ _B64 = "A-Za-z0-9+/"
 
 #: The key shapes. Prefixes and lengths after gitleaks' rules (MIT) and detect-secrets (Apache-2.0).
 KEY_RULES: tuple[KeyRule, ...] = (
-    # A prefix is chosen to end in a rare character where it can (``AIz`` + ``a...``): fewer places to check.
+    # A prefix is cut to end in a character that other prefixes end in (``AI`` + ``za...`` with ``LTAI``):
+    # one scan per last character.
     KeyRule("private-key", "-----BEGIN",
             r"[A-Z0-9 ]{0,40}(?:PRIVATE|SECRET) KEY(?: BLOCK)?-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}KEY(?: BLOCK)?-----|\Z)",
             boundary=False),
@@ -88,7 +89,7 @@ KEY_RULES: tuple[KeyRule, ...] = (
     KeyRule("huggingface-token", "api_org_", r"[A-Za-z]{30,}"),
     # cloud
     *(KeyRule("aws-access-key", p, r"[A-Z0-9]{16}(?![A-Za-z0-9])") for p in ("AKIA", "ASIA", "ABIA", "ACCA")),
-    KeyRule("google-api-key", "AIz", r"a[0-9A-Za-z_-]{35,}"),
+    KeyRule("google-api-key", "AI", r"za[0-9A-Za-z_-]{35,}"),
     KeyRule("google-oauth-secret", "GOCSPX-", r"[\w-]{20,}"),
     KeyRule("google-oauth-token", "ya29.", r"[\w-]{30,}"),
     KeyRule("azure-client-secret", "Q~", r"(?<=[\w~.]{3}\dQ~)[\w~.-]{31,34}", boundary=False),
@@ -120,8 +121,8 @@ KEY_RULES: tuple[KeyRule, ...] = (
     KeyRule("pypi-token", "pypi-", r"AgEIcHlwaS5vcmc[\w-]{50,}"),
     KeyRule("rubygems-token", "rubygems_", r"[a-f0-9]{48}"),
     KeyRule("clojars-token", "CLOJARS_", r"[a-z0-9]{60}"),
-    KeyRule("artifactory-key", "AKC", rf"p[{_ALNUM}]{{60,}}"),
-    KeyRule("atlassian-token", "ATATT", r"3[\w=-]{100,}"),
+    KeyRule("artifactory-key", "AK", rf"Cp[{_ALNUM}]{{60,}}"),
+    KeyRule("atlassian-token", "ATA", r"TT3[\w=-]{100,}"),
     KeyRule("linear-key", "lin_api_", rf"[{_ALNUM}]{{32,}}"),
     KeyRule("postman-key", "PMAK-", r"[a-f0-9]{24}-[a-f0-9]{34}"),
     KeyRule("sentry-token", "sntryu_", r"[a-f0-9]{64}"),
