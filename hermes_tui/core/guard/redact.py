@@ -43,6 +43,7 @@ import logging
 import math
 import os
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -609,6 +610,7 @@ def _apply(text: str, spans: Iterable[Span]) -> str:
 _MEMO_MIN_CHARS = 4096
 _MEMO_SIZE = 8
 _memo: "OrderedDict[tuple[str, tuple[tuple[str, str], ...]], str]" = OrderedDict()
+_memo_lock = threading.Lock()  # the loop's thread, the UI's and the recorder's share it
 
 
 def redact(text: str, env: Mapping[str, str] | None = None) -> str:
@@ -625,14 +627,16 @@ def redact(text: str, env: Mapping[str, str] | None = None) -> str:
     if len(text) < _MEMO_MIN_CHARS:
         return _apply(text, find_secrets(text, items))
     key = (text, items)
-    if key in _memo:
-        _memo.move_to_end(key)
-        return _memo[key]
+    with _memo_lock:
+        if key in _memo:
+            _memo.move_to_end(key)
+            return _memo[key]
     result = _apply(text, find_secrets(text, items))
-    _memo[key] = result
-    _memo[(result, items)] = result  # redaction is idempotent
-    while len(_memo) > _MEMO_SIZE:
-        _memo.popitem(last=False)
+    with _memo_lock:
+        _memo[key] = result
+        _memo[(result, items)] = result  # redaction is idempotent
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
     return result
 
 
