@@ -313,8 +313,13 @@ class EventStream:
         self.emit(ErrorEvent(episode_id=event.episode_id, message=message, fatal=False))
 
 
-#: Fields that name things (ids, kinds, models): never secret, not redacted.
-_PLAIN_FIELDS = frozenset({"type", "episode_id", "ts", "call_id", "request_id", "session_id", "step", "model", "rule"})
+#: Fields that name things (ids, kinds, tools, skills, models, outcomes): never secret, not redacted.
+_PLAIN_FIELDS = frozenset({
+    "type", "episode_id", "ts", "call_id", "request_id", "session_id", "step", "model", "rule", "name", "tool",
+    "via", "action", "outcome", "decision", "choices", "trigger", "distiller", "finish_reason", "author",
+    "pending_id", "item_id", "skill", "skill_ids", "relevant", "listed", "skills_shown", "skills_loaded",
+    "episodes", "sandbox",
+})
 
 
 class _EventRedactor:

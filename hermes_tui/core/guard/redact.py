@@ -573,13 +573,29 @@ def _lowered(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+
+
+def _trigger() -> re.Pattern[str]:
+    """What every rule needs: a key prefix's last character (the prefix itself when that is a
+    lower-case letter, too common to tell), a separator, a flag's dash, or "Bearer"."""
+    lasts = {rule.prefix[-1] for rule in KEY_RULES if not rule.prefix[-1].islower()}
+    prefixes = [re.escape(rule.prefix) for rule in KEY_RULES if rule.prefix[-1].islower()]
+    return re.compile("|".join(["[" + re.escape("".join(sorted(lasts))) + r":=@>?&-]", "[Bb]earer", *prefixes]))
+
+
+#: A short text without a trigger (a tool's name, a word) is skipped.
+_TRIGGER = _trigger()
+_SHORT_TEXT = 512
+
+
 def find_secrets(text: str, env_items: tuple[tuple[str, str], ...] = ()) -> list[Span]:
     """The secrets in ``text``: sorted, merged (start, end, kind) spans, none inside an existing marker."""
-    lower = _lowered(text)
+    detectors: tuple[Iterable[Span], ...] = (_env_spans(text, env_items),)
+    if len(text) > _SHORT_TEXT or _TRIGGER.search(text):
+        lower = _lowered(text)
+        detectors += (_key_spans(text), *(rule(text, lower) for rule in CONTEXT_RULES))
     found: list[tuple[int, int, int, str]] = []  # start, end, priority, kind
-    for priority, spans in enumerate(
-        (_env_spans(text, env_items), _key_spans(text), *(rule(text, lower) for rule in CONTEXT_RULES))
-    ):
+    for priority, spans in enumerate(detectors):
         found.extend((start, end, min(priority, 2), kind) for start, end, kind in spans if end > start)
     if not found:
         return []
