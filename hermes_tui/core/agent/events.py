@@ -294,12 +294,12 @@ class EventStream:
         with self._lock:
             sinks = list(self._sinks)
             safe = list(self._redactor(event))
-        for event in safe:
+        for redacted in safe:
             for sink in sinks:
                 try:
-                    sink(event)
+                    sink(redacted)
                 except Exception as exc:  # a broken sink must not break the loop
-                    self._drop(sink, exc, event)
+                    self._drop(sink, exc, redacted)
 
     def _drop(self, sink: Sink, exc: Exception, event: Event) -> None:
         with self._lock:
