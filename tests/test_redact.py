@@ -32,7 +32,7 @@ CASES = [
     ("curl -H 'Authorization: Bearer abc.def-ghi_123' https://x",
      "curl -H 'Authorization: Bearer [REDACTED:bearer-token]' https://x"),
     ('{"authorization": "token 0123456789abcdef"}', '{"authorization": "token [REDACTED:bearer-token]"}'),
-    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "Bearer [REDACTED:bearer-token]"),
+    ("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc", "Bearer [REDACTED:jwt]"),
     ("postgres://app:hunter2@db.internal:5432/app", "postgres://app:[REDACTED:url-password]@db.internal:5432/app"),
     ("https://x.io/login?user=a&password=hunter2&next=/", "https://x.io/login?user=a&password=[REDACTED:url-password]&next=/"),
     ("https://x.io/cb?access_token=abc123", "https://x.io/cb?access_token=[REDACTED:url-password]"),
@@ -128,3 +128,27 @@ def test_a_megabyte_is_fast() -> None:
     out = redact(text, {"A_TOKEN": "ipsum-not-here"})
     assert out.endswith("[REDACTED:openai-key]")
     assert len(out) < len(text)
+
+
+def test_a_dict_value_is_masked_by_its_key() -> None:
+    out = redact_obj({"password": "hunter2!x", "db_token": "abc123def", "max_tokens": 4096, "sort_key": "name",
+                      "api_key": "${OPENAI_API_KEY}", "nested": [{"client_secret": "s3cr3t-value"}]}, {})
+    assert out == {"password": "[REDACTED:password]", "db_token": "[REDACTED:token]", "max_tokens": 4096,
+                   "sort_key": "name", "api_key": "${OPENAI_API_KEY}", "nested": [{"client_secret": "[REDACTED:secret]"}]}
+
+
+@pytest.mark.parametrize("code", [
+    "password = getpass.getpass()",
+    "token = request.headers.get('Authorization')",
+    'api_key = os.environ["OPENAI_API_KEY"]',
+    "client = Anthropic(api_key=api_key)",
+    "token: Optional[str] = None",
+    "const token = process.env.GH_TOKEN;",
+    'if password == "":',
+    "password_hash = bcrypt(password)",
+    "--password-stdin",
+    "git push -u origin main",
+    "mkdir -p build/out",
+])
+def test_code_is_not_a_secret(code: str) -> None:
+    assert redact(code, NO_ENV) == code

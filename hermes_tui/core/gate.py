@@ -28,11 +28,12 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.guard.redact import redact, redact_obj
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
@@ -132,10 +133,12 @@ class PendingQueue:
         """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
 
         An ``install`` copies each of ``change.files`` from the folder ``files_from``
-        (regular files only) into the item's ``skill/`` folder, beside its SKILL.md."""
+        (regular files only) into the item's ``skill/`` folder, beside its SKILL.md.
+        Secrets in the change's text and evidence are masked before anything is written."""
         change.check()
         if change.op == "install" and files_from is None and change.files:
             raise HermesError("install needs the folder its files come from")
+        change, evidence = redact_change(change), redact_obj(evidence)
         item_id = _new_id()
         folder = self.root / item_id
         try:
@@ -369,3 +372,14 @@ def _install(change: SkillChange, library: Any, files_dir: Path | None) -> str:
         library.write_support_file(change.skill, rel, safe_join(Path(str(files_dir)), rel).read_bytes(), author="hub")
     skill_id = library.resolve(change.skill)
     return f"installed {skill_id} (version {version}, {len(files)} support file{'' if len(files) == 1 else 's'})"
+
+
+def redact_change(change: SkillChange) -> SkillChange:
+    """A copy of ``change`` with secrets masked in its text (``old``, the exact text a
+    patch must find in the skill, is kept: it is already in the library)."""
+    return replace(
+        change,
+        content=redact(change.content) if change.content else change.content,
+        new=redact(change.new) if change.new else change.new,
+        reason=redact(change.reason),
+    )

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hermes_tui.core.agent.events import EventStream
+from hermes_tui.core.guard.redact import RedactingFormatter
 from hermes_tui.core.home import Home
 
 if TYPE_CHECKING:
@@ -167,7 +168,7 @@ class Workspace:
         if not any(getattr(h, "baseFilename", None) == str(path) for h in logger.handlers):
             handler = logging.FileHandler(path, encoding="utf-8", delay=True)
             handler.setLevel(logging.WARNING)
-            handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+            handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
             logger.addHandler(handler)
         return path
 

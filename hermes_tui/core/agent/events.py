@@ -6,6 +6,13 @@ the events, the headless command prints them (as JSON lines with ``--json``).
 Events are plain data (``to_dict`` gives a JSON-ready dict with a ``"type"`` field);
 they carry no callbacks. Answers to :class:`ApprovalRequested` go back through
 :class:`hermes_tui.core.agent.approvals.ApprovalBroker`, not through the event.
+
+Secrets never leave the stream: :meth:`EventStream.emit` redacts every event before
+any sink sees it (``guard.redact``: the task, approval text, tool arguments and
+results, errors ...), and passes streamed text (``TextDelta``, ``ReasoningDelta``)
+through a :class:`~hermes_tui.core.guard.redact.StreamRedactor` per turn: a short
+tail is held back, so a key split across deltas is masked before any sink shows it;
+the held-back text is emitted as one more delta before the episode's next other event.
 """
 
 from __future__ import annotations
@@ -13,8 +20,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Callable, ClassVar
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Callable, ClassVar, Iterator
+
+from hermes_tui.core.guard.redact import StreamRedactor, redact, redact_obj
 
 Sink = Callable[["Event"], None]
 
@@ -267,6 +276,7 @@ class EventStream:
     def __init__(self) -> None:
         self._sinks: list[Sink] = []
         self._lock = threading.Lock()
+        self._redactor = _EventRedactor()
         self.errors: list[str] = []
 
     def subscribe(self, sink: Sink) -> Callable[[], None]:
@@ -283,11 +293,13 @@ class EventStream:
     def emit(self, event: Event) -> None:
         with self._lock:
             sinks = list(self._sinks)
-        for sink in sinks:
-            try:
-                sink(event)
-            except Exception as exc:  # a broken sink must not break the loop
-                self._drop(sink, exc, event)
+            safe = list(self._redactor(event))
+        for redacted in safe:
+            for sink in sinks:
+                try:
+                    sink(redacted)
+                except Exception as exc:  # a broken sink must not break the loop
+                    self._drop(sink, exc, redacted)
 
     def _drop(self, sink: Sink, exc: Exception, event: Event) -> None:
         with self._lock:
@@ -299,3 +311,58 @@ class EventStream:
         self.errors.append(message)
         log.error("%s", message, exc_info=exc)
         self.emit(ErrorEvent(episode_id=event.episode_id, message=message, fatal=False))
+
+
+#: Fields that name things (ids, kinds, tools, skills, models, outcomes): never secret, not redacted.
+_PLAIN_FIELDS = frozenset({
+    "type", "episode_id", "ts", "call_id", "request_id", "session_id", "step", "model", "rule", "name", "tool",
+    "via", "action", "outcome", "decision", "choices", "trigger", "distiller", "finish_reason", "author",
+    "pending_id", "item_id", "skill", "skill_ids", "relevant", "listed", "skills_shown", "skills_loaded",
+    "episodes", "sandbox",
+})
+
+
+class _EventRedactor:
+    """The redaction of :class:`EventStream`: ``self(event)`` yields the events to deliver."""
+
+    def __init__(self) -> None:
+        self._streams: dict[tuple[str, str, int], StreamRedactor] = {}
+
+    def __call__(self, event: Event) -> Iterator[Event]:
+        if isinstance(event, (TextDelta, ReasoningDelta)):
+            key = (event.episode_id, event.type, event.step)
+            stream = self._streams.get(key)
+            if stream is None:
+                stream = self._streams[key] = StreamRedactor()
+            text = stream.feed(event.text)
+            if text:
+                yield replace(event, text=text)
+            return
+        yield from self._flush(event.episode_id)
+        yield _redacted(event)
+
+    def _flush(self, episode_id: str) -> Iterator[Event]:
+        """The held-back text of the episode's streams, before any other event of it."""
+        for key in [key for key in self._streams if key[0] == episode_id]:
+            text = self._streams.pop(key).flush()
+            if text:
+                cls = TextDelta if key[1] == TextDelta.type else ReasoningDelta
+                yield cls(episode_id=episode_id, step=key[2], text=text)
+
+
+def _redacted(event: Event) -> Event:
+    """``event`` with every text in it redacted (the same object when nothing changed)."""
+    changes = {}
+    for f in fields(event):
+        if f.name in _PLAIN_FIELDS:
+            continue
+        value = getattr(event, f.name)
+        if isinstance(value, str):
+            new = redact(value)
+        elif isinstance(value, (dict, list, tuple)):
+            new = redact_obj(value)
+        else:
+            continue
+        if new != value:
+            changes[f.name] = new
+    return replace(event, **changes) if changes else event

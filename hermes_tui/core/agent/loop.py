@@ -19,9 +19,10 @@ and a one-line reason; the cancel event (or Ctrl+C) ends it as "interrupted".
 
 Parallel tool calls (several in one turn) run one after the other, in the model's
 order, so events and results are deterministic. Tool arguments and results are
-redacted (``guard.redact``) before they are emitted or sent back to the model;
-streamed text deltas are not (a secret can straddle two deltas), but the turn's
-full text and the answer are.
+redacted (``guard.redact``) before they are emitted or sent back to the model, and
+so are the turn's full text and the answer; the event stream redacts every event
+again (streamed deltas with a held-back tail, see ``events.EventStream``), so the
+task and approval text are masked for every sink too.
 """
 
 from __future__ import annotations

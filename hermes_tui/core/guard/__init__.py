@@ -2,7 +2,7 @@
 
 - :mod:`.commands`: ``classify_command(cmd) -> Verdict`` (hard-deny / needs approval / ok)
   and ``protected_write_rule(path)`` for files that only a person may let the agent change.
-- :mod:`.redact`: ``redact(text)`` / ``redact_obj(obj)`` mask secrets.
+- :mod:`.redact`: ``redact(text)`` / ``redact_obj(obj)`` mask secrets; ``StreamRedactor`` for streamed text.
 - :mod:`.unicode`: ``strip_invisible(text)`` (for models) / ``reveal_invisible(text)`` (for reviewers).
 """
 

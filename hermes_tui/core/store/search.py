@@ -42,7 +42,9 @@ How a query runs:
 5. Substring search with the trigram index: for terms with CJK characters (added to
    the word results) and, when the word indexes find nothing, for any query of >= 3
    characters. Trigram hits are ordered newest first.
-6. Bounded time: a note is indexed up to ``schema.NOTE_INDEX_CHARS`` characters (an
+6. Secrets: every hit's title and snippet is redacted on the way out (rows stored
+   before a detector knew a key shape are masked too).
+7. Bounded time: a note is indexed up to ``schema.NOTE_INDEX_CHARS`` characters (an
    event's texts up to ``EVENT_INDEX_CHARS``), so one long document costs no more
    than a short one, and every statement runs under ``Store.time_limit``: at
    :data:`TIME_LIMIT` the ranking stops with what it found (:func:`search_result`
@@ -59,6 +61,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from hermes_tui.core.feedback.ratings import rating_condition
+from hermes_tui.core.guard.redact import redact
 from hermes_tui.core.store.db import QueryInterrupted, Store
 from hermes_tui.core.store.schema import EVENT_INDEX_CHARS, NOTE_INDEXED_TEXT, TRI_KINDS, WORD_TOKENIZER_ARGS
 from hermes_tui.errors import HermesError
@@ -1072,4 +1075,16 @@ def search_result(
             known = {(h.kind, h.id) for h in hits}
             hits += [h for h in extra if (h.kind, h.id) not in known]
             hits.sort(key=lambda h: -h.score)
-    return SearchResult(hits[:limit], partial)
+    return SearchResult([_without_secrets(hit) for hit in hits[:limit]], partial)
+
+
+def _without_secrets(hit: Hit) -> Hit:
+    """The hit with secrets masked in its title and snippet: the store holds redacted text,
+    but rows written before a detector knew a key shape may not. A snippet whose text
+    holds a secret loses its highlights (they could split the key)."""
+    title, snippet = redact(hit.title, {}), hit.snippet
+    plain = snippet.replace(HIGHLIGHT_START, "").replace(HIGHLIGHT_END, "")
+    masked = redact(plain, {})
+    if masked != plain:
+        snippet = masked
+    return hit if (title, snippet) == (hit.title, hit.snippet) else replace(hit, title=title, snippet=snippet)
