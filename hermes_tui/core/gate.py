@@ -14,7 +14,12 @@ Each pending item is a folder holding ``change.json`` (what, why, from which
 episode) and, when the change carries text, that text as a file a person can read
 (``SKILL.md`` for create/edit, ``files/<path>`` for write_file).
 
-Scanning of the text (the guardrails issue) plugs in at :meth:`PendingQueue.submit`.
+Every change is scanned at :meth:`PendingQueue.submit` (``core/guard/scan.py``) and the
+report is kept in the item (``scan``); the trust policy (``core/guard/policy.py``) by the
+change's author and the verdict may refuse it there (a hub skill judged dangerous: one
+line, nothing written). Memory writes the agent makes that the scan flags wait here too
+(ops ``memory_add`` / ``memory_replace``, subsystem "memory"): approving one applies it
+through :class:`MemoryFiles` (its budget checks), rejecting one keeps it for the record.
 """
 
 from __future__ import annotations
@@ -32,7 +37,9 @@ from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
-OPS = ("create", "edit", "patch", "delete", "write_file")
+SKILL_OPS = ("create", "edit", "patch", "delete", "write_file")
+MEMORY_OPS = ("memory_add", "memory_replace")  # a flagged memory write: skill = the target ("memory" | "user")
+OPS = SKILL_OPS + MEMORY_OPS
 HANDLED = ("approved", "rejected")
 EVIDENCE_FILE = "evidence.json"  # what a change was learned from (the learning loop's items)  # the folders under pending/ that keep handled changes
 
@@ -62,8 +69,19 @@ class SkillChange:
             raise HermesError("patch needs 'old_string' (exact text to find) and 'new_string'")
         if self.op == "write_file" and (not self.file_path or self.content is None):
             raise HermesError("write_file needs 'file_path' and 'file_content'")
+        if self.op in MEMORY_OPS:
+            if self.skill not in ("memory", "user"):
+                raise HermesError(f"unknown memory target {self.skill!r}; use 'memory' or 'user'")
+            if not (self.content or "").strip() or (self.op == "memory_replace" and not (self.old or "").strip()):
+                raise HermesError(f"{self.op} needs the entry text (and old_text for a replace)")
+
+    @property
+    def subsystem(self) -> str:
+        return "memory" if self.op in MEMORY_OPS else "skills"
 
     def summary(self) -> str:
+        if self.op in MEMORY_OPS:
+            return f"{self.op.replace('_', ' ')} {'MEMORY.md' if self.skill == 'memory' else 'USER.md'}"
         target = f"{self.skill}/{self.file_path}" if self.op == "write_file" else self.skill
         return f"{self.op} {target}"
 
@@ -77,6 +95,8 @@ class PendingItem:
     status: str = "pending"  # pending, approved, rejected
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    scan: dict[str, Any] | None = None  # the scan report (ScanReport.to_dict()); None for items older than the scanner
+    origin: str = "workbench"  # "workbench" | "hermes" (proposed in an attached Hermes home)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,7 +106,21 @@ class PendingItem:
             "note": self.note,
             "folder": str(self.folder),
             **asdict(self.change),
+            "subsystem": self.change.subsystem,
+            "origin": self.origin,
+            "scan": self.scan,
         }
+
+    @property
+    def report(self) -> Any:
+        """The scan report as a ``ScanReport`` (None when the item has none)."""
+        from hermes_tui.core.guard.scan import ScanReport
+
+        return ScanReport.from_dict(self.scan)
+
+    @property
+    def verdict(self) -> str | None:
+        return (self.scan or {}).get("verdict")
 
 
 def _new_id() -> str:
@@ -111,15 +145,19 @@ class PendingQueue:
         return self.home.pending_dir
 
     def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None) -> PendingItem:
-        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json."""
+        """Scan and queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+
+        The trust policy may refuse it (HermesError, one line; nothing is written)."""
         change.check()
+        report = scan_change(change)
+        refuse_by_policy(change, report)
         item_id = _new_id()
         folder = self.root / item_id
         try:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
-        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder)
+        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, scan=report.to_dict())
         try:
             if change.op in ("create", "edit") and change.content is not None:
                 atomic_write(folder / "SKILL.md", change.content)
@@ -162,6 +200,8 @@ class PendingQueue:
                 folder=folder,
                 status=data.get("status", "pending"),
                 note=data.get("note", ""),
+                scan=data.get("scan") if isinstance(data.get("scan"), dict) else None,
+                origin=str(data.get("origin") or "workbench"),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -201,9 +241,15 @@ class PendingQueue:
         return item
 
     def approve(self, item_id: str, library: Any) -> str:
-        """Apply a pending change through the library, then keep it as approved."""
+        """Apply a pending change through the library (a memory write through
+        MemoryFiles), then keep it as approved. A person approving text the scan judged
+        dangerous clears it: the skill is not quarantined for that text."""
         item = self._waiting(item_id)
         result = apply_change(item.change, library)
+        if item.verdict == "dangerous" and item.change.subsystem == "skills" and item.change.op != "delete":
+            skill_id = library.find(item.change.skill)
+            if skill_id is not None:
+                library.clear_quarantine(skill_id)
         self._close(item, "approved", result)
         return result
 
@@ -269,6 +315,39 @@ def skills_with_pending(library: Any, state: str | None = None) -> list[dict[str
     return sorted(rows, key=lambda r: r["skill_id"])
 
 
+def scan_change(change: SkillChange) -> Any:
+    """The scan report of the text a change brings (a delete brings none: safe)."""
+    from hermes_tui.core.guard.scan import ScanReport, scan_text
+
+    if change.op in ("create", "edit"):
+        return scan_text(change.content or "", "SKILL.md")
+    if change.op == "patch":
+        return scan_text(change.new or "", "SKILL.md")
+    if change.op == "write_file":
+        return scan_text(change.content or "", change.file_path or "file")
+    if change.op in MEMORY_OPS:
+        return scan_text(change.content or "", "MEMORY.md" if change.skill == "memory" else "USER.md")
+    return ScanReport()
+
+
+def refuse_by_policy(change: SkillChange, report: Any) -> None:
+    """Raise HermesError (one line) when the trust policy refuses the change outright."""
+    from hermes_tui.core.guard.policy import REFUSE, decide
+
+    if decide(change.author, report.verdict) == REFUSE:
+        first = report.flagged[0] if report.flagged else None
+        why = f": {first.explanation} ({first.file}:{first.line})" if first else ""
+        raise HermesError(f"refused {change.summary()} from {change.author}: the scan judged it {report.verdict}{why}")
+
+
+def may_skip_review(change: SkillChange, report: Any) -> bool:
+    """Whether the policy lets the change take effect without a person (where the
+    settings allow that at all: the gate off, learning's auto-approve, a memory write)."""
+    from hermes_tui.core.guard.policy import ALLOW, decide
+
+    return decide(change.author, report.verdict) == ALLOW
+
+
 def apply_change(change: SkillChange, library: Any) -> str:
     """Apply a change through the library's one write path. Returns a one-line summary.
 
@@ -283,6 +362,8 @@ def apply_change(change: SkillChange, library: Any) -> str:
 
 def _apply(change: SkillChange, library: Any) -> str:
     change.check()
+    if change.op in MEMORY_OPS:
+        return _apply_memory(change, library)
     author = change.author if change.author in ("user", "agent", "import", "restore") else "agent"
     if change.op == "create":
         if library.find(change.skill) is not None:
@@ -307,3 +388,16 @@ def _apply(change: SkillChange, library: Any) -> str:
         return f"archived {skill_id} to {target}"
     path = library.write_support_file(skill_id, change.file_path or "", change.content or "", author=author)
     return f"wrote {path.relative_to(library.root)}"
+
+
+def _apply_memory(change: SkillChange, library: Any) -> str:
+    """A reviewed memory write, through MemoryFiles (its budget and change checks)."""
+    from hermes_tui.core.memory import MemoryFiles, sync_memory_notes
+
+    files = MemoryFiles(library.home)
+    if change.op == "memory_add":
+        message = files.add(change.skill, change.content or "")
+    else:
+        message = files.replace(change.skill, change.old or "", change.content or "")
+    sync_memory_notes(library.home, library.store)
+    return message

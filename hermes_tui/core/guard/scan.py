@@ -354,7 +354,7 @@ RULES: tuple[Rule, ...] = (
           r"<key>\s*(?:runatload|keepalive|programarguments)\s*</key>|^\s*(?:execstart|wantedby)\s*=|systemctl\s+(?:--user\s+)?enable\b|\.config/systemd/user/|/etc/systemd/system/\S+\.(?:service|timer)|launchctl\s+(?:load|bootstrap|submit)|library/launch(?:agents|daemons)|/etc/init\.d/|/etc/rc\.local|schtasks\s+/create|currentversion\\\\run",
           "installs a service or start-up item (runs again later)"),
     _rule("persistence.agent-config", HIGH,
-          r"skill_gate\s*=\s*false|auto_approve\s*=\s*true|hermes-tui\s+(?:--home\s+\S+\s+)?(?:pending\s+approve|skills\s+approve)|workbench/pending|"
+          r"skill_gate\s*=\s*false|auto_approve\s*=\s*true|hermes-tui\s+(?:--home\s+\S+\s+)?(?:pending\s+approve|skills\s+approve)|(?:\bls|\bcat|\bcp|\bmv|\brm|>)[^\n]*workbench/pending|"
           rf"(?:(?:^|[\s\d&])>>?\s*[\"']?[~/$]|\btee\b|write_text|open\([^)]*['\"][wa]|\bcp\b|\bmv\b|sed\s+-i|ln\s+-s)[^\n]*(?:(?:{_HOME}/\.hermes|\$hermes_home)/(?:config\.toml|\.env|memories|skills|soul\.md|workbench)|memories/(?:memory|user)\.md)",
           "changes the agent's own settings, memory, skills or approvals (only a person may)"),
     _rule("persistence.other-skills", MEDIUM, rf"(?:(?:^|[\s\d&])>>?|\btee\b|\bcp\b|\bmv\b|write_text|sed\s+-i)[^\n]*(?:{_HOME}/\.(?:claude|codex|cursor|hermes)/(?:skills|commands|settings|rules)|\.claude/settings)",
@@ -438,7 +438,8 @@ _TALK = re.compile(
 # ... and words that warn against a command shown (for commands).
 _WARN = re.compile(
     r"\b(?:never|do\s+not|don't|dont|must\s+not|avoid\w*|dangerous|danger|warning|bad:|wrong:|anti-?pattern|unsafe|insecure|instead\s+of"
-    r"|detect\w*|e\.g\.|for\s+example|such\s+as|malicious|attack\w*|red\s+flags?|watch\s+(?:out\s+)?for|suspicious|vulnerab\w*|exploit\w*|threat\w*)"
+    r"|detect\w*|e\.g\.|for\s+example|such\s+as|malicious|attack\w*|red\s+flags?|watch\s+(?:out\s+)?for|suspicious|vulnerab\w*|exploit\w*|threat\w*"
+    r"|pitfalls?|mistakes?|gotchas?|defeats?|wrong|careful|caution|risky|destroy\w*|deletes?\s+(?:from|every|all)|overwrites?)"
     r"|❌|⚠",
     re.I,
 )

@@ -9,6 +9,12 @@ watcher, through :meth:`sync_paths`) are recorded as versions too, authored "use
 A file that stops parsing keeps its last good version in the index, with its
 error shown; a skill that never had a usable description is "broken" and never
 reaches a prompt.
+
+Every skill loaded or saved is scanned (``core/guard/scan.py``, SKILL.md and every file
+of its folder). One judged dangerous is "quarantined": listed, never in a prompt, until
+a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui skills
+approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
+clean. The scan's summary is kept among the row's warnings (``scan: ...``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from hermes_tui.core.skills.model import (
     ARCHIVED,
     AUTHORS,
     BROKEN,
+    QUARANTINED,
     LoadError,
     Skill,
     content_hash,
@@ -288,8 +295,15 @@ class SkillLibrary:
             state, error = BROKEN, reason
         else:
             previous = row.get("state") if row else None
-            state = ACTIVE if previous in (None, BROKEN) else previous
+            state = ACTIVE if previous in (None, BROKEN, QUARANTINED) else previous
             error = None
+        warnings = list(loaded.warnings)
+        if loaded.usable:
+            scan = self._scan(path.parent, skill_id, loaded.content_hash)
+            if scan is not None:
+                warnings.append(f"scan: {scan.summary()}")
+                if scan.verdict == "dangerous" and state != ARCHIVED:
+                    state = QUARANTINED
         self.store.upsert_skill(
             {
                 "skill_id": skill_id,
@@ -303,7 +317,7 @@ class SkillLibrary:
                 "state": state,
                 "source": source or self._source_for(skill_id, row),
                 "error": error,
-                "warnings": list(loaded.warnings),
+                "warnings": warnings,
             }
         )
         latest = self._latest_version(skill_id)
@@ -311,6 +325,49 @@ class SkillLibrary:
             who = author or ("import" if latest is None else "user")
             self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
         (report.added if row is None else report.updated).append(skill_id)
+
+    # -- the scan: quarantine ---------------------------------------------------------
+    @property
+    def _cleared_path(self) -> Path:
+        return self.home.workbench_dir / "scan-cleared.json"
+
+    def _cleared(self) -> dict[str, list[str]]:
+        """{skill_id: [content hashes a person cleared]}."""
+        import json
+
+        try:
+            data = json.loads(self._cleared_path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _scan(self, folder: Path, skill_id: str, text_hash: str) -> Any:
+        """The scan of a skill folder (None when it is clean), cleared text judged caution at most."""
+        from hermes_tui.core.guard.scan import scan_folder
+
+        report = scan_folder(folder)
+        if report.verdict == "dangerous" and text_hash in self._cleared().get(skill_id, []):
+            report.verdict = "caution"  # a person read it and let it in
+        return report if report.flagged else None
+
+    def clear_quarantine(self, name_or_id: str) -> str:
+        """A person lets a quarantined skill in: its current text is cleared (kept by content
+        hash, so an edit is scanned again) and the skill is active. Returns its skill_id."""
+        import json
+
+        row = self.row(name_or_id)
+        skill_id = row["skill_id"]
+        cleared = self._cleared()
+        hashes = cleared.setdefault(skill_id, [])
+        if row.get("content_hash") and row["content_hash"] not in hashes:
+            hashes.append(row["content_hash"])
+            self._cleared_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(self._cleared_path, json.dumps(cleared, indent=1) + "\n")
+        if row.get("state") == QUARANTINED:
+            warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: dangerous")]
+            self.store.upsert_skill({**row, "state": ACTIVE, "warnings": warnings + ["scan: dangerous, cleared by a person"]})
+            self._changed("reloaded", [skill_id], "user")
+        return skill_id
 
     @staticmethod
     def _same_hash(path: Path, row: dict[str, Any] | None) -> bool:
