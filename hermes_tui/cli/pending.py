@@ -11,7 +11,7 @@ from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = sub.add_parser("pending", parents=[parent], help="skill changes waiting for approval")
+    group = sub.add_parser("pending", parents=[parent], help="skill changes and memory writes waiting for approval")
     pending_sub = group.add_subparsers(dest="pending_command", metavar="ACTION")
 
     p = pending_sub.add_parser("list", parents=[parent], help="list pending changes")
@@ -40,7 +40,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for item in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(item.created_at))
-        print(f"{item.id}  {when}  {item.change.summary()}  {item.change.reason}".rstrip())
+        flag = f" [{item.verdict}]" if item.verdict in ("caution", "dangerous") else ""
+        print(f"{item.id}  {when}  {item.change.summary()}{flag}  {item.change.reason}".rstrip())
     if not items:
         print("no pending changes")
     return 0
@@ -73,7 +74,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(reveal_invisible(item.change.content))
     if evidence is not None:
         _print_evidence(evidence)
+    _print_scan(item)
     return 0
+
+
+def _print_scan(item: PendingItem) -> None:
+    """The scan's verdict and each finding (excerpts show invisible characters)."""
+    report = item.report
+    if report is None:
+        print("scan: none (queued before the scanner)")
+        return
+    print(f"scan: {report.summary()}")
+    for finding in report.findings:
+        print("  " + finding.describe().replace("\n", "\n  "))
 
 
 def _diff_to_current(args: argparse.Namespace, item: PendingItem) -> str | None:

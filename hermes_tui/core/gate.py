@@ -394,7 +394,10 @@ def _apply_memory(change: SkillChange, library: Any) -> str:
     """A reviewed memory write, through MemoryFiles (its budget and change checks)."""
     from hermes_tui.core.memory import MemoryFiles, sync_memory_notes
 
+    from hermes_tui.core.guard.policy import Clearances
+
     files = MemoryFiles(library.home)
+    Clearances(library.home).add(f"memory:{change.skill}", Clearances.digest((change.content or "").strip()))  # a person read it
     if change.op == "memory_add":
         message = files.add(change.skill, change.content or "")
     else:

@@ -24,6 +24,11 @@ clears it (``hermes-tui skills approve NAME``) or edits it clean.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
 ALLOW, REVIEW, REFUSE = "allow", "review", "refuse"
 
 POLICY: dict[str, dict[str, str]] = {
@@ -41,4 +46,37 @@ def decide(source: str, verdict: str) -> str:
     return row.get(verdict, row["dangerous"])
 
 
-__all__ = ["ALLOW", "POLICY", "REFUSE", "REVIEW", "decide"]
+class Clearances:
+    """Texts a person let in although the scan judged them dangerous, by sha256 and key
+    (a skill_id, or "memory:memory" / "memory:user" for memory entries):
+    ``workbench/scan-cleared.json``. A cleared text changed by one byte is scanned again."""
+
+    def __init__(self, home: Any) -> None:
+        self.path = Path(home.workbench_dir) / "scan-cleared.json"
+
+    @staticmethod
+    def digest(text: str) -> str:
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def _read(self) -> dict[str, list[str]]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def has(self, key: str, digest: str) -> bool:
+        return digest in self._read().get(key, [])
+
+    def add(self, key: str, digest: str) -> None:
+        from hermes_tui.core.fsutil import atomic_write
+
+        data = self._read()
+        if digest in data.setdefault(key, []):
+            return
+        data[key].append(digest)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.path, json.dumps(data, indent=1) + "\n")
+
+
+__all__ = ["ALLOW", "Clearances", "POLICY", "REFUSE", "REVIEW", "decide"]

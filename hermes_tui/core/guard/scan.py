@@ -639,7 +639,7 @@ def _readable(raw: bytes) -> str | None:
         return None
     printable = sum(ch.isprintable() or ch in "\n\t" for ch in text)
     letters = sum(ch.isalpha() for ch in text)
-    if len(text) < 8 or printable < 0.95 * len(text) or letters < 0.5 * len(text) or " " not in text.strip():
+    if len(text) < 8 or printable < 0.95 * len(text) or letters < 0.25 * len(text) or " " not in text.strip():
         return None
     return text
 

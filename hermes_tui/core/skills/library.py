@@ -327,42 +327,26 @@ class SkillLibrary:
         (report.added if row is None else report.updated).append(skill_id)
 
     # -- the scan: quarantine ---------------------------------------------------------
-    @property
-    def _cleared_path(self) -> Path:
-        return self.home.workbench_dir / "scan-cleared.json"
-
-    def _cleared(self) -> dict[str, list[str]]:
-        """{skill_id: [content hashes a person cleared]}."""
-        import json
-
-        try:
-            data = json.loads(self._cleared_path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
-
     def _scan(self, folder: Path, skill_id: str, text_hash: str) -> Any:
         """The scan of a skill folder (None when it is clean), cleared text judged caution at most."""
         from hermes_tui.core.guard.scan import scan_folder
 
+        from hermes_tui.core.guard.policy import Clearances
+
         report = scan_folder(folder)
-        if report.verdict == "dangerous" and text_hash in self._cleared().get(skill_id, []):
+        if report.verdict == "dangerous" and Clearances(self.home).has(skill_id, text_hash):
             report.verdict = "caution"  # a person read it and let it in
         return report if report.flagged else None
 
     def clear_quarantine(self, name_or_id: str) -> str:
         """A person lets a quarantined skill in: its current text is cleared (kept by content
         hash, so an edit is scanned again) and the skill is active. Returns its skill_id."""
-        import json
+        from hermes_tui.core.guard.policy import Clearances
 
         row = self.row(name_or_id)
         skill_id = row["skill_id"]
-        cleared = self._cleared()
-        hashes = cleared.setdefault(skill_id, [])
-        if row.get("content_hash") and row["content_hash"] not in hashes:
-            hashes.append(row["content_hash"])
-            self._cleared_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(self._cleared_path, json.dumps(cleared, indent=1) + "\n")
+        if row.get("content_hash"):
+            Clearances(self.home).add(skill_id, row["content_hash"])
         if row.get("state") == QUARANTINED:
             warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: dangerous")]
             self.store.upsert_skill({**row, "state": ACTIVE, "warnings": warnings + ["scan: dangerous, cleared by a person"]})
