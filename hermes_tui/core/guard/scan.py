@@ -160,10 +160,13 @@ class Rule:
     where: frozenset[str] = ANY
     teachable: bool = True  # may be lowered by a teaching context
     quotable: bool = False  # lowered once more when quoted (injection phrases)
-    needles: re.Pattern[str] | None = None  # the rule runs only on text holding one of these (speed)
+    needles: re.Pattern[str] | None = None  # the rule runs only on text holding one of these (speed) ...
+    also: re.Pattern[str] | None = None  # ... and one of these
 
     def search(self, folded: str) -> re.Match[str] | None:
         if self.needles is not None and self.needles.search(folded) is None:
+            return None
+        if self.also is not None and self.also.search(folded) is None:
             return None
         return self.pattern.search(folded)
 
@@ -172,8 +175,10 @@ def _rule(id: str, severity: str, pattern: str, explanation: str, **kw: Any) -> 
     category = _CATEGORY_OF_PREFIX[id.split(".")[0]]
     where = kw.pop("where", ANY)
     needles = kw.pop("needles", _NEEDLES.get(id, _NEEDLES.get(id.split(".")[0], ())))
+    also = _ALSO.get(id, ())
     hint = re.compile("|".join(map(re.escape, needles))) if needles else None
-    return Rule(id, category, severity, re.compile(pattern, re.I | re.M), explanation, frozenset(where), needles=hint, **kw)
+    and_hint = re.compile("|".join(map(re.escape, also))) if also else None
+    return Rule(id, category, severity, re.compile(pattern, re.I | re.M), explanation, frozenset(where), needles=hint, also=and_hint, **kw)
 
 
 _CATEGORY_OF_PREFIX = {
@@ -231,6 +236,20 @@ _NEEDLES: dict[str, tuple[str, ...]] = {  # by rule id, else by its prefix
     "injection.conceal": ("user", "human", "operator", "owner", "reviewer", "silently", "secretly", "covertly", "quietly"),
     "injection.pre-approval": ("approv", "authori", "consent", "allowed", "whitelist", "permission", "confirmation"),
     "injection.prompt-leak": ("prompt", "message", "instructions"),
+    "injection.fake-role": ("system", "sys", "inst", "<|", "developer"),
+}
+_SECRETISH = ("$", "@", ".ssh", "id_", ".aws", ".netrc", ".git-cred", ".kube", ".docker", ".gnupg", "/etc/shadow", ".env",
+              ".npmrc", ".pypirc", "keychain", "cookies", "login data", "gcloud", "credentials", ".azure", "wallet", ".hermes",
+              "memories/", "history", "environ", "process.env", "printenv", "`")
+_ALSO: dict[str, tuple[str, ...]] = {  # a second hint: the rule also needs one of these
+    "exfil.secret-file": _SECRETISH,
+    "exfil.env-dump": ("env", "environ", "set", "export"),
+    "exfil.secret-to-odd-host": ("$", "@"),
+    "exfil.odd-host": ("webhook", "requestbin", "pipedream", "ngrok", "burp", "oast", "interact", "paste", "transfer.sh", "hookbin",
+                       "beeceptor", "discord", "telegram", "://1", "://2", "://3", "://4", "://5", "://6", "://7", "://8", "://9"),
+    "exfil.data-in-url": ("$(",),
+    "exfil.secret-in-url": ("$",),
+    "exfil.dns": ("$", "`"),
 }
 _NET = (
     r"(?:\b(?:curl|wget|nc|ncat|netcat|socat|scp|ftp|sftp|telnet|xh|httpie|invoke-webrequest|iwr|invoke-restmethod|irm)\b"
@@ -425,6 +444,7 @@ _SQUEEZED = re.compile(
     r"|forget(?:all|every)(?:previous|prior)|(?:user|owner)(?:has)?(?:already)?preapproved|preapproved(?:all|every|any)(?:commands|command|actions)"
     r"|reveal(?:your|the)systemprompt|youarenowdan|developermodeenabled|donottelltheuser|donttelltheuser"
 )
+_EVASION_HINT = re.compile(r"(?:\b[a-z0-9]\W+){4}|[a-z][0-9@$!|][a-z]|\b[0-9@$!|][a-z]{2}|[a-z][._*~^-][a-z][._*~^-][a-z]")  # spaced, leet, dotted
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "i"})
 
 # Words that say a line talks ABOUT an attack (for injection phrases) ...
@@ -717,7 +737,7 @@ def _apply_rules(seg: _Segment, file: str, security_topic: bool, depth: int = 0)
         rest = folded[: m.start()] + " " + folded[m.end() :]
         yield _finding(rule.id, rule.category, rule.severity, rule.explanation, seg, file, security_topic,
                        teachable=rule.teachable, quotable=rule.quotable, start=m.start(), rest=rest)
-    if hits == 0 and seg.where != CODE and _SQUEEZED.search(squeeze(folded)):
+    if hits == 0 and seg.where != CODE and _EVASION_HINT.search(folded) and _SQUEEZED.search(squeeze(folded)):
         yield _finding("injection.spaced-out", "prompt-injection", HIGH,
                        "an injection phrase hidden by spacing, punctuation or leetspeak", seg, file, security_topic,
                        teachable=False, quotable=False)
