@@ -144,8 +144,9 @@ class PendingQueue:
     def root(self) -> Path:
         return self.home.pending_dir
 
-    def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None) -> PendingItem:
+    def submit(self, change: SkillChange, evidence: dict[str, Any] | None = None, *, origin: str = "workbench") -> PendingItem:
         """Scan and queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+        ``origin``: "workbench", or "hermes" for a change proposed in an attached Hermes home.
 
         The trust policy may refuse it (HermesError, one line; nothing is written)."""
         change.check()
@@ -157,7 +158,7 @@ class PendingQueue:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
-        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, scan=report.to_dict())
+        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, scan=report.to_dict(), origin=origin)
         try:
             if change.op in ("create", "edit") and change.content is not None:
                 atomic_write(folder / "SKILL.md", change.content)

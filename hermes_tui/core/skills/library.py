@@ -169,6 +169,7 @@ class SkillLibrary:
         self._bundled = None
         root = self.root.resolve()
         folders: set[Path] = set()
+        support: set[Path] = set()
         gone_prefixes: set[str] = set()
         for raw in paths:
             path = Path(raw)
@@ -188,6 +189,8 @@ class SkillLibrary:
                 candidate = root.joinpath(*parts[:depth])
                 if candidate.is_dir() and find_skill_file(candidate) is not None:
                     folders.add(candidate)
+                    if depth < len(parts) and path.name.lower() != "skill.md":
+                        support.add(candidate)  # a support file changed: SKILL.md's hash does not show it
                     found = True
                     break
             if not found:
@@ -211,6 +214,8 @@ class SkillLibrary:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
                 self._sync_one(skill_file, skill_id, known.get(skill_id), report)
+                if folder in support:
+                    self._rescan(skill_id, report)
             for prefix in gone_prefixes:
                 for skill_id, row in known.items():
                     if row.get("state") == ARCHIVED:
@@ -337,6 +342,20 @@ class SkillLibrary:
         if report.verdict == "dangerous" and Clearances(self.home).has(skill_id, text_hash):
             report.verdict = "caution"  # a person read it and let it in
         return report if report.flagged else None
+
+    def _rescan(self, skill_id: str, report: SyncReport) -> None:
+        """Scan a loaded skill's folder again (one of its support files changed)."""
+        row = self.store.get_skill(skill_id)
+        if row is None or row.get("state") not in (ACTIVE, QUARANTINED) or not row.get("content_hash"):
+            return
+        scan = self._scan(Path(row["path"]).parent, skill_id, row["content_hash"])
+        state = QUARANTINED if scan is not None and scan.verdict == "dangerous" else ACTIVE
+        warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: ")]
+        warnings += [f"scan: {scan.summary()}"] if scan is not None else []
+        if (state, warnings) != (row["state"], list(row.get("warnings") or [])):
+            self.store.upsert_skill({**row, "state": state, "warnings": warnings})
+            if skill_id not in report.updated:
+                report.updated.append(skill_id)
 
     def clear_quarantine(self, name_or_id: str) -> str:
         """A person lets a quarantined skill in: its current text is cleared (kept by content
