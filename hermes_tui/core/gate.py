@@ -150,15 +150,13 @@ class PendingQueue:
 
         The trust policy may refuse it (HermesError, one line; nothing is written)."""
         change.check()
-        report = scan_change(change)
-        refuse_by_policy(change, report)
         item_id = _new_id()
         folder = self.root / item_id
         try:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
-        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, scan=report.to_dict(), origin=origin)
+        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, origin=origin)
         try:
             if change.op in ("create", "edit") and change.content is not None:
                 atomic_write(folder / "SKILL.md", change.content)
@@ -166,6 +164,9 @@ class PendingQueue:
                 from hermes_tui.core.skills.library import safe_join
 
                 atomic_write(safe_join(folder / "files", change.file_path or ""), change.content)
+            report = scan_change(change, folder)  # what was written: the text, or a whole skill folder
+            refuse_by_policy(change, report)  # refused: the item's folder is removed below
+            item.scan = report.to_dict()
             if evidence is not None:
                 atomic_write(folder / EVIDENCE_FILE, json.dumps(evidence, indent=2, ensure_ascii=False) + "\n")
             atomic_write(folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -316,10 +317,16 @@ def skills_with_pending(library: Any, state: str | None = None) -> list[dict[str
     return sorted(rows, key=lambda r: r["skill_id"])
 
 
-def scan_change(change: SkillChange) -> Any:
-    """The scan report of the text a change brings (a delete brings none: safe)."""
-    from hermes_tui.core.guard.scan import ScanReport, scan_text
+SKILL_FOLDER = "skill"  # a pending item's whole skill folder (an install), scanned as a folder
 
+
+def scan_change(change: SkillChange, item_folder: Path | None = None) -> Any:
+    """The scan report of what a change brings: its text, or the whole skill folder an
+    item holds (``item_folder/skill/``, an install). A delete brings nothing: safe."""
+    from hermes_tui.core.guard.scan import ScanReport, scan_folder, scan_text
+
+    if item_folder is not None and (item_folder / SKILL_FOLDER).is_dir():
+        return scan_folder(item_folder / SKILL_FOLDER)
     if change.op in ("create", "edit"):
         return scan_text(change.content or "", "SKILL.md")
     if change.op == "patch":
