@@ -927,14 +927,6 @@ def _file_findings(item: Path, rel: str, security_topic: bool) -> list[Finding]:
     return findings
 
 
-def scan_path(path: Path) -> ScanReport:
-    """A skill folder, or one file (a SKILL.md alone)."""
-    path = Path(path)
-    if path.is_dir():
-        return scan_folder(path)
-    return scan_text(path.read_text("utf-8", errors="replace"), path.name)
-
-
 __all__ = [
     "CATEGORIES",
     "DANGEROUS",
@@ -946,6 +938,5 @@ __all__ = [
     "ScanReport",
     "fold",
     "scan_folder",
-    "scan_path",
     "scan_text",
 ]
