@@ -8,7 +8,8 @@ Prints one JSON object:
   every corpus skill is taken as benign), ``caution_rate``, ``ms_per_skill`` (p50, mean);
 - ``malicious``: ``recall`` (share judged dangerous WITH a high finding of the case's
   category), ``flagged`` (share judged caution or dangerous with a finding of its
-  category), and both per category;
+  category), and both per category; ``fresh_recall``: the cases written after the
+  rules (their first-pass recall, before the rules were widened, was 0.4);
 - ``benign_lookalikes``: the set's skills that quote attacks or use the network
   harmlessly; ``dangerous`` must be 0.
 ``--show`` adds the corpus skills judged dangerous or caution and the missed cases.
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hermes_tui.core.guard.scan import HIGH, LOW, scan_folder  # noqa: E402
-from tests.data.malicious_skills.cases import BENIGN, MALICIOUS, build  # noqa: E402
+from tests.data.malicious_skills.cases import ALL_MALICIOUS, BENIGN, FRESH, build  # noqa: E402
 
 
 def skill_folders(root: Path) -> list[Path]:
@@ -63,15 +64,20 @@ def corpus_side(root: Path, show: bool) -> dict:
 
 def malicious_side(show: bool) -> tuple[dict, dict]:
     per: dict[str, Counter[str]] = defaultdict(Counter)
+    fresh: Counter[str] = Counter()
     missed = []
+    fresh_names = {c.name for c in FRESH}
     with tempfile.TemporaryDirectory() as tmp:
-        for case, folder in build(Path(tmp) / "malicious"):
+        for case, folder in build(Path(tmp) / "malicious", ALL_MALICIOUS):
             report = scan_folder(folder)
             detected = report.verdict == "dangerous" and any(f.category == case.category and f.severity == HIGH for f in report.findings)
             noticed = report.verdict != "safe" and any(f.category == case.category and f.severity != LOW for f in report.findings)
             per[case.category]["cases"] += 1
             per[case.category]["detected"] += detected
             per[case.category]["flagged"] += noticed
+            if case.name in fresh_names:
+                fresh["cases"] += 1
+                fresh["detected"] += detected
             if show and not detected:
                 missed.append({"case": case.name, "verdict": report.verdict, "findings": [f.id for f in report.findings]})
         benign = Counter(scan_folder(folder).verdict for _case, folder in build(Path(tmp) / "benign", BENIGN))
@@ -80,6 +86,7 @@ def malicious_side(show: bool) -> tuple[dict, dict]:
         "cases": total,
         "recall": round(sum(c["detected"] for c in per.values()) / total, 4),
         "flagged": round(sum(c["flagged"] for c in per.values()) / total, 4),
+        "fresh_recall": round(fresh["detected"] / max(fresh["cases"], 1), 4),  # FRESH alone (first pass: 0.4)
         "per_category": {
             cat: {"cases": c["cases"], "recall": round(c["detected"] / c["cases"], 4), "flagged": round(c["flagged"] / c["cases"], 4)}
             for cat, c in sorted(per.items())

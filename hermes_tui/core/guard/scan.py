@@ -203,7 +203,7 @@ _NEEDLES: dict[str, tuple[str, ...]] = {  # by rule id, else by its prefix
     "obfuscation.eval-built": ("eval", "exec", "__import__", "function"),
     "persistence.cron": ("cron",),
     "persistence.reboot": ("@reboot",),
-    "persistence.shell-rc": ("rc", "profile", "zshenv", "fish"),
+    "persistence.shell-rc": ("rc", "profile", "zshenv", "fish", "/etc/environment"),
     "persistence.shell-rc-payload": ("rc", "profile", "zshenv"),
     "persistence.authorized-keys": ("authorized_keys",),
     "persistence.service": ("runatload", "keepalive", "programarguments", "execstart", "wantedby", "systemctl", "systemd", "launchctl", "launch", "init.d", "rc.local", "schtasks", "currentversion"),
@@ -233,8 +233,8 @@ _NEEDLES: dict[str, tuple[str, ...]] = {  # by rule id, else by its prefix
     "injection.override": ("ignore", "disregard", "forget", "override", "bypass", "overrule", "discard"),
     "injection.new-instructions": ("instruction", "task", "goal", "purpose"),
     "injection.role-hijack": ("you ", "mode", "act as", "pretend"),
-    "injection.conceal": ("user", "human", "operator", "owner", "reviewer", "silently", "secretly", "covertly", "quietly"),
-    "injection.pre-approval": ("approv", "authori", "consent", "allowed", "whitelist", "permission", "confirmation"),
+    "injection.conceal": ("user", "human", "operator", "owner", "reviewer", "silently", "secretly", "covertly", "quietly", "between"),
+    "injection.pre-approval": ("approv", "authori", "consent", "allow", "whitelist", "permission", "confirmation", "trust", "accept"),
     "injection.prompt-leak": ("prompt", "message", "instructions"),
     "injection.fake-role": ("system", "sys", "inst", "<|", "developer"),
 }
@@ -257,7 +257,7 @@ _NET = (
     r"|/dev/(?:tcp|udp)/|\bsend(?:all|to)?\s*\()"
 )
 _SECRET_FILE = (
-    r"(?:\.ssh/(?:id_\w+|identity|[\w.-]*key)\b|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\.aws/credentials|\.netrc\b"
+    r"(?:\.ssh/(?:id_\w+|identity|[\w.-]*key)\b|(?:~|\$home|\$\{home\})/\.ssh(?![\w/.-])|\bid_(?:rsa|dsa|ecdsa|ed25519)\b(?!\.pub)|\.aws/credentials|\.netrc\b"
     r"|\.git-credentials|\.kube/config|\.docker/config\.json|\.gnupg|/etc/shadow|(?<![\w.])\.env(?![\w.-])"
     r"|\.npmrc|\.pypirc|keychain-db|login\.keychain|cookies\.sqlite|\blogin data\b|\.config/gcloud"
     r"|application_default_credentials|\.azure/|wallet\.dat|\.hermes/|memories/(?:memory|user)\.md|\.bash_history)"
@@ -306,6 +306,14 @@ RULES: tuple[Rule, ...] = (
           r"(?:previous|prior|above|earlier|preceding|former|original|existing|system|safety|initial|other)\W+(?:\w+\W+)?"
           r"(?:instructions?|rules|directions|prompts?|guidelines|guardrails|constraints|messages|context|restrictions|policies|directives)",
           "tells the model to ignore its instructions (instruction override)", quotable=True),
+    _rule("injection.set-aside", HIGH,
+          r"(?:\b(?:set|put|cast|push)\s+aside|\bstop\s+following|\bno\s+longer\s+(?:follow|obey|apply|heed)|\babandon|\bthrow\s+out|\bdrop\b)"
+          r"[^.\n]{0,40}\b(?:guidance|instructions?|rules|guidelines|directions|directives|system\s+prompt)\b[^.\n]{0,40}\b(?:earlier|before|previously|given|prior|so\s+far|until\s+now)\b",
+          "tells the model to put its earlier instructions aside (instruction override)", quotable=True,
+          needles=("aside", "stop following", "no longer", "abandon", "throw out", "drop")),
+    _rule("injection.sole-authority", MEDIUM,
+          r"\b(?:your|the)\s+(?:only|sole)\s+(?:rule\s*book|rules|authority|source\s+of\s+(?:truth|instructions))\b|\b(?:obey|follow)\s+only\s+(?:me|this\s+file|these\s+(?:lines|instructions))",
+          "claims to be the model's only source of instructions", quotable=True, needles=("only", "sole")),
     _rule("injection.new-instructions", MEDIUM,
           r"\b(?:new|updated|real|actual|true)\s+(?:system\s+)?instructions?\s*(?:are\s*)?:|\byour\s+(?:new|real|true)\s+(?:task|goal|purpose|instructions?)\s+(?:is|are)\b",
           "announces new instructions to replace the model's own", quotable=True),
@@ -319,7 +327,8 @@ RULES: tuple[Rule, ...] = (
           r"|^\W*(?:system|developer)\s*(?:prompt|message|override)\s*:",
           "a fake system or role marker that pretends to come from the system", quotable=True),
     _rule("injection.conceal", HIGH,
-          r"\b(?:do\s+not|don't|dont|never)\s+(?:tell|inform|mention\s+(?:this|it)\s+to|notify|alert|let)\s+(?:the\s+)?(?:user|human|operator|owner|reviewer)s?\b"
+          r"\b(?:do\s+not|don't|dont|never)\s+(?:tell|inform|mention\s+(?:\w+\s+){0,3}to|notify|alert|let)\s+(?:the\s+)?(?:user|human|operator|owner|reviewer)s?\b"
+          r"|\bkeep\s+(?:this|it|the\s+following|that)\s+between\s+(?:us|you\s+and\s+me)"
           r"|\bwithout\s+(?:telling|informing|notifying|alerting|letting)\s+(?:the\s+)?(?:user|human|operator|owner)"
           r"|\b(?:keep|hide)\s+(?:this|it|these|the\s+following|that)\s+(?:(?:secret|hidden|quiet|private)\s+)?from\s+(?:the\s+)?(?:user|human|operator|reviewer|owner)"
           r"|\bthe\s+(?:user|human|operator)\s+(?:must|should|need|will)\s+(?:not|never)\s+(?:know|see|notice|find\s+out|be\s+told|learn)"
@@ -329,6 +338,8 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:user|owner|operator|admin(?:istrator)?|human|developer)s?\s+(?:has\s+|have\s+)?(?:already\s+)?(?:pre-?approved|pre-?authori[sz]ed|authori[sz]ed|approved|consented\s+to|allowed|whitelisted)\s+(?:you\s+to\s+run\s+)?(?:all|every|any|each)\b"
           r"|\b(?:all|every|any)\s+(?:commands?|actions?|tools?\s+calls?|operations?)\s+(?:are|is|have\s+been|has\s+been)\s+(?:already\s+)?(?:pre-?approved|pre-?authori[sz]ed|approved|authori[sz]ed)"
           r"|\bpre-?(?:approved|authori[sz]ed)\s+(?:to|for)\s+(?:run|execute|all|every|any)"
+          r"|\b(?:user|owner|operator|human)s?\s+(?:fully\s+)?(?:trusts?|approves?|allows?|accepts?)\s+(?:every|all|any)\s+(?:commands?|actions?|tool\s+calls?|changes?)"
+          r"|\bskip\s+(?:all\s+|the\s+|any\s+)?(?:approvals?|confirmations?|permission\s+checks?)\b"
           r"|\b(?:you\s+)?(?:do\s+not|don't|never|no\s+need\s+to)\s+(?:need\s+to\s+)?(?:ask|wait)\s+(?:the\s+user\s+)?for\s+(?:permission|confirmation|approval|consent)\s+(?:before|to|for)\s+(?:running|executing|any|every|all)",
           "claims the user approved everything in advance (no one can approve through a skill)", quotable=True),
     _rule("injection.prompt-leak", HIGH,
@@ -345,7 +356,7 @@ RULES: tuple[Rule, ...] = (
           rf"|printf\s+['\"]?(?:\\\\?x[0-9a-f]{{2}}){{4,}}[^\n]*{_SHELL_SINK}|echo\s+-e\s+['\"]?(?:\\\\?x[0-9a-f]{{2}}){{4,}}[^\n]*{_SHELL_SINK}",
           "decodes hidden text and runs it in a shell"),
     _rule("obfuscation.eval-decoded", HIGH,
-          r"\b(?:eval|exec|iex|invoke-expression|system|os\.system|subprocess\.\w+|popen)\b[^\n]*(?:base64|b64decode|atob\s*\(|fromcharcode|\\x[0-9a-f]{2}|codecs\.decode|rot_?13|xxd\s+-r|unhexlify|bytes\.fromhex|frombase64string|zlib\.decompress|marshal\.loads)"
+          r"\b(?:eval|exec|iex|invoke-expression|system|os\.system|subprocess\.\w+|popen)\b[^\n]*(?:base64|b64decode|atob\s*\(|fromcharcode|\\x[0-9a-f]{2}|codecs\.decode|rot_?13|xxd\s+-r|unhexlify|bytes\.fromhex|frombase64string|zlib\.decompress|marshal\.loads|\bchr\s*\(\s*\w+\s*\)\s*for\b)"
           r"|(?:b64decode|frombase64string|atob|unhexlify|bytes\.fromhex)\s*\([^\n]*\)\s*\)?\s*(?:\|\s*iex|\.decode\(\)\s*\)\s*$)"
           r"|powershell[^\n]*\s-(?:e|enc|encodedcommand)\s+[a-z0-9+/=]{16,}",
           "runs code that was hidden by encoding (base64, hex, rot13, compressed)"),
@@ -359,7 +370,7 @@ RULES: tuple[Rule, ...] = (
           "installs a cron job (runs again later, unattended)"),
     _rule("persistence.reboot", HIGH, r"@reboot\b", "a cron job that starts at every boot"),
     _rule("persistence.shell-rc", MEDIUM,
-          rf"(?:>>|>|tee\s+(?:-a\s+)?|cat\s*>>?)\s*[\"']?{_HOME}/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|zshenv|bash_login|config/fish/config\.fish)",
+          rf"(?:>>|>|tee\s+(?:-a\s+)?|cat\s*>>?)\s*[\"']?(?:{_HOME}/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|zshenv|bash_login|config/fish/config\.fish)|/etc/profile\.d/|/etc/(?:bash\.bashrc|profile|zsh/zshrc|environment)\b)",
           "changes a shell start-up file (runs in every new shell)"),
     _rule("persistence.shell-rc-payload", HIGH,
           rf"(?:{_NET}|base64|\bnc\b|/dev/tcp|\beval\b|\balias\s+(?:sudo|ls|cd|git|ssh)=)[^\n]*(?:>>|tee\s+-a)\s*[\"']?{_HOME}/\.(?:bashrc|zshrc|profile|bash_profile|zprofile|zshenv)",
@@ -376,6 +387,9 @@ RULES: tuple[Rule, ...] = (
           r"skill_gate\s*=\s*false|auto_approve\s*=\s*true|hermes-tui\s+(?:--home\s+\S+\s+)?(?:pending\s+approve|skills\s+approve)|(?:\bls|\bcat|\bcp|\bmv|\brm|>)[^\n]*workbench/pending|"
           rf"(?:(?:^|[\s\d&])>>?\s*[\"']?[~/$]|\btee\b|write_text|open\([^)]*['\"][wa]|\bcp\b|\bmv\b|sed\s+-i|ln\s+-s)[^\n]*(?:(?:{_HOME}/\.hermes|\$hermes_home)/(?:config\.toml|\.env|memories|skills|soul\.md|workbench)|memories/(?:memory|user)\.md)",
           "changes the agent's own settings, memory, skills or approvals (only a person may)"),
+    _rule("persistence.memory-instruction", MEDIUM,
+          r"\b(?:call|use|run)\s+the\s+memory\s+tool\b[^.\n]{0,30}\b(?:save|add|store|remember|write)|\b(?:save|add|store|write)\s+(?:this|the\s+following)\s+(?:in|to|into)\s+(?:your\s+)?(?:memory|memory\.md|user\.md)",
+          "tells the agent to write its long-term memory (it reaches every later session)", needles=("memory",)),
     _rule("persistence.other-skills", MEDIUM, rf"(?:(?:^|[\s\d&])>>?|\btee\b|\bcp\b|\bmv\b|write_text|sed\s+-i)[^\n]*(?:{_HOME}/\.(?:claude|codex|cursor|hermes)/(?:skills|commands|settings|rules)|\.claude/settings)",
           "writes into another agent's skills or settings"),
     _rule("persistence.git-hook", MEDIUM, r"(?:>>|>|tee|cp|mv|ln\s+-s|chmod)[^\n]*\.git/hooks/|core\.hookspath", "installs a git hook (runs on every commit or checkout)"),
@@ -383,6 +397,9 @@ RULES: tuple[Rule, ...] = (
     _rule("destructive.rm-root", HIGH,
           rf"\brm\s+(?:-\w+\s+)*-\w*[rf]\w*\s+(?:-\w+\s+)*(?:--no-preserve-root\s+)?[\"']?(?:/|/\*|{_HOME}/?\*?|\$home/?\*?|\*)[\"']?(?:\s|$|;|&|\|)",
           "deletes the root, the home folder or everything in the current one"),
+    _rule("destructive.code-rmtree", HIGH,
+          r"(?:shutil\.rmtree|rmtree|fs\.rm(?:sync)?|rimraf(?:\.sync)?|fileutils\.rm_rf)\s*\(\s*(?:os\.path\.expanduser\(\s*['\"]~/?['\"]\s*\)|['\"](?:/|~/?|c:\\\\?)['\"]|(?:pathlib\.)?path\.home\(\)|os\.homedir\(\)|os\.environ\[['\"]home['\"]\]|dir\.home)",
+          "deletes the home folder or the root from code", needles=("rmtree", "rmsync", "fs.rm", "rimraf", "rm_rf")),
     _rule("destructive.disk", HIGH, r"\bmkfs(?:\.\w+)?\s+/dev/|\bdd\s+[^\n]*of=/dev/(?:sd|hd|nvme|disk|vd|xvd|mmcblk)|\bwipefs\s+-a|\bshred\s+[^\n]*/dev/|>\s*/dev/sd[a-z]\b",
           "wipes a disk or partition"),
     _rule("destructive.fork-bomb", HIGH, r":\s*\(\s*\)\s*\{\s*:\s*\|\s*:\s*&\s*\}\s*;\s*:", "a fork bomb"),
@@ -410,7 +427,7 @@ RULES: tuple[Rule, ...] = (
           rf"\b(?:curl|wget|iwr|irm)\b[^|\n]*{_RISKY_URL}[^|\n]*(?:{_SHELL_SINK}|\|\s*iex\b|\|\s*(?:sudo\s+)?(?:python3?|perl|ruby|node)\s*(?:-\s*)?(?:$|[;&|]))|\b(?:curl|wget)\b[^|\n]*\s(?:-k|--insecure|--no-check-certificate)\b[^|\n]*{_SHELL_SINK}",
           "downloads a script from an unencrypted, shortened, raw-IP or paste URL and runs it"),
     _rule("supply.download-exec", HIGH,
-          rf"\b(?:curl|wget)\b[^\n]*{_RISKY_URL}[^\n]*(?:&&|;)\s*(?:sudo\s+)?(?:chmod\s+\+?[0-7]*x|(?:ba)?sh\s|\./|python3?\s|msiexec|start\s)",
+          rf"\b(?:curl|wget)\b[^\n]*{_RISKY_URL}[^\n]*(?:&&|;)\s*(?:sudo\s+)?(?:chmod\s+(?:-\w+\s+)*(?:[ugoa]*\+[rw]*x|0?[0-7]?[1357][0-7]{{2}})|(?:ba)?sh\s|\./|python3?\s|msiexec|start\s)",
           "downloads a program from an unencrypted, raw-IP or paste URL and runs it"),
     _rule("supply.odd-index", MEDIUM,
           r"\b(?:pip3?|uv\s+pip|python3?\s+-m\s+pip)\s+install\b[^\n]*(?:--index-url|-i|--extra-index-url)\s+(?!https://(?:pypi\.org|download\.pytorch\.org|pypi\.nvidia\.com|test\.pypi\.org))\S+"
@@ -429,6 +446,11 @@ RULES: tuple[Rule, ...] = (
           r"\b(?:first|before\s+(?:using|running|you\s+(?:use|run))\s+(?:this|the)\s+skill)\b[^\n]{0,80}\b(?:download|run|install|execute|open)\b[^\n]{0,120}https?://\S+\.(?:exe|msi|dmg|pkg|scr|bat|ps1|jar|appimage|apk|zip|run|bin)\b"
           r"|\b(?:download|run|install|execute)\s+(?:and\s+run\s+)?(?:the|this|our)\s+(?:installer|setup|helper|prerequisite|updater|loader)\s+(?:first|before)[^\n]{0,80}(?:https?://|\.exe|\.sh|\.dmg|\.pkg)",
           "asks to run a downloaded program before the skill (a classic malware lure)"),
+    _rule("social.paste-command", HIGH,
+          r"\b(?:paste|copy)\s+(?:and\s+run\s+)?(?:the\s+|this\s+)?(?:command|script|code|line)s?\s+(?:from|at|found\s+at)\s+https?://",
+          "asks to paste a command fetched from a web page into a terminal (a lure)", needles=("paste", "copy")),
+    _rule("social.password-prompt", MEDIUM, r"\benter\s+your\s+(?:password|passphrase|sudo\s+password)\s+(?:when|if)\s+(?:asked|prompted)",
+          "asks for the user's password", needles=("password", "passphrase")),
     _rule("social.installer-hint", MEDIUM,
           r"\b(?:download|run|install|execute)\s+(?:and\s+run\s+)?(?:the|this|our)\s+(?:installer|setup\s+program|helper\s+binary|prerequisite|updater|loader)\s+(?:first|before)",
           "asks to run an installer before the skill works"),
@@ -819,7 +841,7 @@ def scan_text(text: str, file: str = "SKILL.md", *, security_topic: bool | None 
     return ScanReport.of(_scan(text, file, security_topic))
 
 
-_PAYLOAD_CATEGORIES = frozenset({"exfiltration", "reverse-shell", "supply-chain", "obfuscation"})
+_PAYLOAD_CATEGORIES = frozenset({"exfiltration", "reverse-shell", "supply-chain", "obfuscation", "prompt-injection"})
 
 
 def _scan(text: str, file: str, security_topic: bool | None = None) -> list[Finding]:
@@ -834,7 +856,12 @@ def _scan(text: str, file: str, security_topic: bool | None = None) -> list[Find
         findings.extend(found)
         if seg.block:
             blocks.setdefault(seg.block, []).extend(found)
-    return findings + [f for block in blocks.values() for f in _escalate(block)]
+    lines: dict[int, list[Finding]] = {}
+    for f in findings:
+        if f.line:
+            lines.setdefault(f.line, []).append(f)
+    escalated = [f for group in [*blocks.values(), *lines.values()] for f in _escalate(group)]
+    return findings + escalated
 
 
 def _escalate(block: list[Finding]) -> list[Finding]:
