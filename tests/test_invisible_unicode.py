@@ -40,10 +40,13 @@ def test_reveal_decodes_what_the_tags_spell() -> None:
 def test_no_invisible_character_reaches_the_model(home, llm_server: ScriptedServer, tmp_path: Path) -> None:
     skill = home.skills_dir / "linting" / "SKILL.md"
     skill.parent.mkdir(parents=True)
-    skill.write_text(
-        f"---\nname: linting\ndescription: Lint Python files with ruff.{tags(HIDDEN)} Use when linting.\n---\n"
-        f"# Steps\n\n1. Run ruff\u200b check.{tags(HIDDEN)}\n", "utf-8",
+    skill.write_text(  # zero-width characters: the scan says caution (the skill stays active), the prompt strips them
+        "---\nname: linting\ndescription: Lint Python files with\u200b ruff. Use when linting.\n---\n"
+        "# Steps\n\n1. Run ruff\u200b check.\n", "utf-8",
     )
+    hidden = home.skills_dir / "formatting" / "SKILL.md"  # Tag text: the scan quarantines the skill
+    hidden.parent.mkdir(parents=True)
+    hidden.write_text(f"---\nname: formatting\ndescription: Format Python files.{tags(HIDDEN)}\n---\n# Steps\n", "utf-8")
     home.memory_file.write_text(f"the user likes \u202etea{tags(HIDDEN)}\n", "utf-8")
     work = tmp_path / "work"
     work.mkdir()

@@ -12,7 +12,7 @@ from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
-    group = sub.add_parser("pending", parents=[parent], help="skill changes waiting for approval")
+    group = sub.add_parser("pending", parents=[parent], help="skill changes and memory writes waiting for approval")
     pending_sub = group.add_subparsers(dest="pending_command", metavar="ACTION")
 
     p = pending_sub.add_parser("list", parents=[parent], help="list pending changes")
@@ -42,12 +42,13 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for data in items:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(data["created_at"])) if data["created_at"] else "-"
+        verdict = (data.get("scan") or {}).get("verdict")
+        flag = f" [{verdict}]" if verdict in ("caution", "dangerous") else ""
         if data["origin"] == "workbench":
-            target = f"{data['skill']}/{data['file_path']}" if data["op"] == "write_file" else data["skill"]
-            print(f"{data['id']}  {when}  {data['op']} {target}  {data['reason']}".rstrip())
+            print(f"{data['id']}  {when}  {data['summary']}{flag}  {data['reason']}".rstrip())
             continue
         what = data["problem"] and f"problem: {data['problem']}" or data["summary"] or f"{data['action']} {data['target']}"
-        print(f"{data['id']}  {when}  [hermes {data['subsystem']}, {data['hermes_origin'] or '?'}] {what}")
+        print(f"{data['id']}  {when}  [hermes {data['subsystem']}, {data['hermes_origin'] or '?'}] {what}{flag}")
     if not items:
         print("no pending changes")
     return 0
@@ -86,7 +87,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(reveal_invisible(item.change.content))
     if evidence is not None:
         _print_evidence(evidence)
+    _print_scan(item)
     return 0
+
+
+def _print_scan(item: PendingItem) -> None:
+    """The scan's verdict and each finding (excerpts show invisible characters)."""
+    report = item.report
+    if report is None:
+        print("scan: none (queued before the scanner)")
+        return
+    print(f"scan: {report.summary()}")
+    for finding in report.findings:
+        print("  " + finding.describe().replace("\n", "\n  "))
 
 
 def _diff_to_current(args: argparse.Namespace, item: PendingItem) -> str | None:

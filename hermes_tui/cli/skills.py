@@ -21,6 +21,7 @@ from hermes_tui.cli.common import print_json
 from hermes_tui.cli.skills_curate import add_curate
 from hermes_tui.cli.skills_hub import add_hub_commands
 from hermes_tui.cli.skills_library import add_library_commands
+from hermes_tui.cli.skills_scan import add_scan_commands
 from hermes_tui.core.skills.discover import load_tree
 from hermes_tui.core.skills.model import LoadError, Skill
 from hermes_tui.core.skills.validate import errors, validate_skill, warnings
@@ -141,12 +142,13 @@ SKILLS_SUBCOMMANDS: list[Callable[[argparse._SubParsersAction, argparse.Argument
     add_validate,
     add_curate,
     add_hub_commands,
+    add_scan_commands,
 ]
 
 
 def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
     """Add the `skills` command group and its subcommands to the parser."""
-    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, match, validate, history, diff, restore, curate, install, export")
+    skills = sub.add_parser("skills", parents=[parent], help="the skill library: list, show, match, validate, history, diff, restore, curate, install, export, scan, approve")
     skills_sub = skills.add_subparsers(dest="skills_command", metavar="SUBCOMMAND", parser_class=type(skills))
     for add in SKILLS_SUBCOMMANDS:
         add(skills_sub, parent)

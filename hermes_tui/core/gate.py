@@ -18,7 +18,12 @@ whole skill folder from a hub, author "hub") keeps the folder as it will land un
 saves SKILL.md through :meth:`SkillLibrary.save` and each file through
 :meth:`SkillLibrary.write_support_file`.
 
-Scanning of the text (the guardrails issue) plugs in at :meth:`PendingQueue.submit`.
+Every change is scanned at :meth:`PendingQueue.submit` (``core/guard/scan.py``) and the
+report is kept in the item (``scan``); the trust policy (``core/guard/policy.py``) by the
+change's author and the verdict may refuse it there (a hub skill judged dangerous: one
+line, nothing written). Memory writes the agent makes that the scan flags wait here too
+(ops ``memory_add`` / ``memory_replace``, subsystem "memory"): approving one applies it
+through :class:`MemoryFiles` (its budget checks), rejecting one keeps it for the record.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ from hermes_tui.core.guard.redact import redact, redact_obj
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
-OPS = ("create", "edit", "patch", "delete", "write_file", "install")
-INSTALL_DIR = "skill"  # an install item's folder: the skill as it will land
+SKILL_OPS = ("create", "edit", "patch", "delete", "write_file", "install")
+MEMORY_OPS = ("memory_add", "memory_replace")  # a flagged memory write: skill = the target ("memory" | "user")
+OPS = SKILL_OPS + MEMORY_OPS
+INSTALL_DIR = "skill"  # an install item's folder: the skill as it will land (scanned as a folder)
 HANDLED = ("approved", "rejected")
 EVIDENCE_FILE = "evidence.json"  # what a change was learned from (the learning loop's items)  # the folders under pending/ that keep handled changes
 
@@ -71,8 +78,19 @@ class SkillChange:
             raise HermesError("write_file needs 'file_path' and 'file_content'")
         if self.op == "install" and not all(isinstance(f, str) and f for f in self.files or []):
             raise HermesError("install needs 'files' as a list of paths inside the skill folder")
+        if self.op in MEMORY_OPS:
+            if self.skill not in ("memory", "user"):
+                raise HermesError(f"unknown memory target {self.skill!r}; use 'memory' or 'user'")
+            if not (self.content or "").strip() or (self.op == "memory_replace" and not (self.old or "").strip()):
+                raise HermesError(f"{self.op} needs the entry text (and old_text for a replace)")
+
+    @property
+    def subsystem(self) -> str:
+        return "memory" if self.op in MEMORY_OPS else "skills"
 
     def summary(self) -> str:
+        if self.op in MEMORY_OPS:
+            return f"{self.op.replace('_', ' ')} {'MEMORY.md' if self.skill == 'memory' else 'USER.md'}"
         target = f"{self.skill}/{self.file_path}" if self.op == "write_file" else self.skill
         if self.op == "install":
             count = len(self.files or [])
@@ -89,6 +107,8 @@ class PendingItem:
     status: str = "pending"  # pending, approved, rejected
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    scan: dict[str, Any] | None = None  # the scan report (ScanReport.to_dict()); None for items older than the scanner
+    origin: str = "workbench"  # "workbench" | "hermes" (proposed in an attached Hermes home)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,12 +118,27 @@ class PendingItem:
             "note": self.note,
             "folder": str(self.folder),
             **asdict(self.change),
+            "summary": self.change.summary(),
+            "subsystem": self.change.subsystem,
+            "origin": self.origin,
+            "scan": self.scan,
         }
 
     @property
     def skill_folder(self) -> Path | None:
         """An install's skill folder (SKILL.md and support files) as it will land; else None."""
         return self.folder / INSTALL_DIR if self.change.op == "install" else None
+
+    @property
+    def report(self) -> Any:
+        """The scan report as a ``ScanReport`` (None when the item has none)."""
+        from hermes_tui.core.guard.scan import ScanReport
+
+        return ScanReport.from_dict(self.scan)
+
+    @property
+    def verdict(self) -> str | None:
+        return (self.scan or {}).get("verdict")
 
 
 def _new_id() -> str:
@@ -128,13 +163,20 @@ class PendingQueue:
         return self.home.pending_dir
 
     def submit(
-        self, change: SkillChange, evidence: dict[str, Any] | None = None, *, files_from: Path | None = None
+        self,
+        change: SkillChange,
+        evidence: dict[str, Any] | None = None,
+        *,
+        files_from: Path | None = None,
+        origin: str = "workbench",
     ) -> PendingItem:
-        """Queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+        """Scan and queue a change; ``evidence`` (what it was learned from) is kept as evidence.json.
+        ``origin``: "workbench", or "hermes" for a change proposed in an attached Hermes home.
 
         An ``install`` copies each of ``change.files`` from the folder ``files_from``
         (regular files only) into the item's ``skill/`` folder, beside its SKILL.md.
-        Secrets in the change's text and evidence are masked before anything is written."""
+        Secrets in the change's text and evidence are masked before anything is written.
+        The trust policy may refuse it (HermesError, one line; nothing is written)."""
         change.check()
         if change.op == "install" and files_from is None and change.files:
             raise HermesError("install needs the folder its files come from")
@@ -145,7 +187,7 @@ class PendingQueue:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
-        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder)
+        item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, origin=origin)
         try:
             if change.op in ("create", "edit") and change.content is not None:
                 atomic_write(folder / "SKILL.md", change.content)
@@ -155,6 +197,9 @@ class PendingQueue:
                 from hermes_tui.core.skills.library import safe_join
 
                 atomic_write(safe_join(folder / "files", change.file_path or ""), change.content)
+            report = scan_change(change, folder)  # what was written: the text, or a whole skill folder
+            refuse_by_policy(change, report)  # refused: the item's folder is removed below
+            item.scan = report.to_dict()
             if evidence is not None:
                 atomic_write(folder / EVIDENCE_FILE, json.dumps(evidence, indent=2, ensure_ascii=False) + "\n")
             atomic_write(folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
@@ -190,6 +235,8 @@ class PendingQueue:
                 folder=folder,
                 status=data.get("status", "pending"),
                 note=data.get("note", ""),
+                scan=data.get("scan") if isinstance(data.get("scan"), dict) else None,
+                origin=str(data.get("origin") or "workbench"),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -229,9 +276,15 @@ class PendingQueue:
         return item
 
     def approve(self, item_id: str, library: Any) -> str:
-        """Apply a pending change through the library, then keep it as approved."""
+        """Apply a pending change through the library (a memory write through
+        MemoryFiles), then keep it as approved. A person approving text the scan judged
+        dangerous clears it: the skill is not quarantined for that text."""
         item = self._waiting(item_id)
         result = apply_change(item.change, library, files_dir=item.skill_folder)
+        if item.verdict == "dangerous" and item.change.subsystem == "skills" and item.change.op != "delete":
+            skill_id = library.find(item.change.skill)
+            if skill_id is not None:
+                library.clear_quarantine(skill_id)
         self._close(item, "approved", result)
         return result
 
@@ -315,6 +368,42 @@ def _copy_skill_folder(change: SkillChange, source: Path, target: Path) -> None:
         atomic_write(safe_join(target, rel), src.read_bytes())
 
 
+def scan_change(change: SkillChange, item_folder: Path | None = None) -> Any:
+    """The scan report of what a change brings: its text, or the whole skill folder an
+    item holds (``item_folder/skill/``, an install). A delete brings nothing: safe."""
+    from hermes_tui.core.guard.scan import ScanReport, scan_folder, scan_text
+
+    if item_folder is not None and (item_folder / INSTALL_DIR).is_dir():
+        return scan_folder(item_folder / INSTALL_DIR)
+    if change.op in ("create", "edit"):
+        return scan_text(change.content or "", "SKILL.md")
+    if change.op == "patch":
+        return scan_text(change.new or "", "SKILL.md")
+    if change.op == "write_file":
+        return scan_text(change.content or "", change.file_path or "file")
+    if change.op in MEMORY_OPS:
+        return scan_text(change.content or "", "MEMORY.md" if change.skill == "memory" else "USER.md")
+    return ScanReport()
+
+
+def refuse_by_policy(change: SkillChange, report: Any) -> None:
+    """Raise HermesError (one line) when the trust policy refuses the change outright."""
+    from hermes_tui.core.guard.policy import REFUSE, decide
+
+    if decide(change.author, report.verdict) == REFUSE:
+        first = report.flagged[0] if report.flagged else None
+        why = f": {first.explanation} ({first.file}:{first.line})" if first else ""
+        raise HermesError(f"refused {change.summary()} from {change.author}: the scan judged it {report.verdict}{why}")
+
+
+def may_skip_review(change: SkillChange, report: Any) -> bool:
+    """Whether the policy lets the change take effect without a person (where the
+    settings allow that at all: the gate off, learning's auto-approve, a memory write)."""
+    from hermes_tui.core.guard.policy import ALLOW, decide
+
+    return decide(change.author, report.verdict) == ALLOW
+
+
 def apply_change(change: SkillChange, library: Any, *, files_dir: Path | None = None) -> str:
     """Apply a change through the library's one write path. Returns a one-line summary.
 
@@ -330,6 +419,8 @@ def apply_change(change: SkillChange, library: Any, *, files_dir: Path | None = 
 
 def _apply(change: SkillChange, library: Any, files_dir: Path | None = None) -> str:
     change.check()
+    if change.op in MEMORY_OPS:
+        return _apply_memory(change, library)
     author = change.author if change.author in ("user", "agent", "import", "restore", "hub") else "agent"
     if change.op == "install":
         return _install(change, library, files_dir)
@@ -383,3 +474,19 @@ def redact_change(change: SkillChange) -> SkillChange:
         new=redact(change.new) if change.new else change.new,
         reason=redact(change.reason),
     )
+
+
+def _apply_memory(change: SkillChange, library: Any) -> str:
+    """A reviewed memory write, through MemoryFiles (its budget and change checks)."""
+    from hermes_tui.core.memory import MemoryFiles, sync_memory_notes
+
+    from hermes_tui.core.guard.policy import Clearances
+
+    files = MemoryFiles(library.home)
+    Clearances(library.home).add(f"memory:{change.skill}", Clearances.digest((change.content or "").strip()))  # a person read it
+    if change.op == "memory_add":
+        message = files.add(change.skill, change.content or "")
+    else:
+        message = files.replace(change.skill, change.old or "", change.content or "")
+    sync_memory_notes(library.home, library.store)
+    return message

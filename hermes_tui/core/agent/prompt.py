@@ -13,7 +13,9 @@ The system prompt has four parts, in this order:
 4. short guidance on the tools it was given.
 
 Only skills from :meth:`SkillLibrary.active` (state "active", usable description)
-are ever shown or expanded: never pending, stale, archived or broken ones.
+are ever shown or expanded: never pending, stale, archived, broken or quarantined
+ones (a skill the scan judged dangerous is quarantined when it is loaded). Memory
+entries the scan judges dangerous (a hand edit of MEMORY.md, say) are left out.
 Everything is deterministic: the same inputs give the same prompt.
 """
 
@@ -115,7 +117,7 @@ def build_system_prompt(
         config=config,
     )
     index = strip_invisible(index)
-    sections = [IDENTITY, _memory_section(snapshot), index, _tool_section(tool_names)]
+    sections = [IDENTITY, _memory_section(snapshot, home), index, _tool_section(tool_names)]
     system = strip_invisible("\n\n".join(s for s in sections if s))  # no hidden text reaches a model
     return PromptParts(
         system=system,
@@ -148,13 +150,23 @@ def memory_entries(text: str) -> list[str]:
     return parse_entries(text)
 
 
-def _memory_section(snapshot: Mapping[str, str]) -> str:
+def _dangerous(entry: str, target: str, home: "Home | None") -> bool:
+    """Whether the scan judges a memory entry dangerous and no person cleared it (it then never reaches a prompt)."""
+    from hermes_tui.core.guard.policy import Clearances
+    from hermes_tui.core.guard.scan import DANGEROUS, scan_text
+
+    if scan_text(entry, "MEMORY.md").verdict != DANGEROUS:
+        return False
+    return home is None or not Clearances(home).has(f"memory:{target}", Clearances.digest(entry))
+
+
+def _memory_section(snapshot: Mapping[str, str], home: "Home | None" = None) -> str:
     parts: list[str] = []
     for key, title in (
         ("memory", "Your notes (MEMORY.md)"),
         ("user", "About the user (USER.md)"),
     ):
-        entries = memory_entries(snapshot.get(key) or "")
+        entries = [e for e in memory_entries(snapshot.get(key) or "") if not _dangerous(e, key, home)]
         if entries:
             parts.append(f"{title}:\n" + f"\n{MEMORY_SEPARATOR}\n".join(entries))
     if not parts:

@@ -20,7 +20,8 @@ nothing otherwise. What it does, in order:
    another task than the skill's is rejected and logged (workbench/learning.log);
    new candidates are capped per day.
 5. Approve: every item goes through ``gate.PendingQueue`` with its evidence;
-   ``[learning] auto_approve`` approves the loop's own items at once.
+   ``[learning] auto_approve`` approves the loop's own items at once when the scan
+   found them clean (anything flagged waits for a person).
 
 The caller decides whether learning is on (``[learning] enabled``, ``run --learn``);
 ``hermes-tui learn`` runs it on demand.
@@ -269,7 +270,13 @@ class Learner:
         return [SkillPatchProposed(episode_id=episode_id, pending_id=item.id, skill=skill_id, reason=reason, approved=approved)]
 
     def _auto_approve(self, item: PendingItem) -> bool:
-        if not self.settings.auto_approve:
+        """``[learning] auto_approve`` applies the loop's own item at once, only when the
+        scan found it clean (the trust policy's "allow"); anything flagged waits for a person."""
+        from hermes_tui.core.gate import may_skip_review
+        from hermes_tui.core.guard.scan import ScanReport
+
+        report = item.report or ScanReport(verdict="dangerous")  # no report: never unreviewed
+        if not self.settings.auto_approve or not may_skip_review(item.change, report):
             return False
         self.queue.approve(item.id, self.library)
         return True

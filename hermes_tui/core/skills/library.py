@@ -9,6 +9,12 @@ watcher, through :meth:`sync_paths`) are recorded as versions too, authored "use
 A file that stops parsing keeps its last good version in the index, with its
 error shown; a skill that never had a usable description is "broken" and never
 reaches a prompt.
+
+Every skill loaded or saved is scanned (``core/guard/scan.py``, SKILL.md and every file
+of its folder). One judged dangerous is "quarantined": listed, never in a prompt, until
+a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui skills
+approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
+clean. The scan's summary is kept among the row's warnings (``scan: ...``).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from hermes_tui.core.skills.model import (
     ARCHIVED,
     AUTHORS,
     BROKEN,
+    QUARANTINED,
     LoadError,
     Skill,
     content_hash,
@@ -162,6 +169,7 @@ class SkillLibrary:
         self._bundled = None
         root = self.root.resolve()
         folders: set[Path] = set()
+        support: set[Path] = set()
         gone_prefixes: set[str] = set()
         for raw in paths:
             path = Path(raw)
@@ -181,6 +189,8 @@ class SkillLibrary:
                 candidate = root.joinpath(*parts[:depth])
                 if candidate.is_dir() and find_skill_file(candidate) is not None:
                     folders.add(candidate)
+                    if depth < len(parts) and path.name.lower() != "skill.md":
+                        support.add(candidate)  # a support file changed: SKILL.md's hash does not show it
                     found = True
                     break
             if not found:
@@ -204,6 +214,8 @@ class SkillLibrary:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
                 self._sync_one(skill_file, skill_id, known.get(skill_id), report)
+                if folder in support:
+                    self._rescan(skill_id, report)
             for prefix in gone_prefixes:
                 for skill_id, row in known.items():
                     if row.get("state") == ARCHIVED:
@@ -288,8 +300,15 @@ class SkillLibrary:
             state, error = BROKEN, reason
         else:
             previous = row.get("state") if row else None
-            state = ACTIVE if previous in (None, BROKEN) else previous
+            state = ACTIVE if previous in (None, BROKEN, QUARANTINED) else previous
             error = None
+        warnings = list(loaded.warnings)
+        if loaded.usable:
+            scan = self._scan(path.parent, skill_id, loaded.content_hash)
+            if scan is not None:
+                warnings.append(f"scan: {scan.summary()}")
+                if scan.verdict == "dangerous" and state != ARCHIVED:
+                    state = QUARANTINED
         self.store.upsert_skill(
             {
                 "skill_id": skill_id,
@@ -303,7 +322,7 @@ class SkillLibrary:
                 "state": state,
                 "source": source or self._source_for(skill_id, row),
                 "error": error,
-                "warnings": list(loaded.warnings),
+                "warnings": warnings,
             }
         )
         latest = self._latest_version(skill_id)
@@ -311,6 +330,47 @@ class SkillLibrary:
             who = author or ("import" if latest is None else "user")
             self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
         (report.added if row is None else report.updated).append(skill_id)
+
+    # -- the scan: quarantine ---------------------------------------------------------
+    def _scan(self, folder: Path, skill_id: str, text_hash: str) -> Any:
+        """The scan of a skill folder (None when it is clean), cleared text judged caution at most."""
+        from hermes_tui.core.guard.scan import scan_folder
+
+        from hermes_tui.core.guard.policy import Clearances
+
+        report = scan_folder(folder)
+        if report.verdict == "dangerous" and Clearances(self.home).has(skill_id, text_hash):
+            report.verdict = "caution"  # a person read it and let it in
+        return report if report.flagged else None
+
+    def _rescan(self, skill_id: str, report: SyncReport) -> None:
+        """Scan a loaded skill's folder again (one of its support files changed)."""
+        row = self.store.get_skill(skill_id)
+        if row is None or row.get("state") not in (ACTIVE, QUARANTINED) or not row.get("content_hash"):
+            return
+        scan = self._scan(Path(row["path"]).parent, skill_id, row["content_hash"])
+        state = QUARANTINED if scan is not None and scan.verdict == "dangerous" else ACTIVE
+        warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: ")]
+        warnings += [f"scan: {scan.summary()}"] if scan is not None else []
+        if (state, warnings) != (row["state"], list(row.get("warnings") or [])):
+            self.store.upsert_skill({**row, "state": state, "warnings": warnings})
+            if skill_id not in report.updated:
+                report.updated.append(skill_id)
+
+    def clear_quarantine(self, name_or_id: str) -> str:
+        """A person lets a quarantined skill in: its current text is cleared (kept by content
+        hash, so an edit is scanned again) and the skill is active. Returns its skill_id."""
+        from hermes_tui.core.guard.policy import Clearances
+
+        row = self.row(name_or_id)
+        skill_id = row["skill_id"]
+        if row.get("content_hash"):
+            Clearances(self.home).add(skill_id, row["content_hash"])
+        if row.get("state") == QUARANTINED:
+            warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: dangerous")]
+            self.store.upsert_skill({**row, "state": ACTIVE, "warnings": warnings + ["scan: dangerous, cleared by a person"]})
+            self._changed("reloaded", [skill_id], "user")
+        return skill_id
 
     @staticmethod
     def _same_hash(path: Path, row: dict[str, Any] | None) -> bool:

@@ -9,7 +9,8 @@ from typing import Any
 
 # Skill states kept in the store.
 ACTIVE, PENDING, STALE, ARCHIVED, BROKEN = "active", "pending", "stale", "archived", "broken"
-STATES = (ACTIVE, PENDING, STALE, ARCHIVED, BROKEN)
+QUARANTINED = "quarantined"  # on disk, but the scan judged it dangerous: never in a prompt until a person clears it
+STATES = (ACTIVE, PENDING, STALE, ARCHIVED, BROKEN, QUARANTINED)
 # Where a skill came from.
 SOURCES = ("bundled", "user", "agent", "hub")
 # Who wrote a version.

@@ -37,7 +37,7 @@ class SkillManageTool:
     }
 
     def run(self, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        from hermes_tui.core.gate import PendingQueue, SkillChange, apply_change
+        from hermes_tui.core.gate import PendingQueue, SkillChange, apply_change, may_skip_review, scan_change
 
         action = str_arg(args, "action")
         name = str_arg(args, "name")
@@ -58,7 +58,8 @@ class SkillManageTool:
             reason=(optional["reason"] or "").strip(),
             author="agent",
         )
-        if ctx.config.approvals.skill_gate:
+        change.check()
+        if ctx.config.approvals.skill_gate or not may_skip_review(change, scan_change(change)):
             item = PendingQueue(ctx.home, on_change=ctx.emit).submit(change)
             return ToolResult(
                 output=f"saved for review as pending {item.id}; a person must approve it before it is used "

@@ -1,0 +1,1 @@
+"""A malicious skill set for the scanner: see cases.py."""
