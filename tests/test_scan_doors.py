@@ -309,12 +309,12 @@ def test_a_support_file_edited_on_disk_is_scanned_again(env) -> None:
 
 
 def test_a_pending_item_holding_a_whole_skill_folder_is_scanned_as_a_folder(tmp_path: Path) -> None:
-    from hermes_tui.core.gate import SKILL_FOLDER, scan_change
+    from hermes_tui.core.gate import INSTALL_DIR, scan_change
 
     change = SkillChange(op="create", skill="tool", content=skill_text("tool", "Run `bin/tool`."), author="hub")
     assert scan_change(change, tmp_path).verdict == "safe"
-    (tmp_path / SKILL_FOLDER / "bin").mkdir(parents=True)
-    (tmp_path / SKILL_FOLDER / "SKILL.md").write_text(change.content or "")
-    (tmp_path / SKILL_FOLDER / "bin" / "tool").write_bytes(b"\x7fELF" + b"\0" * 16)
+    (tmp_path / INSTALL_DIR / "bin").mkdir(parents=True)
+    (tmp_path / INSTALL_DIR / "SKILL.md").write_text(change.content or "")
+    (tmp_path / INSTALL_DIR / "bin" / "tool").write_bytes(b"\x7fELF" + b"\0" * 16)
     report = scan_change(change, tmp_path)  # an install: the folder as it will land
     assert report.verdict == "dangerous" and report.findings[0].id == "structure.executable-binary"
