@@ -51,8 +51,8 @@ LANGUAGES = {
     ".rs": "rust", ".go": "go", ".java": "java", ".xml": "xml",
 }
 KEYS = (
-    "[b]Enter[/b] open  [b]^S[/b] save  [b]^R[/b] revert  [b]^G[/b] diff  [b]^N[/b] new  "
-    "[b]p[/b] pin  [b]a[/b] archive  [b]/[/b] filter"
+    "[b]Esc[/b] leaves the editor, then [b]e[/b] edit  [b]v[/b] versions  [b]p[/b] pin  [b]a[/b] archive  "
+    "[b]/[/b] filter  [b]Enter[/b] opens  (Space marks two versions, d diffs, r restores)"
 )
 
 
@@ -104,6 +104,14 @@ def describe(row: dict[str, Any], versions: int) -> Text:
     if row.get("error"):
         text.append("\n" + row["error"], style="red")
     return text
+
+
+def tree_nodes(node: Any) -> list[Any]:
+    """Every node under ``node`` in the tree, depth first."""
+    found = []
+    for child in node.children:
+        found += [child, *tree_nodes(child)]
+    return found
 
 
 @dataclass
@@ -205,9 +213,12 @@ class SkillsArea(Horizontal):
         Binding("ctrl+r", "revert", "Revert", id="skills.revert"),
         Binding("ctrl+g", "diff_buffer", "Diff", id="skills.diff"),
         Binding("ctrl+n", "new", "New skill", id="skills.new"),
-        Binding("p", "pin", "Pin", id="skills.pin"),
-        Binding("a", "archive", "Archive", id="skills.archive"),
-        Binding("slash", "filter", "Filter", id="skills.filter"),
+        # Listed in the keys line under the editor (the footer has room for few).
+        Binding("p", "pin", "Pin", show=False, id="skills.pin"),
+        Binding("a", "archive", "Archive", show=False, id="skills.archive"),
+        Binding("slash", "filter", "Filter", show=False, id="skills.filter"),
+        Binding("e", "tab('tab-text')", "Edit", show=False, id="skills.edit"),
+        Binding("v", "tab('tab-versions')", "Versions", show=False, id="skills.versions"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
@@ -312,6 +323,8 @@ class SkillsArea(Horizontal):
     def _fill_tree(self) -> None:
         tree = self.tree
         current = tree.cursor_node.data if tree.cursor_node is not None else None
+        if current is None and self.buffer is not None:
+            current = self.buffer.skill_id
         words = self.query_one("#skills-filter", Input).value.split()
         groups: dict[str, list[dict[str, Any]]] = {}
         for row in self.rows.values():
@@ -328,6 +341,13 @@ class SkillsArea(Horizontal):
         if found is not None:
             self.call_after_refresh(tree.move_cursor, found)
         self._show_info(current if found is not None else None)
+
+    def _point_tree_at(self, skill_id: str | None) -> None:
+        for node in tree_nodes(self.tree.root):
+            if node.data is not None and node.data == skill_id:
+                self.call_after_refresh(self.tree.move_cursor, node)  # once the tree has laid out its lines
+                self._show_info(skill_id)
+                return
 
     def _show_info(self, skill_id: str | None) -> None:
         row = self.rows.get(skill_id or "")
@@ -356,6 +376,11 @@ class SkillsArea(Horizontal):
 
     def action_filter(self) -> None:
         self.query_one("#skills-filter", Input).focus()
+
+    def action_tab(self, pane: str) -> None:
+        """Show a tab and focus what is in it (e: the editor, v: the versions)."""
+        self.query_one(TabbedContent).active = pane
+        self.query_one(f"#{pane}").query_one("TextArea, DataTable").focus()
 
     # -- opening --------------------------------------------------------------------------------
     def open_skill(self, skill: str, *, text: str | None = None, on_saved: Callable[[str], Any] | None = None) -> bool:
@@ -386,6 +411,7 @@ class SkillsArea(Horizontal):
         self.query_one(DiffView).show("", "", "", "")
         self.query_one(TabbedContent).active = "tab-text"
         self.call_later(self._show_files, buffer.skill_id, self._support_files(buffer.skill_id))
+        self._point_tree_at(buffer.skill_id)
         editor.focus()
         return True
 
@@ -608,8 +634,7 @@ class SkillsArea(Horizontal):
             return
         disk = self._disk()
         label = "on disk" if disk is not None else "(no file yet)"
-        self.query_one("#skills-diff", DiffView).show(disk or "", self.editor.text, label, "your edits")
-        self.query_one(TabbedContent).active = "tab-diff"
+        self._show_diff(disk or "", self.editor.text, label, "your edits")
 
     def action_new(self) -> None:
         def create(name: str | None) -> None:
@@ -721,8 +746,13 @@ class SkillsArea(Horizontal):
         except HermesError as exc:
             self.app.notify(exc.message, severity="error")
             return
-        self.query_one("#skills-diff", DiffView).show(a, b, f"v{old}", f"v{new}")
+        self._show_diff(a, b, f"v{old}", f"v{new}")
+
+    def _show_diff(self, old: str, new: str, old_label: str, new_label: str) -> None:
+        view = self.query_one("#skills-diff", DiffView)
+        view.show(old, new, old_label, new_label)
         self.query_one(TabbedContent).active = "tab-diff"
+        view.focus()
 
     def restore_version(self) -> None:
         """Restore the selected version (recorded as a new version, author "restore")."""
