@@ -295,3 +295,32 @@ def test_open_skill_editor_with_a_proposed_text_calls_on_saved(home) -> None:
 
     run(drive())
     ws.close()
+
+
+def test_the_record_shows_runs_effect_and_provenance_and_opens_an_episode(tmp_path: Path) -> None:
+    from hermes_tui.ui.screens.episodes import EpisodeScreen
+    from tests.ui_fixtures import fixed_workspace
+
+    ws = fixed_workspace(tmp_path / "home")
+    ws.library.save("log-triage", TRIAGE, author="user", category="debugging")
+    ws.store.add_skill_provenance("debugging/log-triage", ["ep-1", "ep-2"])
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            area = await open_editor(app, pilot)
+            area.show_record()
+            table = area.query_one("#skills-record")
+            await until(pilot, lambda: table.row_count == 5)
+            assert [str(table.get_row_at(i)[0]) for i in range(5)] == ["ran with it"] * 3 + ["learned from"] * 2
+            assert list(area.query_one("#skills-sparkline").data) == [4, 3, 2]  # tool calls per run, oldest first
+            effect = str(area.query_one("#skills-effect").render())
+            assert "with it: 3 runs" in effect and "−2.0 tool calls per run" in effect
+            table.focus()
+            table.move_cursor(row=3)
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
+            assert app.screen.episode["id"] == "ep-1"
+
+    run(drive())
+    ws.close()

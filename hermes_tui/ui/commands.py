@@ -16,6 +16,7 @@ SKILL_ACTIONS = [  # (title, keys, the skill editor's action)
     ("pin or unpin", "p in F5", "action_pin"),
     ("archive, or bring an archived skill back", "a in F5", "action_archive"),
     ("filter the tree", "/ in F5", "action_filter"),
+    ("the open skill's record: runs, effect, provenance", "Record tab in F5", "show_record"),
 ]
 
 

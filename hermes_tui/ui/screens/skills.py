@@ -33,7 +33,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Input, Label, Static, TabbedContent, TabPane, TextArea, Tree
+from textual import work
+from textual.widgets import DataTable, Input, Label, Sparkline, Static, TabbedContent, TabPane, TextArea, Tree
 
 from hermes_tui.core.skills.diff import has_conflict_markers, merge_by_hand
 from hermes_tui.core.skills.model import ARCHIVED, PENDING
@@ -207,6 +208,53 @@ class VersionTable(DataTable):
         self.query_ancestor(SkillsArea).restore_version()
 
 
+class RecordTable(DataTable):
+    """The episodes that loaded the open skill and those it was learned from: Enter opens one."""
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from hermes_tui.ui.screens.episodes import EpisodeScreen
+
+        event.stop()
+        episode_id = str(event.row_key.value).partition("|")[2]
+        episode = self.app.workspace.store.get_episode(episode_id)  # type: ignore[attr-defined]
+        if episode is None:
+            self.app.notify("that episode is no longer in the store", severity="warning")
+        else:
+            self.app.push_screen(EpisodeScreen(episode))
+
+
+def effect_text(effect: dict[str, Any]) -> Text:
+    """The measured effect: runs with the skill against similar runs without it."""
+    with_, without, delta = effect["with"], effect["without"], effect.get("delta")
+    text = Text()
+    if delta is None:
+        text.append(
+            f"Effect not measured yet: {with_['episodes']} runs with it, {without['episodes']} similar runs without "
+            "(both are needed).",
+            style="dim",
+        )
+    else:
+        for label, side in (("with it", with_), ("without", without)):
+            text.append(f"{label}: ", style="bold")
+            text.append(
+                f"{side['episodes']} runs, {side['success_rate']:.0%} success, {side['tool_calls']:.1f} tool calls, "
+                f"{side['tokens']:,.0f} tokens\n"
+            )
+        calls = delta["tool_calls"]
+        text.append(
+            f"{'−' if calls < 0 else '+'}{abs(calls):.1f} tool calls per run, {delta['success_rate']:+.0%} success",
+            style="green" if calls <= 0 and delta["success_rate"] >= 0 else "red",
+        )
+    regression = effect.get("regression")
+    if regression:
+        text.append(
+            f"\nversion {regression['version']} did better ({regression['previous_success_rate']:.0%} vs "
+            f"{regression['current_success_rate']:.0%} success): restore it from Versions",
+            style="bold red",
+        )
+    return text
+
+
 class SkillsArea(Horizontal):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", id="skills.save"),
@@ -252,6 +300,10 @@ class SkillsArea(Horizontal):
                     yield DiffView(id="skills-diff")
                 with TabPane("Versions", id="tab-versions"):
                     yield VersionTable(cursor_type="row", id="skills-versions")
+                with TabPane("Record", id="tab-record"):
+                    yield Static("", id="skills-effect")
+                    yield Sparkline([], id="skills-sparkline")
+                    yield RecordTable(cursor_type="row", id="skills-record")
             with VerticalScroll(id="skills-problems-box"):
                 yield Static("", id="skills-problems")
             yield Static(KEYS, id="skills-keys")
@@ -278,6 +330,7 @@ class SkillsArea(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one(VersionTable).add_columns("", "version", "time", "author", "size")
+        self.query_one(RecordTable).add_columns("", "task", "outcome", "when", "calls")
         self.refresh_list()
         self._start_watcher()
 
@@ -377,6 +430,48 @@ class SkillsArea(Horizontal):
     def action_filter(self) -> None:
         self.query_one("#skills-filter", Input).focus()
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-record":
+            self._load_record()
+
+    def _load_record(self) -> None:
+        """Fill the Record tab (measured in a thread: the effect compares runs)."""
+        skill_id = self.buffer.skill_id if self.buffer is not None else None
+        self.query_one(RecordTable).clear()
+        self.query_one(Sparkline).data = []
+        effect = self.query_one("#skills-effect", Static)
+        if skill_id is None:
+            effect.update(Text("No record: the skill is not in the library yet.", style="dim"))
+            return
+        effect.update(Text("measuring…", style="dim"))
+        self._measure(skill_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="skill-record", name="the skill's record")
+    def _measure(self, skill_id: str) -> None:
+        from hermes_tui.core.learning.review import skill_effect
+        from hermes_tui.core.skills.record import skill_record
+
+        store = self.app.workspace.store  # type: ignore[attr-defined]
+        record, effect = skill_record(store, skill_id), skill_effect(store, skill_id)
+        self.app.call_from_thread(self._show_record, skill_id, record, effect)
+
+    def _show_record(self, skill_id: str, record: dict[str, Any], effect: dict[str, Any]) -> None:
+        if self.buffer is None or self.buffer.skill_id != skill_id:
+            return  # another skill was opened meanwhile
+        self.query_one("#skills-effect", Static).update(effect_text(effect))
+        self.query_one(Sparkline).data = [run["tool_calls"] for run in record["runs"]]
+        table = self.query_one(RecordTable)
+        table.clear()
+        for kind, runs in (("ran with it", reversed(record["runs"])), ("learned from", record["learned_from"])):
+            for run in runs:
+                table.add_row(
+                    kind, run["task"][:60], run["outcome"], when(run["started_at"]), str(run["tool_calls"]),
+                    key=f"{kind}|{run['id']}",  # an episode can be both
+                )
+
+    def show_record(self) -> None:
+        self.action_tab("tab-record")
+
     def action_tab(self, pane: str) -> None:
         """Show a tab and focus what is in it (e: the editor, v: the versions)."""
         self.query_one(TabbedContent).active = pane
@@ -408,8 +503,9 @@ class SkillsArea(Horizontal):
         self._fill_versions()
         self._show_title()
         self._validate()
-        self.query_one(DiffView).show("", "", "", "")
+        self.query_one("#skills-diff", DiffView).show("", "", "", "")
         self.query_one(TabbedContent).active = "tab-text"
+        self.query_one(RecordTable).clear()
         self.call_later(self._show_files, buffer.skill_id, self._support_files(buffer.skill_id))
         self._point_tree_at(buffer.skill_id)
         editor.focus()
