@@ -368,6 +368,8 @@ class WorkbenchApp(App[int]):
         elif isinstance(event, (PendingChanged, LibraryChanged)):
             self.prompt.completions = self.slash.completions()
             self._refresh_list("#skills" if isinstance(event, LibraryChanged) else "#approvals")
+            if isinstance(event, PendingChanged):
+                self._refresh_list("#skills")  # the skills tree shows pending creates
             self.refresh_status()
         elif isinstance(event, EpisodeStarted):
             self.refresh_status()
