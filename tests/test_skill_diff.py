@@ -112,3 +112,23 @@ def test_library_reads_text_and_support_files_and_pins(home) -> None:
         assert [(e.action, e.skill_ids) for e in events if e.type == "library_changed"][-2:] == [
             ("pinned", ("tidy",)), ("unpinned", ("tidy",)),
         ]
+
+
+def test_every_corpus_skill_validates_with_lines_in_the_file(corpus: Path) -> None:
+    """The live validation on 497 real files: the problems of validate_skill, each at a real line."""
+    from hermes_tui.core.skills.discover import load_tree
+    from hermes_tui.core.skills.validate import validate_skill
+
+    skills, _ = load_tree(corpus)
+    assert len(skills) >= 497
+    located = 0
+    for skill in skills:
+        problems = validate_text(skill.text, path=skill.path, root=corpus)
+        from_file = {(p.level, p.field, p.message) for p in validate_skill(skill)}
+        # The same findings (a text has no decoding or support-file warnings of its own)
+        assert {(p.level, p.field, p.message) for p in problems} <= from_file, skill.path
+        lines = skill.text.count("\n") + 1
+        for problem in problems:
+            assert problem.line is not None and 1 <= problem.line <= lines, (skill.path, problem)
+            located += problem.field not in ("file", "body")
+    assert located > 100  # the corpus has many problems in its frontmatter, each placed on its key
