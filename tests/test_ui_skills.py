@@ -324,3 +324,27 @@ def test_the_record_shows_runs_effect_and_provenance_and_opens_an_episode(tmp_pa
 
     run(drive())
     ws.close()
+
+
+def test_a_skill_removed_on_disk_keeps_the_buffer_and_a_save_writes_it_back(home) -> None:
+    import shutil
+
+    ws = workspace(home)
+    folder = Path(ws.library.row("log-triage")["path"]).parent
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            area = await open_editor(app, pilot)
+            await until(pilot, lambda: area.watcher is not None and area.watcher.ready.is_set())
+            area.editor.insert("2. mine\n", area.editor.document.end)
+            shutil.rmtree(folder)  # a temporary home: the skill is removed by hand
+            await until(pilot, lambda: area.buffer.skill_id is None, timeout=20)
+            assert area.editor.text == TRIAGE + "2. mine\n" and area.modified
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert (folder / "SKILL.md").read_text("utf-8") == TRIAGE + "2. mine\n"
+            assert area.buffer.skill_id == "debugging/log-triage"
+
+    run(drive())
+    ws.close()

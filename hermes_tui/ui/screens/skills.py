@@ -340,8 +340,7 @@ class SkillsArea(Horizontal):
             self.watcher = None
 
     def focus_main(self) -> None:
-        if self.buffer is None:
-            self.tree.focus()
+        (self.tree if self.buffer is None else self.editor).focus()
 
     # -- hot reload ----------------------------------------------------------------------------
     def _start_watcher(self) -> None:
@@ -650,6 +649,11 @@ class SkillsArea(Horizontal):
         """After a change on disk: an unedited buffer takes the new text; an edited one
         shows the banner. True when the disk differed from the buffer's base."""
         buffer = self.buffer
+        if buffer is not None and buffer.skill_id is not None and buffer.skill_id not in self.rows:
+            # Removed (or moved) on disk: the buffer stays; a save writes it again.
+            self.app.notify(f"{buffer.skill_id} is gone from disk; Ctrl+S writes the buffer back", severity="warning")
+            buffer.skill_id, buffer.base = None, ""
+            return True
         disk = self._disk()
         if buffer is None or disk is None or disk == buffer.base:
             return False
