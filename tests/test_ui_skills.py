@@ -348,3 +348,22 @@ def test_a_skill_removed_on_disk_keeps_the_buffer_and_a_save_writes_it_back(home
 
     run(drive())
     ws.close()
+
+
+def test_ctrl_q_with_unsaved_edits_warns_once(home) -> None:
+    ws = workspace(home)
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            area = await open_editor(app, pilot)
+            area.editor.insert("2. unsaved\n", area.editor.document.end)
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.is_running and area.warned_on_quit
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: not app.is_running)
+
+    run(drive())
+    assert ws.library.text("log-triage") == TRIAGE  # quitting never saves
+    ws.close()

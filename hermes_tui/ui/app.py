@@ -163,6 +163,8 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self._run_background)
 
     async def action_quit(self) -> None:
+        if any(area.holds_unsaved_edits() for area in self.query("#skills")):  # type: ignore[attr-defined]
+            return  # said once; a second Ctrl+Q quits
         self.action_interrupt()  # the running episode ends as interrupted
         await super().action_quit()
 

@@ -36,6 +36,7 @@ from textual.screen import ModalScreen
 from textual import work
 from textual.widgets import DataTable, Input, Label, Sparkline, Static, TabbedContent, TabPane, TextArea, Tree
 
+from hermes_tui.cli.common import plural
 from hermes_tui.core.skills.diff import has_conflict_markers, merge_by_hand
 from hermes_tui.core.skills.model import ARCHIVED, PENDING
 from hermes_tui.core.skills.template import new_skill_text
@@ -101,7 +102,7 @@ def describe(row: dict[str, Any], versions: int) -> Text:
     text.append(f" · source {row.get('source') or '?'}" + (" · pinned" if row.get("pinned") else "") + "\n")
     uses, ok, failed = row.get("uses") or 0, row.get("successes") or 0, row.get("failures") or 0
     text.append(f"{row.get('views') or 0} views · {uses} uses: {ok} ok, {failed} failed\n")
-    text.append(f"last used {when(row.get('last_used'))} · {versions} version{'' if versions == 1 else 's'}")
+    text.append(f"last used {when(row.get('last_used'))} · {plural(versions, 'version')}")
     if row.get("error"):
         text.append("\n" + row["error"], style="red")
     return text
@@ -277,6 +278,7 @@ class SkillsArea(Horizontal):
         self.versions: list[dict[str, Any]] = []
         self.file_panes: list[str] = []
         self.watcher: Any = None
+        self.warned_on_quit = False
 
     # -- layout ------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -339,6 +341,17 @@ class SkillsArea(Horizontal):
             self.watcher.stop(timeout=2.0)
             self.watcher = None
 
+    def holds_unsaved_edits(self) -> bool:
+        """Before quitting: True (and a notice) the first time the buffer has unsaved edits."""
+        if not self.modified or self.warned_on_quit:
+            return False
+        self.warned_on_quit = True
+        self.app.notify(
+            f"{self.shown_name()} has unsaved edits: Ctrl+S saves them, Ctrl+Q again quits without them",
+            severity="warning",
+        )
+        return True
+
     def focus_main(self) -> None:
         (self.tree if self.buffer is None else self.editor).focus()
 
@@ -390,9 +403,11 @@ class SkillsArea(Horizontal):
                 node = parent.add_leaf(badges(row), data=row["skill_id"])
                 if row["skill_id"] == current:
                     found = node
+        if found is None:  # the first skill, so that Enter opens one at once
+            found = next((node for node in tree_nodes(tree.root) if node.data is not None), None)
         if found is not None:
             self.call_after_refresh(tree.move_cursor, found)
-        self._show_info(current if found is not None else None)
+        self._show_info(found.data if found is not None else None)
 
     def _point_tree_at(self, skill_id: str | None) -> None:
         for node in tree_nodes(self.tree.root):
@@ -633,7 +648,7 @@ class SkillsArea(Horizontal):
             if not problems:
                 out.append("✓ valid (Agent Skills spec)", style="green")
             else:
-                out.append(f"{len(found_errors)} errors, {len(found_warnings)} warnings", style="dim")
+                out.append(f"{plural(len(found_errors), 'error')}, {plural(len(found_warnings), 'warning')}", style="dim")
         self.query_one("#skills-problems", Static).update(out)
 
     def _disk(self) -> str | None:
