@@ -64,6 +64,11 @@ def test_edit_and_save_makes_a_new_version_and_validates_live(home) -> None:
             await pilot.press("ctrl+g")
             diff = area.query_one("#skills-diff", DiffView)
             assert (diff.old, diff.new) == (TRIAGE, TRIAGE + "2. read the stack trace\n")
+            # An invisible character is shown in the diff, never rendered invisibly
+            editor.insert("\u202e", editor.document.end)
+            await pilot.press("ctrl+g")
+            assert "⟦U+202E⟧" in str(diff.query_one(".diff-body").render())
+            await pilot.press("e", "ctrl+z")  # back in the editor, the character undone
             await pilot.press("ctrl+s")
             await pilot.pause()
             assert path.read_text("utf-8") == TRIAGE + "2. read the stack trace\n"

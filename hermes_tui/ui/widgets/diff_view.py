@@ -2,7 +2,8 @@
 
 The rows come from the core (:mod:`hermes_tui.core.skills.diff`); this widget only
 paints them: removed lines red, added lines green, the changed characters inside a
-changed line in reverse, hunk headers blue.
+changed line in reverse, hunk headers blue. Invisible characters (zero-width, bidi
+controls, the Tag block) are shown as ``⟦U+202E⟧``, never rendered invisibly.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from hermes_tui.core.guard.unicode import reveal_invisible
 from hermes_tui.core.skills.diff import DiffLine, SideRow, diff_lines, diff_stats, side_by_side
 
 SIDE_BY_SIDE = 140  # columns of the terminal from which the two texts face each other
@@ -101,7 +103,8 @@ class DiffView(VerticalScroll):
         if not self.is_mounted:
             return
         old_label, new_label = self.labels
-        added, removed = diff_stats(self.old, self.new)
+        old, new = reveal_invisible(self.old), reveal_invisible(self.new)
+        added, removed = diff_stats(old, new)
         self.side_by_side = self.app.size.width >= SIDE_BY_SIDE
         summary, body = self.query_one(".diff-summary", Static), self.query_one(".diff-body", Static)
         if not added and not removed:
@@ -110,6 +113,6 @@ class DiffView(VerticalScroll):
             return
         summary.update(Text(f"{old_label} → {new_label}: +{added} -{removed} lines"))
         if self.side_by_side:
-            body.update(side_table(side_by_side(self.old, self.new), old_label, new_label))
+            body.update(side_table(side_by_side(old, new), old_label, new_label))
         else:
-            body.update(unified_text(diff_lines(self.old, self.new)))
+            body.update(unified_text(diff_lines(old, new)))
