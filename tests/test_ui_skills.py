@@ -372,3 +372,40 @@ def test_ctrl_q_with_unsaved_edits_warns_once(home) -> None:
     run(drive())
     assert ws.library.text("log-triage") == TRIAGE  # quitting never saves
     ws.close()
+
+
+def test_support_files_get_tabs_and_a_pending_skill_opens_read_only(home) -> None:
+    from textual.widgets import TabbedContent, TextArea
+
+    from hermes_tui.core.gate import SkillChange
+
+    ws = workspace(home)
+    folder = Path(ws.library.row("log-triage")["path"]).parent
+    (folder / "scripts").mkdir()
+    (folder / "scripts" / "grep_errors.sh").write_text("grep -n ERROR \"$1\"\n", encoding="utf-8")
+    (folder / "assets").mkdir()
+    (folder / "assets" / "[logo].png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    proposal = TRIAGE.replace("log-triage", "db-pool-sizing")
+    ws.pending.submit(SkillChange("create", "db-pool-sizing", category="databases", content=proposal, author="agent"))
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(120, 30)) as pilot:
+            area = await open_editor(app, pilot)
+            tabs = area.query_one(TabbedContent)
+            await until(pilot, lambda: len(area.file_panes) == 2)
+            binary, script = (tabs.get_pane(pane_id) for pane_id in area.file_panes)
+            assert "[logo].png: a binary file" in str(binary.query_one("Static").render())
+            shown = script.query_one(TextArea)
+            assert shown.text == "grep -n ERROR \"$1\"\n" and shown.read_only and shown.language == "bash"
+            # A skill that only a pending create holds: its proposal, read-only, nothing unsaved
+            assert area.open_skill("databases/db-pool-sizing")
+            await pilot.pause()
+            assert area.editor.text == proposal and area.editor.read_only and not area.modified
+            await until(pilot, lambda: area.file_panes == [])  # its support files are not listed
+            await pilot.press("ctrl+s")  # refused: it waits for approval
+            assert ws.library.find("db-pool-sizing") is None
+            assert area.open_skill("log-triage")  # nothing unsaved held it
+
+    run(drive())
+    ws.close()

@@ -32,6 +32,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual import work
 from textual.widgets import DataTable, Input, Label, Sparkline, Static, TabbedContent, TabPane, TextArea, Tree
@@ -549,12 +550,12 @@ class SkillsArea(Horizontal):
             change = self.app.workspace.pending.get(pending["pending_id"]).change  # type: ignore[attr-defined]
             category, name = pending.get("category") or "", pending["name"]
             text = change.content or ""
+            path = library.root.joinpath(*[p for p in category.split("/") if p], name, "SKILL.md")
             read_only = "waits for approval: decide in Approvals (F6), e edits it there"
-        else:
-            read_only = ""
+            return Buffer(None, name, category or None, path, text, read_only), text
         path = library.root.joinpath(*[p for p in category.split("/") if p], name, "SKILL.md")
         shown = new_skill_text(name) if text is None else text  # raises for an invalid name
-        return Buffer(None, name, category or None, path, "", read_only), shown
+        return Buffer(None, name, category or None, path, ""), shown
 
     def _replace(self, text: str) -> None:
         """Put ``text`` in the editor as an edit (Ctrl+Z undoes it)."""
@@ -577,18 +578,19 @@ class SkillsArea(Horizontal):
             try:
                 content = self.library.read_support_file(skill_id, rel)
             except HermesError as exc:
-                body: Any = Static(exc.message, classes="skills-file-note")
+                body: Any = Static(exc.message, markup=False, classes="skills-file-note")
             else:
                 if content is None:
-                    body = Static(f"{rel}: a binary file (or over 1 MiB), not opened", classes="skills-file-note")
+                    body = Static(f"{rel}: a binary file (or over 1 MiB), not opened", markup=False, classes="skills-file-note")
                 else:
                     body = TextArea(content, language=language_for(rel, available), read_only=True, show_line_numbers=True)
             pane_id = f"file-{index}"
-            await tabs.add_pane(TabPane(rel, body, id=pane_id))
+            await tabs.add_pane(TabPane(Content(rel), body, id=pane_id))
             self.file_panes.append(pane_id)
         if len(files) > FILE_TABS:
             more = ", ".join(files[FILE_TABS:])
-            await tabs.add_pane(TabPane(f"+{len(files) - FILE_TABS} files", Static(more, classes="skills-file-note"), id="file-more"))
+            note = Static(more, markup=False, classes="skills-file-note")
+            await tabs.add_pane(TabPane(f"+{len(files) - FILE_TABS} files", note, id="file-more"))
             self.file_panes.append("file-more")
 
     # -- the buffer ------------------------------------------------------------------------------
