@@ -409,3 +409,22 @@ def test_support_files_get_tabs_and_a_pending_skill_opens_read_only(home) -> Non
 
     run(drive())
     ws.close()
+
+
+def test_the_palette_holds_the_editor_actions(home) -> None:
+    from hermes_tui.ui.commands import workbench_actions
+
+    ws = workspace(home)
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await until(pilot, lambda: bool(app.query("#skills-editor")))
+            actions = {title: run for title, _keys, run in workbench_actions(app) if title.startswith("Skills: ")}
+            assert len(actions) == 8
+            actions["Skills: new skill from the template"]()
+            await until(pilot, lambda: type(app.screen).__name__ == "NewSkillDialog")
+            assert app.query_one("#areas").current == "skills"
+
+    run(drive())
+    ws.close()
