@@ -92,6 +92,8 @@ async def _settle(pilot: Any) -> None:
     app.animation_level = "none"
     app.prompt.cursor_blink = False
     await pilot.pause()
+    await until(pilot, lambda: not app.query("Lazy"))  # every area mounted (they come after the first frame)
+    await pilot.pause()
 
 
 async def _conversation(pilot: Any) -> None:
