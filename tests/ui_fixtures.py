@@ -92,6 +92,8 @@ async def _settle(pilot: Any) -> None:
     app.animation_level = "none"
     app.prompt.cursor_blink = False
     await pilot.pause()
+    await until(pilot, lambda: not app.query("Lazy"))  # every area mounted (they come after the first frame)
+    await pilot.pause()
 
 
 async def _conversation(pilot: Any) -> None:
@@ -148,6 +150,29 @@ async def _approval(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def _skills(pilot: Any) -> None:
+    """F5 on a pinned skill with an unsaved line (the tree, the badges, live validation)."""
+    await _settle(pilot)
+    app = pilot.app
+    app.workspace.library.pin("log-triage")
+    await pilot.press("f5")
+    await until(pilot, lambda: bool(app.query("#skills-editor")))
+    area = app.query_one("#skills")
+    area.open_skill("log-triage")
+    area.editor.cursor_blink = False
+    area.editor.insert("2. read the stack trace around it\n", area.editor.document.end)
+    await pilot.pause()
+
+
+async def _skill_diff(pilot: Any) -> None:
+    """The buffer against the file (Ctrl+G): unified at 80 columns, side by side at 160."""
+    await _skills(pilot)
+    area = pilot.app.query_one("#skills")
+    area.editor.replace("grep -n ERROR app.log", (5, 3), (5, 13))
+    await pilot.press("ctrl+g")
+    await pilot.pause()
+
+
 def _area(key: str) -> Callable[[Any], Any]:
     async def go(pilot: Any) -> None:
         await _settle(pilot)
@@ -165,7 +190,8 @@ SCENES: dict[str, Callable[[Any], Any]] = {
     "call": _call,
     "approval": _approval,
     "memory": _area("f4"),
-    "skills": _area("f5"),
+    "skills": _skills,
+    "skill-diff": _skill_diff,
     "approvals": _area("f6"),
 }
 

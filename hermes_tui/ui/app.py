@@ -58,7 +58,8 @@ class WorkbenchApp(App[int]):
     TITLE = "hermes-tui"
     # Every screen's styles, read once at start: a screen's own CSS_PATH would restyle
     # every widget of the app the first time that screen opens (a third of a second).
-    CSS_PATH = ["app.tcss", "screens/episodes.tcss", "screens/approval.tcss", "screens/call_detail.tcss"]
+    CSS_PATH = ["app.tcss", "screens/episodes.tcss", "screens/approval.tcss", "screens/call_detail.tcss",
+                "screens/skills.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("f1", "toggle_help", "Help", priority=True, id="app.help"),
@@ -162,6 +163,8 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self._run_background)
 
     async def action_quit(self) -> None:
+        if any(area.holds_unsaved_edits() for area in self.query("#skills")):  # type: ignore[attr-defined]
+            return  # said once; a second Ctrl+Q quits
         self.action_interrupt()  # the running episode ends as interrupted
         await super().action_quit()
 
@@ -367,6 +370,8 @@ class WorkbenchApp(App[int]):
         elif isinstance(event, (PendingChanged, LibraryChanged)):
             self.prompt.completions = self.slash.completions()
             self._refresh_list("#skills" if isinstance(event, LibraryChanged) else "#approvals")
+            if isinstance(event, PendingChanged):
+                self._refresh_list("#skills")  # the skills tree shows pending creates
             self.refresh_status()
         elif isinstance(event, EpisodeStarted):
             self.refresh_status()
@@ -450,6 +455,19 @@ class WorkbenchApp(App[int]):
             self.prompt.focus()
         else:
             self.query_one(f"#{area}").focus_main()  # type: ignore[attr-defined]
+
+    def open_skill_editor(
+        self, skill: str, text: str | None = None, on_saved: Callable[[str], Any] | None = None
+    ) -> bool:
+        """Show the skill editor (F5) on ``skill`` (a name or skill_id; an unknown
+        ``[category/]name`` opens a new skill). ``text`` (e.g. a proposed SKILL.md) is put
+        in the buffer as unsaved edits, shown against the file. With ``on_saved``, Ctrl+S
+        calls ``on_saved(text)`` on the UI thread instead of saving (the approvals queue
+        approves the pending change through the gate with that text); a ``HermesError`` it
+        raises is shown and the buffer kept. False when the editor holds unsaved edits
+        of another skill (the person is told to save or revert them first)."""
+        self.action_area("skills")
+        return self.query_one("#skills").open_skill(skill, text=text, on_saved=on_saved)  # type: ignore[attr-defined]
 
     def action_toggle_trace(self) -> None:
         self.toggle_class("trace-hidden")

@@ -8,6 +8,28 @@ from typing import Any, Callable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
+SKILL_ACTIONS = [  # (title, keys, the skill editor's action)
+    ("new skill from the template", "Ctrl+N in F5", "action_new"),
+    ("save the open skill", "Ctrl+S in F5", "action_save"),
+    ("revert the open skill to its file", "Ctrl+R in F5", "action_revert"),
+    ("diff the buffer against the file", "Ctrl+G in F5", "action_diff_buffer"),
+    ("pin or unpin", "p in F5", "action_pin"),
+    ("archive, or bring an archived skill back", "a in F5", "action_archive"),
+    ("filter the tree", "/ in F5", "action_filter"),
+    ("the open skill's record: runs, effect, provenance", "Record tab in F5", "show_record"),
+]
+
+
+def in_area(app: Any, area: str, action: str) -> Callable[[], Any]:
+    """Show ``area`` and run one of its actions (the areas are mounted after the first frame)."""
+
+    def run() -> Any:
+        app.action_area(area)
+        return getattr(app.query_one(f"#{area}"), action)()
+
+    return run
+
+
 def workbench_actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
     """(title, help, callback) of every action the palette offers."""
     actions: list[tuple[str, str, Callable[[], Any]]] = [
@@ -24,6 +46,7 @@ def workbench_actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         ("Trace: focus", "Ctrl+O; Enter opens a call", app.action_focus_trace),
         ("Help: keys of the focused area", "F1", app.action_toggle_help),
     ]
+    actions += [(f"Skills: {title}", keys, in_area(app, "skills", name)) for title, keys, name in SKILL_ACTIONS]
     from hermes_tui.core.feedback.formats import FORMATS
     from hermes_tui.ui.feedback import export_in_worker
 

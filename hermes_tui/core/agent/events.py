@@ -182,7 +182,7 @@ class EpisodeFinished(Event):
 
 @dataclass(frozen=True, kw_only=True)
 class LibraryChanged(Event):
-    """The skill library changed: ``action`` is "saved", "archived" or "reloaded" (hand edits)."""
+    """The skill library changed: ``action`` is "saved", "archived", "pinned", "unpinned" or "reloaded" (hand edits)."""
 
     type: ClassVar[str] = "library_changed"
     action: str

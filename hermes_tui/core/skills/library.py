@@ -19,7 +19,6 @@ clean. The scan's summary is kept among the row's warnings (``scan: ...``).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import shutil
@@ -31,6 +30,7 @@ from typing import Any, Callable, Iterable
 from hermes_tui.core.fsutil import atomic_write, describe_os_error
 from hermes_tui.core.home import Home
 from hermes_tui.core.skills.bundled import read_manifest
+from hermes_tui.core.skills.diff import unified_diff  # noqa: F401 (also imported from here)
 from hermes_tui.core.skills.model import (
     ACTIVE,
     ARCHIVED,
@@ -135,6 +135,33 @@ class SkillLibrary:
 
     def folder(self, name_or_id: str) -> Path:
         return Path(self.row(name_or_id)["path"]).parent
+
+    def text(self, name_or_id: str) -> str:
+        """The SKILL.md's text as it is on disk now (an editor compares its buffer with it)."""
+        from hermes_tui.core.skills.parse import BinarySkillFile, decode_skill_bytes
+
+        row = self.row(name_or_id)
+        try:
+            return decode_skill_bytes(Path(row["path"]).read_bytes())[0]
+        except OSError as exc:
+            raise HermesError(f"cannot read {row['path']}: {describe_os_error(exc)}") from exc
+        except BinarySkillFile:
+            raise HermesError(f"{row['path']} is a binary file, not a SKILL.md") from None
+
+    def read_support_file(self, name_or_id: str, rel_path: str, limit: int = 1024 * 1024) -> str | None:
+        """A support file's text; None for a binary file (NUL bytes, not UTF-8) or one over ``limit`` bytes."""
+        target = safe_join(self.folder(name_or_id), rel_path)
+        try:
+            with target.open("rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as exc:
+            raise HermesError(f"cannot read {target}: {describe_os_error(exc)}") from exc
+        if len(data) > limit or b"\x00" in data:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
 
     # -- sync from files --------------------------------------------------------------
     def sync(self) -> SyncReport:
@@ -490,6 +517,14 @@ class SkillLibrary:
         self.sync_paths([self._move(row, source, target, ACTIVE, "restore")])
         return row["skill_id"]
 
+    def pin(self, name_or_id: str, pinned: bool = True, *, author: str = "user") -> str:
+        """Pin a skill (curation never archives it; it ranks first among equals) or unpin it; its skill_id."""
+        skill_id = self.resolve(name_or_id)
+        with self.store.transaction():
+            self.store.set_skill_pinned(skill_id, pinned)
+        self._changed("pinned" if pinned else "unpinned", [skill_id], author)
+        return skill_id
+
     def _move(self, row: dict[str, Any], source: Path, target: Path, state: str, verb: str) -> Path:
         """Move a skill's folder and record its new place and state; its SKILL.md path."""
         try:
@@ -555,16 +590,6 @@ class SkillLibrary:
         self.store.bump_skill_usage(
             skill_id, uses=1, successes=1 if success is True else 0, failures=1 if success is False else 0
         )
-
-
-def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=old_name, tofile=new_name
-    )
-    out = []
-    for line in lines:
-        out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
-    return "".join(out)
 
 
 def safe_join(folder: Path, rel_path: str) -> Path:

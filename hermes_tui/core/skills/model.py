@@ -77,11 +77,13 @@ class LoadError:
 
 @dataclass
 class Problem:
-    """One validation finding. ``level`` is "error" or "warning"; ``field`` names the field."""
+    """One validation finding. ``level`` is "error" or "warning"; ``field`` names the field;
+    ``line`` (1-based, when located: :func:`validate.validate_text`) where it is in the file."""
 
     level: str
     field: str
     message: str
+    line: int | None = None
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
+from pathlib import Path
 from typing import Any, Iterable
 
 from hermes_tui.core.skills.model import Problem, Skill
@@ -192,3 +194,59 @@ def _load_warnings(skill: Skill) -> list[Problem]:
         found.append(Problem(WARNING, field, message))
     return found
 
+
+
+# -- unsaved text, each problem at its line ----------------------------------------------------
+
+_LINE_RE = re.compile(r"\bline (\d+)\b")
+
+
+def validate_text(text: str, *, path: Path, root: Path | None = None) -> list[Problem]:
+    """Validate the text of a SKILL.md (an editor's buffer) as if it were the file at
+    ``path``: :func:`validate_skill`'s problems, each with the ``line`` it is about."""
+    from hermes_tui.core.skills.parse import parse_skill_text
+
+    return locate(validate_skill(parse_skill_text(text, path=path, root=root)), text)
+
+
+def locate(problems: Iterable[Problem], text: str) -> list[Problem]:
+    """``problems`` with their ``line`` set (1-based): a field's key line in the
+    frontmatter (a missing field: the opening ``---``), the first body line for the
+    body, the line a YAML error names, else line 1."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    start = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    opened = lines[start].rstrip() == "---" if lines else False
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].rstrip() == "---"), None) if opened else None
+    keys = _key_lines(lines[start + 1 : end if end is not None else len(lines)], start + 1) if opened else {}
+    body = (end + 1 if end is not None else start) + 1
+
+    def line_of(problem: Problem) -> int:
+        named = _LINE_RE.search(problem.message)
+        if named:
+            return int(named.group(1))
+        if problem.field == "body":
+            return min(body + 1, len(lines))
+        key = problem.field
+        while key and key not in keys:
+            key = key.rpartition(".")[0]
+        return keys[key] if key else start + 1
+
+    return [replace(p, line=p.line or line_of(p)) for p in problems]
+
+
+def _key_lines(lines: list[str], first: int) -> dict[str, int]:
+    """{"name": 2, "metadata": 4, "metadata.hermes": 5, ...}: 1-based lines of the
+    frontmatter's top-level keys and of the keys one level under them."""
+    found: dict[str, int] = {}
+    parent = ""
+    for index, line in enumerate(lines):
+        match = re.match(r"^( *)([A-Za-z0-9_][\w.\-]*|\"[^\"]+\"|'[^']+')[ \t]*:", line)
+        if not match:
+            continue
+        key = match.group(2).strip("\"'")
+        if not match.group(1):
+            parent = key
+            found.setdefault(key, first + index + 1)
+        elif parent:
+            found.setdefault(f"{parent}.{key}", first + index + 1)
+    return found

@@ -13,6 +13,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label
 
+from hermes_tui.ui.screens.skills import SkillsArea  # noqa: F401 (the skill editor, F5; app.py imports it from here)
+
 
 class ListArea(Vertical):
     """A title and a table of rows read from the workspace."""
@@ -51,17 +53,6 @@ class MemoryArea(ListArea):
             (target, " ".join(entry.split())[:120])
             for target in ("memory", "user")
             for entry in workspace.memory.entries(target)
-        ]
-
-
-class SkillsArea(ListArea):
-    TITLE = "Skills"
-    COLUMNS = ("skill", "state", "uses", "description")
-
-    def rows(self, workspace: Any) -> list[tuple[str, ...]]:
-        return [
-            (r["skill_id"], r["state"], str(r.get("uses") or 0), (r.get("description") or "")[:80])
-            for r in workspace.library.list()
         ]
 
 
