@@ -93,6 +93,7 @@ class Installed:
     pending_id: str
     prepared: Prepared
     source: str
+    scan: dict[str, Any] | None = None  # the scanner's report of the folder as it will land
 
     def to_dict(self) -> dict[str, Any]:
         p = self.prepared
@@ -106,6 +107,7 @@ class Installed:
             "subdir": p.subdir,
             "files": p.files,
             "skipped": p.skipped,
+            "scan": self.scan,
         }
 
 
@@ -152,7 +154,7 @@ def install_skill(
             author="hub",
         )
         item = queue.submit(change, files_from=prepared.folder)
-    return Installed(pending_id=item.id, prepared=prepared, source=source)
+    return Installed(pending_id=item.id, prepared=prepared, source=source, scan=item.scan)
 
 
 def classify_source(source: str) -> tuple[str, str, str | None]:
