@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from hermes_tui.cli.common import Workspace, print_json
-from hermes_tui.errors import HermesError, UsageError
+from hermes_tui.errors import HermesError, UsageError, one_line
 
 LIST_KEYS = ("id", "started_at", "outcome", "task", "steps", "prompt_tokens", "completion_tokens", "cost")
 
@@ -47,7 +47,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         cost = f"${row['cost']:.4f}" if row["cost"] is not None else "-"
         print(
             f"{row['id']}  {_when(row['started_at'])}  {(row['outcome'] or 'running'):<11} "
-            f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9}  {_one_line(row['task'], 60)}"
+            f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9}  {one_line(row['task'], 60)}"
         )
     return 0
 
@@ -62,7 +62,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     cost = f"${episode['cost']:.4f}" if episode.get("cost") is not None else "-"
     print(f"episode  {episode['id']}")
-    print(f"task     {_one_line(episode.get('task') or '', 200)}")
+    print(f"task     {one_line(episode.get('task') or '', 200)}")
     print(f"model    {episode.get('model') or '-'}   cwd {episode.get('cwd') or '-'}")
     print(f"started  {_when(episode.get('started_at'))}   finished {_when(episode.get('finished_at'))}")
     print(
@@ -86,18 +86,18 @@ def _summary(event: dict[str, Any]) -> str:
     data = event.get("data") or {}
     kind = event["type"]
     if kind == "tool_call":
-        return f"{event.get('tool_name')} {_one_line(event.get('arguments') or '', 120)}"
+        return f"{event.get('tool_name')} {one_line(event.get('arguments') or '', 120)}"
     if kind == "tool_result":
         mark = "error: " + data["error"] if data.get("error") else "ok"
-        return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {_one_line(event.get('result') or '', 100)}"
+        return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {one_line(event.get('result') or '', 100)}"
     if kind in ("turn_finished", "text_delta", "reasoning_delta"):
-        return _one_line(data.get("text") or "", 140)
+        return one_line(data.get("text") or "", 140)
     if kind == "episode_finished":
         return f"{data.get('outcome')} {data.get('reason') or ''}".strip()
     if kind in ("error", "retrying"):
-        return _one_line(data.get("message") or data.get("reason") or "", 140)
+        return one_line(data.get("message") or data.get("reason") or "", 140)
     if kind == "approval_requested":
-        return f"{data.get('rule')}: {_one_line(data.get('command') or '', 100)}"
+        return f"{data.get('rule')}: {one_line(data.get('command') or '', 100)}"
     if kind == "approval_resolved":
         return str(data.get("decision"))
     if kind == "skill_loaded":
@@ -111,7 +111,4 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
-def _one_line(text: str, limit: int) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 

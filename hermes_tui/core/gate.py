@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.fsutil import atomic_write, describe_os_error, os_error_reason
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
@@ -118,7 +118,7 @@ class PendingQueue:
         try:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
-            raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot create pending item in {self.root}: {os_error_reason(exc)}") from exc
         item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder)
         try:
             if change.op in ("create", "edit") and change.content is not None:
@@ -219,7 +219,7 @@ class PendingQueue:
             atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
             os.replace(item.folder, target)
         except OSError as exc:
-            raise HermesError(f"cannot record change {item.id} as {status}: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot record change {item.id} as {status}: {describe_os_error(exc)}") from exc
         self._changed(status, item)
 
     def pending_skills(self) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from hermes_tui.core.agent.events import EventStream
 from hermes_tui.core.home import Home
+from hermes_tui.errors import one_line
 
 if TYPE_CHECKING:
     from hermes_tui.core.agent.llm import ModelClient
@@ -35,7 +36,7 @@ class Workspace:
 
     With ``sync`` the library and the memory entries are synced from their files on
     open (cheap when nothing changed), so every user sees hand edits even when no
-    watcher runs.
+    watcher runs; the bundled skills are installed then (see :meth:`sync`).
     """
 
     def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None) -> None:
@@ -56,9 +57,12 @@ class Workspace:
             self.sync()
 
     def sync(self) -> None:
-        """Bring the store in line with the skill files and the memory files."""
+        """Bring the store in line with the skill files and the memory files; install or
+        update the bundled skills (through the library's write path)."""
         from hermes_tui.core.memory import sync_memory_notes
+        from hermes_tui.core.skills.bundled import install_bundled_skills
 
+        install_bundled_skills(self.library)
         self.library.sync()
         sync_memory_notes(self.home, self.store)
 
@@ -135,7 +139,6 @@ class Workspace:
         ``skill_patch_proposed``) go on :attr:`events`. A failure is a non-fatal error event:
         the episode's outcome stands. The caller checks that learning is on."""
         from hermes_tui.core.agent.events import ErrorEvent
-        from hermes_tui.core.agent.loop import one_line
         from hermes_tui.core.learning import learner_for
 
         try:

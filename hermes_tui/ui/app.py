@@ -36,7 +36,7 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
 )
 from hermes_tui.core.workspace import Workspace
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, one_line
 from hermes_tui.core.agent.events import Event
 from hermes_tui.ui.messages import CoreEvents, EventBridge, OpenToolCall
 from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
@@ -102,6 +102,8 @@ class WorkbenchApp(App[int]):
         self._cancel: threading.Event | None = None
         self._approvals: dict[str, str] = {}  # request id -> call id
         self._unsubscribe: Callable[[], None] | None = None
+        self._bridge: EventBridge | None = None
+        self._status_line: StatusLine | None = None
         from hermes_tui.ui.themes import apply_user_settings
 
         self.settings_warnings = apply_user_settings(self, workspace)
@@ -143,9 +145,11 @@ class WorkbenchApp(App[int]):
         return self.agent.model if self.agent is not None else ""
 
     async def on_mount(self) -> None:
+        self._status_line = self.query_one("#status", StatusLine)
         for warning in self.settings_warnings:
             self.notify(warning, severity="warning", timeout=8)
-        self._unsubscribe = self.workspace.events.subscribe(EventBridge(self))
+        self._bridge = EventBridge(self)
+        self._unsubscribe = self.workspace.events.subscribe(self._bridge)
         self._narrow(self.size.width)
         self.prompt.completions = self.slash.completions()
         self.prompt.focus()
@@ -168,6 +172,8 @@ class WorkbenchApp(App[int]):
     def on_unmount(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
+        if self._bridge is not None:
+            self._bridge.close()
         if self._unsubscribe is not None:
             self._unsubscribe()
 
@@ -274,7 +280,6 @@ class WorkbenchApp(App[int]):
             self._cancel = None
             self.refresh_status()
         if event.state == WorkerState.ERROR and not self.closing:
-            from hermes_tui.core.agent.loop import one_line
             from hermes_tui.ui.screens.dialogs import ErrorDialog
 
             self.push_screen(ErrorDialog(f"{worker.name or worker.group} failed: {one_line(worker.error)}"))
@@ -337,6 +342,7 @@ class WorkbenchApp(App[int]):
     # -- events from the core ------------------------------------------------------------------
     async def on_core_events(self, message: CoreEvents) -> None:
         if self.closing:
+            message.bridge.close()
             return  # quitting: the agent is being cancelled
         with self.trace.bulk():  # one trace redraw per slice of events
             await message.bridge.drain(self.route)
@@ -427,14 +433,16 @@ class WorkbenchApp(App[int]):
     @property
     def closing(self) -> bool:
         """True once the main screen's widgets are gone (quitting); late messages are dropped."""
-        return not self.query("#status")
+        status = self._status_line
+        return status is None or not status.is_attached  # not a query: it would walk every widget
 
     def refresh_status(self) -> None:
-        if self.closing:
+        line = self._status_line
+        if line is None or self.closing:
             return
         session = self.session
         config = self.workspace.config
-        self.query_one(StatusLine).status = Status(
+        line.status = Status(
             model=self.model_name,
             tokens=session.tokens if session is not None else 0,
             cost=session.cost if session is not None else None,

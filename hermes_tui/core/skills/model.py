@@ -13,7 +13,7 @@ STATES = (ACTIVE, PENDING, STALE, ARCHIVED, BROKEN)
 # Where a skill came from.
 SOURCES = ("bundled", "user", "agent", "hub")
 # Who wrote a version.
-AUTHORS = ("user", "agent", "import", "restore")
+AUTHORS = ("user", "agent", "import", "restore", "bundled")
 
 
 def content_hash(text: str) -> str:
