@@ -304,6 +304,25 @@ def test_a_key_is_rebound_from_config(home) -> None:
     ws.close()
 
 
+def test_config_problems_are_said_once_and_the_defaults_stand_in(home, caplog) -> None:
+    home.config_path.write_text('[sandbox]\nmode = "danger"\n[ui]\ntheme = "hermes-light"\n', encoding="utf-8")
+    ws = Workspace(home, strict_config=False)  # as `hermes-tui` opens the home
+    expected = ("config.toml: sandbox.mode must be one of workspace-write, read-only, off, got 'danger' "
+                "(using the defaults)")
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert [n.message for n in app._notifications if "config.toml" in n.message] == [expected]
+            assert ws.config.sandbox.mode == "workspace-write" and app.theme == "hermes-light"
+
+    with caplog.at_level("WARNING", logger="hermes_tui"):
+        run(drive())
+    assert [r.getMessage() for r in caplog.records if "sandbox.mode" in r.getMessage()] == [expected]
+    ws.close()
+
+
 def test_library_and_pending_events_update_the_app_without_polling(home) -> None:
     from hermes_tui.core.gate import SkillChange
 

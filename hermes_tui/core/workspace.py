@@ -39,7 +39,7 @@ class Workspace:
     watcher runs; the bundled skills are installed then (see :meth:`sync`).
     """
 
-    def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None) -> None:
+    def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None, strict_config: bool = True) -> None:
         from hermes_tui.core.gate import PendingQueue
         from hermes_tui.core.memory import MemoryFiles
         from hermes_tui.core.skills.library import SkillLibrary
@@ -48,6 +48,8 @@ class Workspace:
         self.home = home
         self.events = EventStream()
         self._config = config
+        self._strict_config = strict_config
+        self.config_warnings: list[str] = []  # what was wrong in config.toml (not strict: defaults stood in)
         self.store = Store.open(home.db_path)
         self.library = SkillLibrary(home, self.store, on_change=self.events.emit)
         self.memory = MemoryFiles(home)
@@ -74,11 +76,12 @@ class Workspace:
 
     @property
     def config(self) -> "Config":
-        """config.toml with its environment overrides, read once (HermesError when invalid)."""
+        """config.toml with its environment overrides, read once. Invalid: HermesError, or
+        (``strict_config=False``) the defaults stand in and :attr:`config_warnings` says why."""
         if self._config is None:
             from hermes_tui.core.config import Config
 
-            self._config = Config.load(self.home)
+            self._config = Config.load(self.home, problems=None if self._strict_config else self.config_warnings)
         return self._config
 
     # -- agents and sessions ------------------------------------------------------------

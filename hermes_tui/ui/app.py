@@ -84,10 +84,10 @@ class WorkbenchApp(App[int]):
         background: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
-        from hermes_tui.ui.commands import WorkbenchCommands
+        from hermes_tui.ui.commands import PROVIDERS
         from hermes_tui.ui.slash import SlashCommands
 
-        self.COMMANDS = App.COMMANDS | {WorkbenchCommands}
+        self.COMMANDS = App.COMMANDS | PROVIDERS
         self.workspace = workspace
         self.requested_model = model
         self.client = client
@@ -107,6 +107,8 @@ class WorkbenchApp(App[int]):
         from hermes_tui.ui.themes import apply_user_settings
 
         self.settings_warnings = apply_user_settings(self, workspace)
+        if workspace.config_warnings:  # the CLI says these on stderr; here once, as a notice and in the log
+            self.settings_warnings.insert(0, f"{'; '.join(workspace.config_warnings)} (using the defaults)")
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -147,6 +149,7 @@ class WorkbenchApp(App[int]):
     async def on_mount(self) -> None:
         self._status_line = self.query_one("#status", StatusLine)
         for warning in self.settings_warnings:
+            log.warning("%s", warning)
             self.notify(warning, severity="warning", timeout=8)
         self._bridge = EventBridge(self)
         self._unsubscribe = self.workspace.events.subscribe(self._bridge)
@@ -452,6 +455,11 @@ class WorkbenchApp(App[int]):
             busy=self._cancel is not None,
         )
 
+    @property
+    def current_area(self) -> str:
+        """The id of the area shown ("work", "episodes", ...)."""
+        return str(self.query_one("#areas", ContentSwitcher).current)
+
     def action_area(self, area: str) -> None:
         self.query_one("#areas", ContentSwitcher).current = area
         if area == "work":
@@ -494,7 +502,7 @@ def sandbox_label(workspace: Workspace) -> str:
 
 def run_app(home: str | None = None) -> int:
     # The files are synced right after the first frame (hand edits since the last run).
-    with Workspace.open(home, sync=False) as workspace:
+    with Workspace.open(home, sync=False, strict_config=False) as workspace:
         workspace.log_to_file()
         app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace))
         app.run()
