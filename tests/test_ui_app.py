@@ -15,7 +15,8 @@ from hermes_tui.ui.app import make_app
 from hermes_tui.ui.screens.approval import ApprovalScreen
 from hermes_tui.ui.screens.call_detail import CallDetailScreen
 from hermes_tui.ui.screens.dialogs import ErrorDialog
-from hermes_tui.ui.widgets.conversation import Answer, Notice, UserMessage
+from hermes_tui.ui.widgets.answer import Answer
+from hermes_tui.ui.widgets.conversation import Notice, UserMessage
 from tests.llm_server import Call, HttpError, Reply, llm_server  # noqa: F401
 from tests.ui_fixtures import server_workspace, until
 

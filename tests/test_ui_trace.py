@@ -12,7 +12,7 @@ from hermes_tui.core.workspace import Workspace
 from hermes_tui.ui import messages
 from hermes_tui.ui.app import make_app
 from hermes_tui.ui.widgets import trace as trace_module
-from hermes_tui.ui.widgets.conversation import Answer
+from hermes_tui.ui.widgets.answer import Answer
 from hermes_tui.ui.widgets.trace import short_arguments
 from tests.ui_fixtures import until
 

@@ -22,6 +22,8 @@ from hermes_tui.core.home import Home
 from hermes_tui.errors import one_line
 
 if TYPE_CHECKING:
+    from hermes_tui.core.memory import MemoryFiles
+    from hermes_tui.core.skills.library import SkillLibrary
     from hermes_tui.core.agent.llm import ModelClient
     from hermes_tui.core.agent.loop import Agent
     from hermes_tui.core.agent.tools.base import ToolRegistry
@@ -41,9 +43,7 @@ class Workspace:
 
     def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None, strict_config: bool = True) -> None:
         from hermes_tui.core.gate import PendingQueue
-        from hermes_tui.core.memory import MemoryFiles
-        from hermes_tui.core.skills.library import SkillLibrary
-        from hermes_tui.core.store import Store
+        from hermes_tui.core.store.db import Store
 
         self.home = home
         self.events = EventStream()
@@ -51,12 +51,30 @@ class Workspace:
         self._strict_config = strict_config
         self.config_warnings: list[str] = []  # what was wrong in config.toml (not strict: defaults stood in)
         self.store = Store.open(home.db_path)
-        self.library = SkillLibrary(home, self.store, on_change=self.events.emit)
-        self.memory = MemoryFiles(home)
         self.pending = PendingQueue(home, on_change=self.events.emit)
+        self._library: "SkillLibrary | None" = None
+        self._memory: "MemoryFiles | None" = None
         self._recording = False
         if sync:
             self.sync()
+
+    # The library and the memory files are made when first used: the workbench draws its
+    # first frame before it needs them (and their modules: YAML, the redactor).
+    @property
+    def library(self) -> "SkillLibrary":
+        if self._library is None:
+            from hermes_tui.core.skills.library import SkillLibrary
+
+            self._library = SkillLibrary(self.home, self.store, on_change=self.events.emit)
+        return self._library
+
+    @property
+    def memory(self) -> "MemoryFiles":
+        if self._memory is None:
+            from hermes_tui.core.memory import MemoryFiles
+
+            self._memory = MemoryFiles(self.home)
+        return self._memory
 
     def sync(self) -> None:
         """Bring the store in line with the skill files and the memory files; install or

@@ -96,6 +96,7 @@ class WorkbenchApp(App[int]):
         self.warm_up = warm_up
         self.background = background  # run in a thread after the first frame (the demo records its runs)
         self.agent: Any = None
+        self._agent_tried = False
         self.session: Any = None
         self.slash = SlashCommands(self)
         self.setup_error = ""
@@ -154,19 +155,35 @@ class WorkbenchApp(App[int]):
         self._bridge = EventBridge(self)
         self._unsubscribe = self.workspace.events.subscribe(self._bridge)
         self._narrow(self.size.width)
-        self.prompt.completions = self.slash.completions()
         self.prompt.focus()
-        self._build_agent()
-        if self.agent is None:
-            await self.conversation.add_notice(self.setup_error, "hint")
-        else:
-            await self.conversation.add_notice(WELCOME)
         self.refresh_status()
+        self.call_after_refresh(self._after_first_frame)
+
+    async def _after_first_frame(self) -> None:
+        """What the first frame does not wait for: the agent (the loop, the tools, the
+        library), the slash completions, the warm-up, the background work."""
+        if self.closing:
+            return  # quit at once
+        await self._ensure_agent()
+        self.prompt.completions = self.slash.completions()
         self.call_after_refresh(gc.freeze)  # see _warm_up
         if self.warm_up:
             self.call_after_refresh(self._warm_up)
         if self.background is not None:
             self.call_after_refresh(self._run_background)
+
+    async def _ensure_agent(self) -> None:
+        """Build the agent once (after the first frame, or at once when a message needs it)."""
+        if self._agent_tried:
+            return
+        self._build_agent()
+        if self.closing:
+            return
+        if self.agent is None:
+            await self.conversation.add_notice(self.setup_error, "hint")
+        else:
+            await self.conversation.add_notice(WELCOME)
+        self.refresh_status()
 
     async def action_quit(self) -> None:
         self.action_interrupt()  # the running episode ends as interrupted
@@ -189,6 +206,8 @@ class WorkbenchApp(App[int]):
     # -- the agent and the session ------------------------------------------------------------
     def _build_agent(self) -> None:
         from hermes_tui.errors import ModelNotConfigured
+
+        self._agent_tried = True
 
         try:
             self.agent = self.workspace.make_agent(model=self.requested_model, client=self.client, cwd=self.cwd)
@@ -233,6 +252,7 @@ class WorkbenchApp(App[int]):
         self.refresh_status()
 
     async def resume_session(self, session_id: str) -> None:
+        await self._ensure_agent()
         if self.agent is None:
             raise HermesError(self.setup_error)
         session = self.workspace.resume_session(self.agent, session_id)
@@ -257,6 +277,7 @@ class WorkbenchApp(App[int]):
         await self.send(text)
 
     async def send(self, text: str) -> None:
+        await self._ensure_agent()
         if self.agent is None or self.session is None:
             await self.conversation.add_notice(self.setup_error, "error")
             return
