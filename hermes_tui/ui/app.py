@@ -156,10 +156,18 @@ class WorkbenchApp(App[int]):
         self._unsubscribe = self.workspace.events.subscribe(self._bridge)
         self._narrow(self.size.width)
         self.prompt.focus()
+        if self.client is None and not (self.requested_model or self.workspace.config.model.name):
+            self.setup_error = NO_MODEL.format(config=self.workspace.home.config_path)
+            await self.conversation.add_notice(self.setup_error, "hint")
+        else:
+            await self.conversation.add_notice(WELCOME)
         self.refresh_status()
         self.call_after_refresh(self._after_first_frame)
 
-    async def _after_first_frame(self) -> None:
+    def _after_first_frame(self) -> None:
+        self.call_after_refresh(self._start)  # behind the areas mounted after the first frame
+
+    async def _start(self) -> None:
         """What the first frame does not wait for: the agent (the loop, the tools, the
         library), the slash completions, the warm-up, the background work."""
         if self.closing:
@@ -173,16 +181,16 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self._run_background)
 
     async def _ensure_agent(self) -> None:
-        """Build the agent once (after the first frame, or at once when a message needs it)."""
+        """Build the agent once (after the first frame, or at once when a message needs it);
+        a failure the first notice did not foresee is said then."""
         if self._agent_tried:
             return
+        foreseen = self.setup_error
         self._build_agent()
         if self.closing:
             return
-        if self.agent is None:
+        if self.agent is None and self.setup_error != foreseen:
             await self.conversation.add_notice(self.setup_error, "hint")
-        else:
-            await self.conversation.add_notice(WELCOME)
         self.refresh_status()
 
     async def action_quit(self) -> None:
@@ -270,6 +278,7 @@ class WorkbenchApp(App[int]):
 
     @on(PromptArea.Submitted)
     async def _submitted(self, message: PromptArea.Submitted) -> None:
+        await self._ensure_agent()  # the commands (/model, /resume ...) act on it
         text = message.text
         if text.startswith("/") and await self.slash.run(text):
             self.prompt.completions = self.slash.completions()
