@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -149,6 +151,9 @@ def test_creating_a_home_installs_nothing(tmp_path: Path) -> None:
     home = Home(tmp_path / "h").ensure()
     assert list(home.skills_dir.iterdir()) == []
     assert not home.bundled_manifest.exists()
+    # and the home module knows nothing of the installer (no import circle)
+    probe = "import sys, hermes_tui.core.home; print('hermes_tui.core.skills.bundled' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
 
 
 def test_second_open_keeps_a_user_edited_bundled_skill(tmp_path: Path) -> None:
