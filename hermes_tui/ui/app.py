@@ -357,9 +357,11 @@ class WorkbenchApp(App[int]):
         self.refresh_status()
 
     def _refresh_list(self, area: str) -> None:
-        """Re-read an area's rows (once it is mounted: the areas come after the first frame)."""
+        """Re-read an area's rows once it is mounted (the areas come after the first frame;
+        one still mounting reads them when its mount ends)."""
         for widget in self.query(area):
-            widget.refresh_list()  # type: ignore[attr-defined]
+            if widget.is_mounted:
+                widget.refresh_list()  # type: ignore[attr-defined]
 
     def on_text_area_changed(self, event: Any) -> None:
         """Offer the slash commands that match what is typed."""
