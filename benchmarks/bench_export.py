@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=10000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         result: dict = {"episodes": args.episodes, "events_per_episode": 20,
                         "record_s": round(record(home, args.episodes), 1)}
         tenth = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - args.episodes // 10 * 10.0))

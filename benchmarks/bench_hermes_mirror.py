@@ -68,7 +68,7 @@ def main() -> int:
     args = parser.parse_args()
     gen = TextGen(seed=7)
     with tempfile.TemporaryDirectory() as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         t0 = time.perf_counter()
         last = build(home.root, args.messages, args.per_session, gen)
         build_s = time.perf_counter() - t0

@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--debounce", type=int, default=None)
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         for i in range(opts.skills):
             folder = home.skills_dir / f"cat{i % 10}" / f"skill-{i:04d}"
             folder.mkdir(parents=True)

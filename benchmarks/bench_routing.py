@@ -100,7 +100,7 @@ def main() -> None:
         config.prompt.skills_budget_tokens = opts.budget
     budget = config.prompt.skills_budget_tokens
     with tempfile.TemporaryDirectory() as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         installed = install_corpus(home, opts.corpus or find_corpus())
         store = Store.open(home.db_path)
         library = SkillLibrary(home, store)

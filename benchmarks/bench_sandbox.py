@@ -41,7 +41,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         work = Path(tmp) / "work"
         work.mkdir()
         homes = (str(home.root),)

@@ -169,7 +169,7 @@ def cli_big_note_seconds(folder: Path) -> float:
 
     from hermes_tui.core.home import Home
 
-    home = Home(folder / "cli-home").ensure(install_bundled=False)
+    home = Home(folder / "cli-home").ensure()
     with Store.open(home.db_path) as store:
         store.add_notes([next(adversarial_notes(TextGen(99)))])
     command = [sys.executable, "-m", "hermes_tui", "--home", str(home.root), "search", "bigword", "--json"]

@@ -115,7 +115,7 @@ def main() -> int:
         raise SystemExit(f"no corpus at {opts.corpus}")
     queries = load_jsonl(QUERIES)
     with tempfile.TemporaryDirectory(prefix="hermes-sentences-") as tmp:
-        home = Home(Path(tmp) / "home").ensure(install_bundled=False)
+        home = Home(Path(tmp) / "home").ensure()
         store = build(home, opts.corpus, opts.distractors)
         tally: dict[str, dict[str, int]] = {}
         times: list[float] = []

@@ -43,7 +43,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=200)
     parser.add_argument("--installs", type=int, default=20)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, Workspace(Home(Path(tmp) / "home").ensure(install_bundled=False)) as ws:
+    with tempfile.TemporaryDirectory() as tmp, Workspace(Home(Path(tmp) / "home").ensure(), sync=False) as ws:
         body = "Steps to follow. " * 250
         save = timed(lambda i: ws.library.save("bench-skill", f"---\nname: bench-skill\ndescription: Version {i}.\n---\n{body}\n", author="user"), args.writes)  # fmt: skip
         ws.memory.limits["memory"] = 10**9

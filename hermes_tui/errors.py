@@ -8,14 +8,27 @@ and exits non-zero; the TUI shows the message in a dialog. No traceback reaches 
 from __future__ import annotations
 
 
+def one_line(value: object, limit: int | None = None) -> str:
+    """``value`` as one line for a person: every run of white space (newlines too) is one
+    space; cut to ``limit`` characters with "…". An exception reads as its HermesError
+    message, else as ``Type: message`` (only ``Type`` when it has none)."""
+    if isinstance(value, HermesError):
+        line = value.message
+    elif isinstance(value, BaseException):
+        text = " ".join(str(value).split())
+        line = f"{type(value).__name__}: {text}" if text else type(value).__name__
+    else:
+        line = " ".join(str(value).split())
+    return line if limit is None or len(line) <= limit else line[: max(limit - 1, 0)] + "…"
+
+
 class HermesError(Exception):
     """An error with a one-line message meant for the user."""
 
     exit_code = 1
 
     def __init__(self, message: str):
-        # Keep it to one line whatever the caller passed.
-        super().__init__(" ".join(str(message).split()))
+        super().__init__(one_line(message))  # one line whatever the caller passed
 
     @property
     def message(self) -> str:

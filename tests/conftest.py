@@ -4,6 +4,7 @@ a temporary HOME and HERMES_HOME, no provider keys, no network cost map."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -36,12 +37,30 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch:
     assert real == fake_user_home.resolve()
 
 
+@pytest.fixture(scope="session")
+def bundled_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home where the bundled skills were installed once, through the library."""
+    from hermes_tui.core.home import Home
+    from hermes_tui.core.skills.bundled import install_bundled_skills
+    from hermes_tui.core.skills.library import SkillLibrary
+    from hermes_tui.core.store import Store
+
+    home = Home(tmp_path_factory.mktemp("bundled") / "home").ensure()
+    with Store.open(home.db_path) as store:
+        install_bundled_skills(SkillLibrary(home, store))
+    return home.root
+
+
 @pytest.fixture
-def home(tmp_path: Path):
-    """A fresh, created home in a temporary folder (bundled skills installed)."""
+def home(tmp_path: Path, bundled_template: Path):
+    """A fresh, created home in a temporary folder with the bundled skills' files and
+    manifest as an install leaves them (not yet in its store: a sync indexes them)."""
     from hermes_tui.core.home import Home
 
-    return Home(tmp_path / "home").ensure()
+    home = Home(tmp_path / "home").ensure()
+    shutil.copytree(bundled_template / "skills", home.skills_dir, dirs_exist_ok=True)
+    shutil.copy2(bundled_template / "workbench" / "bundled.json", home.bundled_manifest)
+    return home
 
 
 @pytest.fixture

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from hermes_tui.core.home import Home, package_data_dir
 from hermes_tui.core.skills.bundled import install_bundled_skills
+from hermes_tui.core.workspace import Workspace
 from hermes_tui.core.skills.model import LoadError, Skill
 from hermes_tui.core.skills.parse import load_skill
 
@@ -57,7 +60,7 @@ def test_bundled_skill_names_are_unique() -> None:
 
 
 def test_package_data_dir_finds_the_same_skills() -> None:
-    """``Home.ensure()`` installs from package_data_dir("skills"): it must hold exactly these."""
+    """The workspace installs from package_data_dir("skills"): it must hold exactly these."""
     source = package_data_dir("skills")
     assert source is not None
     found = sorted(p.parent.relative_to(source).as_posix() for p in source.rglob("SKILL.md"))
@@ -122,22 +125,44 @@ def test_bundled_skill_support_files_are_linked_and_exist(path: Path) -> None:
 # -- installation into a home ------------------------------------------------------------
 
 
-def test_ensure_installs_every_bundled_skill(tmp_path: Path) -> None:
-    home = Home(tmp_path / "h").ensure()
+def _open(root: Path) -> Home:
+    """Open the home as every front end does (a synced Workspace), then close it."""
+    home = Home(root).ensure()
+    Workspace(home).close()
+    return home
+
+
+def test_workspace_installs_every_bundled_skill_as_versions_by_bundled(tmp_path: Path) -> None:
+    home = _open(tmp_path / "h")
     installed = sorted(p.parent.relative_to(home.skills_dir).as_posix() for p in home.skills_dir.rglob("SKILL.md"))
     assert installed == SKILL_IDS
     for skill_id in SKILL_IDS:
         assert _files(home.skills_dir / skill_id) == _files(SKILLS_ROOT / skill_id), skill_id
     assert home.bundled_manifest.is_file()
+    with Workspace(home, sync=False) as ws:
+        rows = {row["skill_id"]: row for row in ws.library.list()}
+        assert sorted(rows) == SKILL_IDS
+        assert {row["source"] for row in rows.values()} == {"bundled"}
+        for skill_id in SKILL_IDS:  # through the library's write path: one version each, by "bundled"
+            assert [(v["version"], v["author"]) for v in ws.library.history(skill_id)] == [(1, "bundled")]
 
 
-def test_second_ensure_keeps_a_user_edited_bundled_skill(tmp_path: Path) -> None:
+def test_creating_a_home_installs_nothing(tmp_path: Path) -> None:
     home = Home(tmp_path / "h").ensure()
+    assert list(home.skills_dir.iterdir()) == []
+    assert not home.bundled_manifest.exists()
+    # and the home module knows nothing of the installer (no import circle)
+    probe = "import sys, hermes_tui.core.home; print('hermes_tui.core.skills.bundled' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout == "False\n"
+
+
+def test_second_open_keeps_a_user_edited_bundled_skill(tmp_path: Path) -> None:
+    home = _open(tmp_path / "h")
     edited = home.skills_dir / SKILL_IDS[0] / "SKILL.md"
     text = edited.read_text("utf-8") + "\n## My notes\n\n- local addition by the user\n"
     edited.write_text(text, "utf-8")
 
-    Home(tmp_path / "h").ensure()
+    _open(tmp_path / "h")
 
     assert edited.read_text("utf-8") == text
     # The others are still exactly the bundled copies.
@@ -146,11 +171,11 @@ def test_second_ensure_keeps_a_user_edited_bundled_skill(tmp_path: Path) -> None
 
 
 def test_deleted_bundled_skill_is_not_reinstalled(tmp_path: Path) -> None:
-    home = Home(tmp_path / "h").ensure()
+    home = _open(tmp_path / "h")
     removed = home.skills_dir / SKILL_IDS[-1]
     shutil.rmtree(removed)
 
-    Home(tmp_path / "h").ensure()
+    _open(tmp_path / "h")
 
     assert not removed.exists()
     for skill_id in SKILL_IDS[:-1]:
@@ -158,19 +183,37 @@ def test_deleted_bundled_skill_is_not_reinstalled(tmp_path: Path) -> None:
 
 
 def test_new_bundled_version_updates_only_untouched_copies(tmp_path: Path) -> None:
-    """A newer bundled text replaces a copy the user never edited, and only that."""
+    """A newer bundled text replaces a copy the user never edited, and only that; the
+    update is a new version by "bundled", and a support file the release dropped goes."""
     source = tmp_path / "bundled"
     shutil.copytree(SKILLS_ROOT, source)
-    home = Home(tmp_path / "h").ensure(install_bundled=False)
-    assert sorted(install_bundled_skills(home, source)) == SKILL_IDS
+    home = Home(tmp_path / "h").ensure()
+    with Workspace(home, sync=False) as ws:
+        assert sorted(install_bundled_skills(ws.library, source)) == SKILL_IDS
 
-    untouched, edited = SKILL_IDS[0], SKILL_IDS[1]
-    user_text = "user's own rewrite\n"
-    (home.skills_dir / edited / "SKILL.md").write_text(user_text, "utf-8")
-    for skill_id in (untouched, edited):
-        with (source / skill_id / "SKILL.md").open("a", encoding="utf-8") as fh:
-            fh.write("\n- a line added in a newer release\n")
+        with_support = next(i for i in SKILL_IDS if len(_files(source / i)) > 1)
+        untouched, edited = with_support, next(i for i in SKILL_IDS if i != with_support)
+        user_text = "user's own rewrite\n"
+        (home.skills_dir / edited / "SKILL.md").write_text(user_text, "utf-8")
+        for skill_id in (untouched, edited):
+            with (source / skill_id / "SKILL.md").open("a", encoding="utf-8") as fh:
+                fh.write("\n- a line added in a newer release\n")
+        dropped = sorted(set(_files(source / untouched)) - {"SKILL.md"})[0]
+        (source / untouched / dropped).unlink()
 
-    assert install_bundled_skills(home, source) == [untouched]
-    assert _files(home.skills_dir / untouched) == _files(source / untouched)
-    assert (home.skills_dir / edited / "SKILL.md").read_text("utf-8") == user_text
+        assert install_bundled_skills(ws.library, source) == [untouched]
+        assert _files(home.skills_dir / untouched) == _files(source / untouched)
+        assert (home.skills_dir / edited / "SKILL.md").read_text("utf-8") == user_text
+        assert [(v["version"], v["author"]) for v in ws.library.history(untouched)] == [(1, "bundled"), (2, "bundled")]
+
+
+def test_a_users_skill_of_the_same_name_wins(tmp_path: Path) -> None:
+    home = Home(tmp_path / "h").ensure()
+    name = PurePosixPath(SKILL_IDS[0]).name
+    with Workspace(home, sync=False) as ws:
+        ws.library.save(name, f"---\nname: {name}\ndescription: Mine. Use when I say so.\n---\n\nmy own\n",
+                        author="user", category="mine")
+        installed = install_bundled_skills(ws.library)
+        assert SKILL_IDS[0] not in installed and sorted(installed) == SKILL_IDS[1:]
+        assert not (home.skills_dir / SKILL_IDS[0]).exists()
+        assert ws.library.find(name) == f"mine/{name}"

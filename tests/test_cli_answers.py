@@ -71,7 +71,7 @@ def test_output_that_cannot_be_written_is_one_clear_error(home: Path) -> None:
     for args in (("skills", "list"), ("skills", "list", "--json"), ("skills", "show", "answers"), ("pending", "list")):
         with open("/dev/full", "w") as full:
             proc = cli(*args, home=home, code=1, stdout=full)
-        assert one_error(proc) == "cannot write the output: No space left on device"
+        assert one_error(proc) == "cannot write the output: no space left on device"
 
 
 def test_pending_skills_are_in_the_skill_list(home: Path) -> None:

@@ -23,7 +23,7 @@ def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def filled(tmp_path: Path) -> Path:
     root = tmp_path / "home"
-    home = Home(root).ensure(install_bundled=False)
+    home = Home(root).ensure()
     with Store.open(home.db_path) as store:
         store.add_notes([
             {"text": "restart the nginx server after a config change", "title": "nginx", "created_at": 10.0},
@@ -58,7 +58,7 @@ def test_search_kinds_limit_and_text_output(filled: Path) -> None:
 
 def test_search_on_garbage_db_is_one_line_error(tmp_path: Path) -> None:
     root = tmp_path / "home"
-    home = Home(root).ensure(install_bundled=False)
+    home = Home(root).ensure()
     home.db_path.write_bytes(b"not a database at all" * 100)
     proc = run(root, "search", "x")
     assert proc.returncode == 1

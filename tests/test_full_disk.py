@@ -65,7 +65,7 @@ def test_atomic_write_on_full_disk_keeps_the_old_file(tiny: Path) -> None:
 
 
 def test_skill_save_on_full_disk_loses_nothing(tiny: Path) -> None:
-    home = Home(tiny / "home").ensure(install_bundled=False)
+    home = Home(tiny / "home").ensure()
     store = Store.open(home.db_path)
     try:
         library = SkillLibrary(home, store)
@@ -82,7 +82,7 @@ def test_skill_save_on_full_disk_loses_nothing(tiny: Path) -> None:
 
 def test_cli_on_full_disk_prints_one_line(tiny: Path, tmp_path: Path) -> None:
     home = tiny / "home"
-    Home(home).ensure(install_bundled=False)
+    Home(home).ensure()
     notes = tmp_path / "notes.jsonl"
     notes.write_text("".join(f'{{"text": "note number {i} {"x" * 400}"}}\n' for i in range(3000)))
     _fill(tiny)

@@ -130,7 +130,7 @@ TOOL_NAMES = [t["function"]["name"] for t in build_default_registry(Config()).sc
 
 @pytest.fixture
 def tool_context(tmp_path: Path):
-    home = Home(tmp_path / "home").ensure(install_bundled=False)
+    home = Home(tmp_path / "home").ensure()
     work = tmp_path / "work"
     work.mkdir()
     (work / "notes.txt").write_text("alpha\nbeta\n")

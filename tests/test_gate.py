@@ -17,7 +17,7 @@ TEXT = "---\nname: deploy-notes\ndescription: How we deploy. Use when deploying.
 
 @pytest.fixture
 def setup(tmp_path: Path):
-    home = Home(tmp_path / "home").ensure(install_bundled=False)
+    home = Home(tmp_path / "home").ensure()
     store = Store.open(home.db_path)
     yield home, PendingQueue(home), SkillLibrary(home, store)
     store.close()

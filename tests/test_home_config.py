@@ -32,7 +32,7 @@ def test_home_that_is_a_file(tmp_path: Path) -> None:
 
 
 def test_config_roundtrip_and_env(tmp_path: Path) -> None:
-    home = Home(tmp_path / "h").ensure(install_bundled=False)
+    home = Home(tmp_path / "h").ensure()
     config = Config.load(home, env={})
     assert config.prompt.skills_budget_tokens == 1500
     assert config.learning.enabled is False
@@ -46,7 +46,7 @@ def test_config_roundtrip_and_env(tmp_path: Path) -> None:
 
 
 def test_config_errors_are_one_line(tmp_path: Path) -> None:
-    home = Home(tmp_path / "h").ensure(install_bundled=False)
+    home = Home(tmp_path / "h").ensure()
     home.config_path.write_text("[model\nname = 1")
     with pytest.raises(HermesError) as info:
         Config.load(home, env={})

@@ -48,7 +48,7 @@ LONG = [
 
 @pytest.fixture
 def env(tmp_path: Path):
-    home = Home(tmp_path / "home").ensure(install_bundled=False)
+    home = Home(tmp_path / "home").ensure()
     store = Store.open(home.db_path)
     yield home, store, SkillLibrary(home, store)
     store.close()

@@ -18,7 +18,7 @@ def skill_text(name: str, description: str = "Does a thing. Use when testing.", 
 
 @pytest.fixture
 def bare_home(tmp_path: Path) -> Home:
-    return Home(tmp_path / "home").ensure(install_bundled=False)
+    return Home(tmp_path / "home").ensure()
 
 
 @pytest.fixture
@@ -166,14 +166,19 @@ def test_db_is_rebuilt_from_files(bare_home: Home, lib: SkillLibrary) -> None:
 
 
 def test_bundled_skills_sync_as_bundled(tmp_path: Path) -> None:
+    from hermes_tui.core.skills.bundled import install_bundled_skills
+
     home = Home(tmp_path / "h").ensure()
     store = Store.open(home.db_path)
     try:
         lib = SkillLibrary(home, store)
+        assert install_bundled_skills(lib)
+        store.close()  # a fresh index: the skills are recognised as bundled by the manifest
+        home.db_path.unlink()
+        lib.store = store = Store.open(home.db_path)
         lib.sync()
         rows = lib.list()
-        if not rows:
-            pytest.skip("no bundled skills in this checkout")
+        assert rows
         assert {r["source"] for r in rows} == {"bundled"}
         assert all(r["state"] == "active" for r in rows)
     finally:

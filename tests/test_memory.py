@@ -138,7 +138,7 @@ def test_memory_entries_are_searchable(tmp_path) -> None:
     from hermes_tui.core.memory import MemoryFiles, sync_memory_notes
     from hermes_tui.core.store import Store, search
 
-    home = Home(tmp_path / "h").ensure(install_bundled=False)
+    home = Home(tmp_path / "h").ensure()
     files = MemoryFiles(home)
     files.add("memory", "The staging cluster is called brontosaurus.")
     files.add("user", "Prefers terse answers with zanzibar examples.")

@@ -56,7 +56,7 @@ def write_skill(home: Home, rel: str, text: str) -> None:
 
 @pytest.fixture
 def bare_home(tmp_path: Path) -> Home:
-    return Home(tmp_path / "home").ensure(install_bundled=False)
+    return Home(tmp_path / "home").ensure()
 
 
 @pytest.fixture
@@ -303,7 +303,7 @@ def corpus_env(tmp_path_factory: pytest.TempPathFactory):
 
     if not CORPUS.is_dir():
         pytest.skip("../shared/corpus is not beside the repository")
-    home = Home(tmp_path_factory.mktemp("corpus") / "home").ensure(install_bundled=False)
+    home = Home(tmp_path_factory.mktemp("corpus") / "home").ensure()
     for source in sorted(p for p in CORPUS.iterdir() if p.is_dir()):
         for folder in sorted(p for p in source.iterdir() if p.is_dir()):
             shutil.copytree(folder, home.skills_dir / source.name / folder.name)

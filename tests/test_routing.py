@@ -55,7 +55,7 @@ def skill_text(name: str, description: str, body: str) -> str:
 
 
 def make_home(root: Path) -> Home:
-    home = Home(root / "home").ensure(install_bundled=False)
+    home = Home(root / "home").ensure()
     for rel, (name, description, body) in SKILLS.items():
         path = home.skills_dir / rel / "SKILL.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -246,7 +246,7 @@ def test_without_an_embedding_model_nothing_is_imported(tmp_path: Path) -> None:
         "from hermes_tui.core.skills.library import SkillLibrary\n"
         "from pathlib import Path\n"
         "from hermes_tui.core.store import Store\n"
-        f"home = Home(Path({str(home.root)!r})).ensure(install_bundled=False)\n"
+        f"home = Home(Path({str(home.root)!r})).ensure()\n"
         "store = Store.open(home.db_path); library = SkillLibrary(home, store); library.sync()\n"
         "parts = build_system_prompt(home=home, config=Config.load(home), library=library, store=store,\n"
         "    task='clean up old docker images', tool_names=[], memory_snapshot={'memory': '', 'user': ''})\n"

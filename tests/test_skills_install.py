@@ -40,7 +40,7 @@ def skill_folder(parent: Path, name: str = "log-rotate", folder: str | None = No
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Iterator[Workspace]:
-    with Workspace(Home(tmp_path / "home").ensure(install_bundled=False)) as workspace:
+    with Workspace(Home(tmp_path / "home").ensure(), sync=False) as workspace:
         yield workspace
 
 

@@ -228,6 +228,27 @@ def test_every_matched_rule_needs_its_approval(home, tmp_path: Path) -> None:
     assert [e.rule for e in events if isinstance(e, ApprovalRequested)] == ["pipe-to-shell"]
 
 
+def test_a_command_needing_two_rules_is_asked_once_for_both(home, tmp_path: Path) -> None:
+    command = "cat /dev/null | sudo -n bash 2>/dev/null; echo done"  # harmless: bash reads an empty stdin
+    ctx, events = make_ctx(home, tmp_path, answer="session")
+    assert "done" in run(ctx, command).output
+    requests = [e for e in events if isinstance(e, ApprovalRequested)]
+    assert len(requests) == 1  # one modal, not one per rule
+    assert [rule for rule, _reason in requests[0].rules] == ["sudo", "pipe-to-shell"]
+    assert requests[0].rule == "sudo, pipe-to-shell"
+    assert ctx.approvals.session_rules >= {"sudo", "pipe-to-shell"}  # the answer covers each rule
+    assert "done" in run(ctx, command).output
+    assert len([e for e in events if isinstance(e, ApprovalRequested)]) == 1  # not asked again
+
+
+def test_a_refusal_names_every_rule_it_covered(home, tmp_path: Path) -> None:
+    ctx, events = make_ctx(home, tmp_path, answer="deny")
+    result = run(ctx, "cat /dev/null | sudo -n bash 2>/dev/null; echo done")
+    assert result.error == "denied by the user"
+    assert "(sudo, pipe-to-shell: " in result.output and "done" not in result.output
+    assert [e.decision for e in events if isinstance(e, ApprovalResolved)] == ["deny"]
+
+
 def test_bad_arguments_are_error_results(home, tmp_path: Path) -> None:
     ctx, _ = make_ctx(home, tmp_path)
     registry = build_default_registry(Config())

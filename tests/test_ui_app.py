@@ -15,7 +15,8 @@ from hermes_tui.ui.app import make_app
 from hermes_tui.ui.screens.approval import ApprovalScreen
 from hermes_tui.ui.screens.call_detail import CallDetailScreen
 from hermes_tui.ui.screens.dialogs import ErrorDialog
-from hermes_tui.ui.widgets.conversation import Answer, Notice, UserMessage
+from hermes_tui.ui.widgets.answer import Answer
+from hermes_tui.ui.widgets.conversation import Notice, UserMessage
 from tests.llm_server import Call, HttpError, Reply, llm_server  # noqa: F401
 from tests.ui_fixtures import server_workspace, until
 
@@ -301,6 +302,25 @@ def test_a_key_is_rebound_from_config(home) -> None:
             assert switcher.current == "work"
 
     run(drive())
+    ws.close()
+
+
+def test_config_problems_are_said_once_and_the_defaults_stand_in(home, caplog) -> None:
+    home.config_path.write_text('[sandbox]\nmode = "danger"\n[ui]\ntheme = "hermes-light"\n', encoding="utf-8")
+    ws = Workspace(home, strict_config=False)  # as `hermes-tui` opens the home
+    expected = ("config.toml: sandbox.mode must be one of workspace-write, read-only, off, got 'danger' "
+                "(using the defaults)")
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            assert [n.message for n in app._notifications if "config.toml" in n.message] == [expected]
+            assert ws.config.sandbox.mode == "workspace-write" and app.theme == "hermes-light"
+
+    with caplog.at_level("WARNING", logger="hermes_tui"):
+        run(drive())
+    assert [r.getMessage() for r in caplog.records if "sandbox.mode" in r.getMessage()] == [expected]
     ws.close()
 
 

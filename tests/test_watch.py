@@ -32,7 +32,7 @@ def eventually(check, timeout: float = 10.0):
 
 @pytest.fixture
 def env(tmp_path: Path):
-    home = Home(tmp_path / "home").ensure(install_bundled=False)
+    home = Home(tmp_path / "home").ensure()
     store = Store.open(home.db_path)
     SkillLibrary(home, store).sync()
     errors: list[str] = []

@@ -16,7 +16,8 @@ import sys
 from typing import Any, Sequence
 
 from hermes_tui import __version__
-from hermes_tui.errors import HermesError
+from hermes_tui.core.fsutil import describe_os_error
+from hermes_tui.errors import HermesError, one_line
 
 # Command modules, in help order. Each defines register(subparsers, parent).
 COMMAND_MODULES = (
@@ -90,7 +91,7 @@ class _CheckedOutput:
         except BrokenPipeError:
             raise
         except OSError as exc:
-            raise _OutputError(f"cannot write the output: {exc.strerror or exc}") from exc
+            raise _OutputError(f"cannot write the output: {describe_os_error(exc)}") from exc
 
     def write(self, text: str) -> int:
         return self._checked(self._stream.write, text)
@@ -184,7 +185,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if os.environ.get("HERMES_DEBUG"):
             raise
         print(
-            f"hermes-tui: internal error: {type(exc).__name__}: {' '.join(str(exc).split())} "
+            f"hermes-tui: internal error: {one_line(exc)} "
             "(set HERMES_DEBUG=1 for details)",
             file=sys.stderr,
         )

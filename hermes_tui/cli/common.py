@@ -8,6 +8,7 @@ from typing import Any
 
 from hermes_tui.core.home import Home
 from hermes_tui.core.workspace import Workspace as CoreWorkspace
+from hermes_tui.errors import one_line
 
 
 def home_from_args(args: Any, *, create: bool = True) -> Home:
@@ -24,7 +25,7 @@ def plural(count: int, word: str) -> str:
 
 def warn(message: str, *, kind: str = "warning") -> None:
     """One line on stderr: ``hermes-tui: warning: MESSAGE``."""
-    print(f"hermes-tui: {kind}: {' '.join(message.split())}", file=sys.stderr)
+    print(f"hermes-tui: {kind}: {one_line(message)}", file=sys.stderr)
 
 
 def print_json(data: Any) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hermes_tui.cli.common import Workspace, print_json
-from hermes_tui.errors import HermesError, UsageError
+from hermes_tui.errors import HermesError, UsageError, one_line
 
 LIST_KEYS = ("id", "started_at", "outcome", "task", "steps", "prompt_tokens", "completion_tokens", "cost")
 # A mirrored Hermes session also has these (``"source": "hermes"``; the workbench's own: "workbench").
@@ -95,7 +95,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(
             f"{row['id']}  {_when(row['started_at'])}  {(row['outcome'] or 'running'):<11} "
             f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9} {rating_mark(row['rating']):>4}  "
-            f"{_origin(row)}{_one_line(row['task'], 60)}"
+            f"{_origin(row)}{one_line(row['task'], 60)}"
         )
     return 0
 
@@ -138,7 +138,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     cost = f"${episode['cost']:.4f}" if episode.get("cost") is not None else "-"
     print(f"episode  {episode['id']}")
-    print(f"task     {_one_line(episode.get('task') or '', 200)}")
+    print(f"task     {one_line(episode.get('task') or '', 200)}")
     print(f"model    {episode.get('model') or '-'}   cwd {episode.get('cwd') or '-'}")
     print(f"started  {_when(episode.get('started_at'))}   finished {_when(episode.get('finished_at'))}")
     print(
@@ -165,7 +165,7 @@ def _print_feedback(feedback: dict[str, Any]) -> None:
         print(f"rating   {where}: {r['value']} ({r['rating']}/5)" + (f" - {r['note']}" if r["note"] else ""))
     for c in feedback["corrections"]:
         where = f"tool step {c['event']}" if c["event"] is not None else f"turn {c['turn']}" if c["turn"] is not None else "answer"
-        print(f"correct  {where}: {_one_line(c['chosen'], 120)}" + (f" - {c['note']}" if c["note"] else ""))
+        print(f"correct  {where}: {one_line(c['chosen'], 120)}" + (f" - {c['note']}" if c["note"] else ""))
 
 
 def cmd_rate(args: argparse.Namespace) -> int:
@@ -214,23 +214,23 @@ def _summary(event: dict[str, Any]) -> str:
     data = event.get("data") or {}
     kind = event["type"]
     if kind == "tool_call":
-        return f"{event.get('tool_name')} {_one_line(event.get('arguments') or '', 120)}"
+        return f"{event.get('tool_name')} {one_line(event.get('arguments') or '', 120)}"
     if kind == "tool_result":
         mark = "error: " + data["error"] if data.get("error") else "ok"
         mark += " (untrusted tool result)" if data.get("untrusted") else ""
-        return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {_one_line(event.get('result') or '', 100)}"
+        return f"{event.get('tool_name')} {mark} ({(event.get('duration_ms') or 0):.0f} ms) {one_line(event.get('result') or '', 100)}"
     if kind == "turn_finished":  # "turn N" is what `rate --turn` and `correct --turn` take
-        return f"turn {data.get('step')}: " + _one_line(data.get("text") or "", 130)
+        return f"turn {data.get('step')}: " + one_line(data.get("text") or "", 130)
     if kind in ("text_delta", "reasoning_delta", "user_message", "system_message"):
-        return _one_line(data.get("text") or "", 140)
+        return one_line(data.get("text") or "", 140)
     if kind == "compression_summary":
-        return "(summary of earlier messages) " + _one_line(data.get("text") or "", 120)
+        return "(summary of earlier messages) " + one_line(data.get("text") or "", 120)
     if kind == "episode_finished":
         return f"{data.get('outcome')} {data.get('reason') or ''}".strip()
     if kind in ("error", "retrying"):
-        return _one_line(data.get("message") or data.get("reason") or "", 140)
+        return one_line(data.get("message") or data.get("reason") or "", 140)
     if kind == "approval_requested":
-        return f"{data.get('rule')}: {_one_line(data.get('command') or '', 100)}"
+        return f"{data.get('rule')}: {one_line(data.get('command') or '', 100)}"
     if kind == "approval_resolved":
         return str(data.get("decision"))
     if kind == "skill_loaded":
@@ -244,7 +244,4 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts)) if ts else "-"
 
 
-def _one_line(text: str, limit: int) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
 

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.cli.common import home_from_args
 from hermes_tui.errors import HermesError, UsageError
 
@@ -112,7 +113,7 @@ def read_lines(path: Path, progress: Callable[[int], None] | None = None) -> Ite
                 if progress is not None and number % 1000 == 0:
                     progress(done)
     except OSError as exc:
-        raise HermesError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise HermesError(f"cannot read {path}: {os_error_reason(exc)}") from None
 
 
 def split_note(row: dict[str, Any], size: int) -> list[dict[str, Any]]:

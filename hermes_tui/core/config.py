@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.fsutil import atomic_write, os_error_reason
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
 
@@ -204,7 +204,7 @@ def _read_toml(path: Any) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise HermesError(f"cannot read {path}: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     except OSError as exc:
-        raise HermesError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise HermesError(f"cannot read {path}: {os_error_reason(exc)}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise HermesError(f"{path} is not valid TOML: {exc}") from exc
 

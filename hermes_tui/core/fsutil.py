@@ -16,13 +16,19 @@ from typing import BinaryIO, Iterator
 from hermes_tui.errors import HermesError
 
 
-def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
-    """A one-line description of an OSError, e.g. 'no space left on device: /x/y'."""
-    reason = exc.strerror or str(exc)
+def os_error_reason(exc: OSError) -> str:
+    """Why an OSError happened, in lower case: 'permission denied', 'no space left on device'."""
     if exc.errno == errno.ENOSPC:
-        reason = "no space left on device"
+        return "no space left on device"
+    return (exc.strerror or str(exc) or type(exc).__name__).lower()
+
+
+def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
+    """A one-line description of an OSError, e.g. 'no space left on device: /x/y'
+    (:func:`os_error_reason` alone where the message names the path already)."""
+    reason = os_error_reason(exc)
     where = path if path is not None else exc.filename
-    return f"{reason.lower()}: {where}" if where else reason.lower()
+    return f"{reason}: {where}" if where else reason
 
 
 def atomic_write(path: Path | str, data: str | bytes, *, mode: int | None = None) -> None:

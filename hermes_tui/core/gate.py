@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.fsutil import atomic_write, describe_os_error, os_error_reason
 from hermes_tui.core.guard.redact import redact, redact_obj
 from hermes_tui.core.home import Home
 from hermes_tui.errors import HermesError
@@ -186,7 +186,7 @@ class PendingQueue:
         try:
             folder.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
-            raise HermesError(f"cannot create pending item in {self.root}: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot create pending item in {self.root}: {os_error_reason(exc)}") from exc
         item = PendingItem(id=item_id, change=change, created_at=time.time(), folder=folder, origin=origin)
         try:
             if change.op in ("create", "edit") and change.content is not None:
@@ -300,7 +300,7 @@ class PendingQueue:
             atomic_write(item.folder / "change.json", json.dumps(item.to_dict(), indent=2, ensure_ascii=False) + "\n")
             os.replace(item.folder, target)
         except OSError as exc:
-            raise HermesError(f"cannot record change {item.id} as {status}: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot record change {item.id} as {status}: {describe_os_error(exc)}") from exc
         self._changed(status, item)
 
     def pending_skills(self) -> list[dict[str, Any]]:
@@ -362,7 +362,7 @@ def _copy_skill_folder(change: SkillChange, source: Path, target: Path) -> None:
         try:
             info = os.lstat(src)
         except OSError as exc:
-            raise HermesError(f"cannot read {rel} of the skill: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot read {rel} of the skill: {os_error_reason(exc)}") from exc
         if not stat.S_ISREG(info.st_mode):
             raise HermesError(f"{rel} of the skill is not a regular file (links and devices are refused)")
         atomic_write(safe_join(target, rel), src.read_bytes())

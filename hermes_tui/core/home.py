@@ -18,6 +18,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from hermes_tui.core.fsutil import describe_os_error
 from hermes_tui.errors import HermesError, UsageError
 
 ENV_HOME = "HERMES_HOME"
@@ -86,19 +87,16 @@ class Home:
         return self.workbench_dir / "bundled.json"
 
     # -- creation ---------------------------------------------------------------------
-    def ensure(self, *, install_bundled: bool = True) -> "Home":
-        """Create the home's folders (idempotent) and install or update bundled skills."""
+    def ensure(self) -> "Home":
+        """Create the home's folders (idempotent). The bundled skills are installed by the
+        :class:`~hermes_tui.core.workspace.Workspace` when it syncs the library."""
         if self.root.exists() and not self.root.is_dir():
             raise HermesError(f"home {self.root} exists and is not a folder")
         try:
             for folder in (self.skills_dir, self.memories_dir, self.pending_dir, self.archive_dir):
                 folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise HermesError(f"cannot create home {self.root}: {exc.strerror or exc}") from exc
-        if install_bundled and os.access(self.root, os.W_OK):  # a read-only home is used as it is
-            from hermes_tui.core.skills.bundled import install_bundled_skills
-
-            install_bundled_skills(self)
+            raise HermesError(f"cannot create home {self.root}: {describe_os_error(exc)}") from exc
         return self
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from hermes_tui.core.home import Home
+from hermes_tui.errors import one_line
 
 # Tuned with benchmarks/bench_reload.py: a change is yielded once nothing new has
 # arrived for STEP_MS, and a burst is grouped for at most DEBOUNCE_MS.
@@ -129,4 +130,4 @@ class SkillWatcher:
 
     def _error(self, message: str) -> None:
         if self.on_error is not None:
-            self.on_error(" ".join(message.split()))
+            self.on_error(one_line(message))

@@ -20,8 +20,11 @@ from typing import TYPE_CHECKING, Any
 from hermes_tui.core.agent.events import EventStream
 from hermes_tui.core.guard.redact import RedactingFormatter
 from hermes_tui.core.home import Home
+from hermes_tui.errors import one_line
 
 if TYPE_CHECKING:
+    from hermes_tui.core.memory import MemoryFiles
+    from hermes_tui.core.skills.library import SkillLibrary
     from hermes_tui.core.agent.llm import ModelClient
     from hermes_tui.core.agent.loop import Agent
     from hermes_tui.core.agent.tools.base import ToolRegistry
@@ -37,31 +40,52 @@ class Workspace:
 
     With ``sync`` the library and the memory entries are synced from their files on
     open (cheap when nothing changed), so every user sees hand edits even when no
-    watcher runs.
+    watcher runs; the bundled skills are installed then (see :meth:`sync`).
     """
 
-    def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None) -> None:
+    def __init__(self, home: Home, *, sync: bool = True, config: "Config | None" = None, strict_config: bool = True) -> None:
         from hermes_tui.core.gate import PendingQueue
-        from hermes_tui.core.memory import MemoryFiles
-        from hermes_tui.core.skills.library import SkillLibrary
-        from hermes_tui.core.store import Store
+        from hermes_tui.core.store.db import Store
 
         self.home = home
         self.events = EventStream()
         self._config = config
+        self._strict_config = strict_config
+        self.config_warnings: list[str] = []  # what was wrong in config.toml (not strict: defaults stood in)
         self.store = Store.open(home.db_path)
-        self.library = SkillLibrary(home, self.store, on_change=self.events.emit)
-        self.memory = MemoryFiles(home)
         self.pending = PendingQueue(home, on_change=self.events.emit)
+        self._library: "SkillLibrary | None" = None
+        self._memory: "MemoryFiles | None" = None
         self._recording = False
         self.hermes_notes: list[str] = []
         if sync:
             self.sync()
 
-    def sync(self) -> None:
-        """Bring the store in line with the skill files and the memory files."""
-        from hermes_tui.core.memory import sync_memory_notes
+    # The library and the memory files are made when first used: the workbench draws its
+    # first frame before it needs them (and their modules: YAML, the redactor).
+    @property
+    def library(self) -> "SkillLibrary":
+        if self._library is None:
+            from hermes_tui.core.skills.library import SkillLibrary
 
+            self._library = SkillLibrary(self.home, self.store, on_change=self.events.emit)
+        return self._library
+
+    @property
+    def memory(self) -> "MemoryFiles":
+        if self._memory is None:
+            from hermes_tui.core.memory import MemoryFiles
+
+            self._memory = MemoryFiles(self.home)
+        return self._memory
+
+    def sync(self) -> None:
+        """Bring the store in line with the skill files and the memory files; install or
+        update the bundled skills (through the library's write path)."""
+        from hermes_tui.core.memory import sync_memory_notes
+        from hermes_tui.core.skills.bundled import install_bundled_skills
+
+        install_bundled_skills(self.library)
         self.library.sync()
         sync_memory_notes(self.home, self.store)
         self.mirror_hermes()
@@ -84,11 +108,12 @@ class Workspace:
 
     @property
     def config(self) -> "Config":
-        """config.toml with its environment overrides, read once (HermesError when invalid)."""
+        """config.toml with its environment overrides, read once. Invalid: HermesError, or
+        (``strict_config=False``) the defaults stand in and :attr:`config_warnings` says why."""
         if self._config is None:
             from hermes_tui.core.config import Config
 
-            self._config = Config.load(self.home)
+            self._config = Config.load(self.home, problems=None if self._strict_config else self.config_warnings)
         return self._config
 
     # -- agents and sessions ------------------------------------------------------------
@@ -149,7 +174,6 @@ class Workspace:
         ``skill_patch_proposed``) go on :attr:`events`. A failure is a non-fatal error event:
         the episode's outcome stands. The caller checks that learning is on."""
         from hermes_tui.core.agent.events import ErrorEvent
-        from hermes_tui.core.agent.loop import one_line
         from hermes_tui.core.learning import learner_for
 
         try:

@@ -36,7 +36,7 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
 )
 from hermes_tui.core.workspace import Workspace
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, one_line
 from hermes_tui.core.agent.events import Event
 from hermes_tui.ui.messages import CoreEvents, EventBridge, OpenToolCall
 from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
@@ -85,10 +85,10 @@ class WorkbenchApp(App[int]):
         background: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
-        from hermes_tui.ui.commands import WorkbenchCommands
+        from hermes_tui.ui.commands import PROVIDERS
         from hermes_tui.ui.slash import SlashCommands
 
-        self.COMMANDS = App.COMMANDS | {WorkbenchCommands}
+        self.COMMANDS = App.COMMANDS | PROVIDERS
         self.workspace = workspace
         self.requested_model = model
         self.client = client
@@ -97,15 +97,20 @@ class WorkbenchApp(App[int]):
         self.warm_up = warm_up
         self.background = background  # run in a thread after the first frame (the demo records its runs)
         self.agent: Any = None
+        self._agent_tried = False
         self.session: Any = None
         self.slash = SlashCommands(self)
         self.setup_error = ""
         self._cancel: threading.Event | None = None
         self._approvals: dict[str, str] = {}  # request id -> call id
         self._unsubscribe: Callable[[], None] | None = None
+        self._bridge: EventBridge | None = None
+        self._status_line: StatusLine | None = None
         from hermes_tui.ui.themes import apply_user_settings
 
         self.settings_warnings = apply_user_settings(self, workspace)
+        if workspace.config_warnings:  # the CLI says these on stderr; here once, as a notice and in the log
+            self.settings_warnings.insert(0, f"{'; '.join(workspace.config_warnings)} (using the defaults)")
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -144,23 +149,50 @@ class WorkbenchApp(App[int]):
         return self.agent.model if self.agent is not None else ""
 
     async def on_mount(self) -> None:
+        self._status_line = self.query_one("#status", StatusLine)
         for warning in self.settings_warnings:
+            log.warning("%s", warning)
             self.notify(warning, severity="warning", timeout=8)
-        self._unsubscribe = self.workspace.events.subscribe(EventBridge(self))
+        self._bridge = EventBridge(self)
+        self._unsubscribe = self.workspace.events.subscribe(self._bridge)
         self._narrow(self.size.width)
-        self.prompt.completions = self.slash.completions()
         self.prompt.focus()
-        self._build_agent()
-        if self.agent is None:
+        if self.client is None and not (self.requested_model or self.workspace.config.model.name):
+            self.setup_error = NO_MODEL.format(config=self.workspace.home.config_path)
             await self.conversation.add_notice(self.setup_error, "hint")
         else:
             await self.conversation.add_notice(WELCOME)
         self.refresh_status()
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        self.call_after_refresh(self._start)  # behind the areas mounted after the first frame
+
+    async def _start(self) -> None:
+        """What the first frame does not wait for: the agent (the loop, the tools, the
+        library), the slash completions, the warm-up, the background work."""
+        if self.closing:
+            return  # quit at once
+        await self._ensure_agent()
+        self.prompt.completions = self.slash.completions()
         self.call_after_refresh(gc.freeze)  # see _warm_up
         if self.warm_up:
             self.call_after_refresh(self._warm_up)
         if self.background is not None:
             self.call_after_refresh(self._run_background)
+
+    async def _ensure_agent(self) -> None:
+        """Build the agent once (after the first frame, or at once when a message needs it);
+        a failure the first notice did not foresee is said then."""
+        if self._agent_tried:
+            return
+        foreseen = self.setup_error
+        self._build_agent()
+        if self.closing:
+            return
+        if self.agent is None and self.setup_error != foreseen:
+            await self.conversation.add_notice(self.setup_error, "hint")
+        self.refresh_status()
 
     async def action_quit(self) -> None:
         if any(area.holds_unsaved_edits() for area in self.query("#skills")):  # type: ignore[attr-defined]
@@ -171,6 +203,8 @@ class WorkbenchApp(App[int]):
     def on_unmount(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
+        if self._bridge is not None:
+            self._bridge.close()
         if self._unsubscribe is not None:
             self._unsubscribe()
 
@@ -183,6 +217,8 @@ class WorkbenchApp(App[int]):
     # -- the agent and the session ------------------------------------------------------------
     def _build_agent(self) -> None:
         from hermes_tui.errors import ModelNotConfigured
+
+        self._agent_tried = True
 
         try:
             self.agent = self.workspace.make_agent(model=self.requested_model, client=self.client, cwd=self.cwd)
@@ -227,6 +263,7 @@ class WorkbenchApp(App[int]):
         self.refresh_status()
 
     async def resume_session(self, session_id: str) -> None:
+        await self._ensure_agent()
         if self.agent is None:
             raise HermesError(self.setup_error)
         session = self.workspace.resume_session(self.agent, session_id)
@@ -244,6 +281,7 @@ class WorkbenchApp(App[int]):
 
     @on(PromptArea.Submitted)
     async def _submitted(self, message: PromptArea.Submitted) -> None:
+        await self._ensure_agent()  # the commands (/model, /resume ...) act on it
         text = message.text
         if text.startswith("/") and await self.slash.run(text):
             self.prompt.completions = self.slash.completions()
@@ -251,6 +289,7 @@ class WorkbenchApp(App[int]):
         await self.send(text)
 
     async def send(self, text: str) -> None:
+        await self._ensure_agent()
         if self.agent is None or self.session is None:
             await self.conversation.add_notice(self.setup_error, "error")
             return
@@ -277,7 +316,6 @@ class WorkbenchApp(App[int]):
             self._cancel = None
             self.refresh_status()
         if event.state == WorkerState.ERROR and not self.closing:
-            from hermes_tui.core.agent.loop import one_line
             from hermes_tui.ui.screens.dialogs import ErrorDialog
 
             self.push_screen(ErrorDialog(f"{worker.name or worker.group} failed: {one_line(worker.error)}"))
@@ -322,9 +360,11 @@ class WorkbenchApp(App[int]):
         self.refresh_status()
 
     def _refresh_list(self, area: str) -> None:
-        """Re-read an area's rows (once it is mounted: the areas come after the first frame)."""
+        """Re-read an area's rows once it is mounted (the areas come after the first frame;
+        one still mounting reads them when its mount ends)."""
         for widget in self.query(area):
-            widget.refresh_list()  # type: ignore[attr-defined]
+            if widget.is_mounted:
+                widget.refresh_list()  # type: ignore[attr-defined]
 
     def on_text_area_changed(self, event: Any) -> None:
         """Offer the slash commands that match what is typed."""
@@ -340,6 +380,7 @@ class WorkbenchApp(App[int]):
     # -- events from the core ------------------------------------------------------------------
     async def on_core_events(self, message: CoreEvents) -> None:
         if self.closing:
+            message.bridge.close()
             return  # quitting: the agent is being cancelled
         with self.trace.bulk():  # one trace redraw per slice of events
             await message.bridge.drain(self.route)
@@ -432,14 +473,16 @@ class WorkbenchApp(App[int]):
     @property
     def closing(self) -> bool:
         """True once the main screen's widgets are gone (quitting); late messages are dropped."""
-        return not self.query("#status")
+        status = self._status_line
+        return status is None or not status.is_attached  # not a query: it would walk every widget
 
     def refresh_status(self) -> None:
-        if self.closing:
+        line = self._status_line
+        if line is None or self.closing:
             return
         session = self.session
         config = self.workspace.config
-        self.query_one(StatusLine).status = Status(
+        line.status = Status(
             model=self.model_name,
             tokens=session.tokens if session is not None else 0,
             cost=session.cost if session is not None else None,
@@ -448,6 +491,11 @@ class WorkbenchApp(App[int]):
             sandbox=self.sandbox,
             busy=self._cancel is not None,
         )
+
+    @property
+    def current_area(self) -> str:
+        """The id of the area shown ("work", "episodes", ...)."""
+        return str(self.query_one("#areas", ContentSwitcher).current)
 
     def action_area(self, area: str) -> None:
         self.query_one("#areas", ContentSwitcher).current = area
@@ -504,7 +552,7 @@ def sandbox_label(workspace: Workspace) -> str:
 
 def run_app(home: str | None = None) -> int:
     # The files are synced right after the first frame (hand edits since the last run).
-    with Workspace.open(home, sync=False) as workspace:
+    with Workspace.open(home, sync=False, strict_config=False) as workspace:
         workspace.log_to_file()
         app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace))
         app.run()

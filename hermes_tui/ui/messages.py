@@ -7,6 +7,13 @@ when the queue was empty, posts one :class:`CoreEvents` message to the app
 slices of :data:`SLICE_SECONDS`, yielding between slices, so a burst of thousands of
 events never holds a frame or a keystroke back, and events keep their order. The UI
 never polls and never touches a widget from another thread.
+
+The queue is bounded: a worker thread that emits faster than the UI shows (more than
+:data:`BACKLOG` events waiting) waits until the UI has caught up with half of them
+(at most :data:`WAIT_SECONDS` each time). Without that, the emitting thread holds the
+interpreter lock while the UI thread waits for it, and every frame takes several
+times its own work. The UI's own thread never waits, and nothing waits once the app
+is closing.
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ if TYPE_CHECKING:
     from textual.app import App
 
 SLICE_SECONDS = 0.008
+BACKLOG = 256
+WAIT_SECONDS = 0.1
 
 
 class CoreEvents(Message):
@@ -51,14 +60,26 @@ class EventBridge:
         self._pending: deque[Event] = deque()
         self._lock = threading.Lock()
         self._posted = False
+        self._room = threading.Event()  # clear while the backlog is full
+        self._room.set()
+        self._closed = False
+        self._ui_thread = threading.get_ident()  # the bridge is made on the app's thread
 
     def __call__(self, event: Event) -> None:
         with self._lock:
             self._pending.append(event)
-            if self._posted:
-                return
-            self._posted = True
-        self.app.post_message(CoreEvents(self))
+            if len(self._pending) >= BACKLOG:
+                self._room.clear()
+            posted, self._posted = self._posted, True
+        if not posted:
+            self.app.post_message(CoreEvents(self))
+        if not self._room.is_set() and not self._closed and threading.get_ident() != self._ui_thread:
+            self._room.wait(WAIT_SECONDS)
+
+    def close(self) -> None:
+        """The app is closing: no emitter waits any more."""
+        self._closed = True
+        self._room.set()
 
     async def drain(self, route: Callable[[Event], Awaitable[None]]) -> None:
         """Route waiting events for one slice; post again and yield if some are left."""
@@ -67,8 +88,11 @@ class EventBridge:
             with self._lock:
                 if not self._pending:
                     self._posted = False
+                    self._room.set()
                     return
                 event = self._pending.popleft()
+                if len(self._pending) <= BACKLOG // 2:
+                    self._room.set()
             await route(event)
         self.app.post_message(CoreEvents(self))
         await asyncio.sleep(0)  # let the screen paint and timers run

@@ -4,7 +4,9 @@ The tool asks the :class:`ApprovalBroker`; the broker emits an
 :class:`ApprovalRequested` event and blocks the loop's thread until a sink (the
 TUI, the headless CLI) calls :meth:`ApprovalBroker.answer`, or the timeout passes
 (no answer means deny). Answers: ``once`` (this call), ``session`` (this rule for the
-rest of the session), ``always`` (saved to config.toml), ``deny``.
+rest of the session), ``always`` (saved to config.toml), ``deny``. A command that
+matches several rules is asked once for all of them (:meth:`ApprovalBroker.request_all`):
+the answer applies to each rule.
 :meth:`ApprovalBroker.refusal` words a no for the model and the user: who said it.
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from hermes_tui.core.agent.events import ApprovalRequested, ApprovalResolved, Event
 
@@ -67,9 +69,16 @@ class ApprovalBroker:
         return rule in self.always_rules or rule in self.session_rules
 
     def request(self, *, call_id: str, tool: str, command: str, rule: str, reason: str) -> str:
-        """Ask for approval; returns the decision (``deny`` or ``timeout`` mean no)."""
-        if self.is_preapproved(rule):
-            return "session" if rule in self.session_rules else "always"
+        """Ask for approval under one rule; returns the decision (``deny`` or ``timeout`` mean no)."""
+        return self.request_all(call_id=call_id, tool=tool, command=command, matches=((rule, reason),))
+
+    def request_all(self, *, call_id: str, tool: str, command: str, matches: Sequence[tuple[str, str]]) -> str:
+        """Ask once for every (rule, reason) of ``matches`` not approved already; the
+        decision (``deny`` or ``timeout`` mean no) applies to each of them."""
+        asked = tuple((rule, reason) for rule, reason in matches if not self.is_preapproved(rule))
+        if not asked:
+            rules = {rule for rule, _reason in matches}
+            return "session" if rules & self.session_rules else "always"
         request_id = uuid.uuid4().hex[:12]
         waiting = _Waiting()
         if self.policy is None:
@@ -84,8 +93,9 @@ class ApprovalBroker:
                     call_id=call_id,
                     tool=tool,
                     command=command,
-                    rule=rule,
-                    reason=reason,
+                    rule=", ".join(rule for rule, _reason in asked),
+                    reason="; ".join(reason for _rule, reason in asked),
+                    rules=asked,
                 )
             )
             if self.policy is not None:
@@ -95,12 +105,13 @@ class ApprovalBroker:
         finally:
             with self._lock:
                 self._waiting.pop(request_id, None)
-        if decision == "session":
-            self.session_rules.add(rule)
-        elif decision == "always":
-            self.always_rules.add(rule)
-            if self._on_always is not None:
-                self._on_always(rule)
+        for rule, _reason in asked:
+            if decision == "session":
+                self.session_rules.add(rule)
+            elif decision == "always":
+                self.always_rules.add(rule)
+                if self._on_always is not None:
+                    self._on_always(rule)
         self._emit(ApprovalResolved(episode_id=self.episode_id, request_id=request_id, decision=decision))
         return decision
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import apsw
 
 from hermes_tui.core.agent.routing import Match, when_to_use
+from hermes_tui.errors import one_line
 
 if TYPE_CHECKING:
     from hermes_tui.core.config import SearchConfig
@@ -177,5 +178,4 @@ def _field(item: Any, name: str) -> Any:
 def _one_line(exc: BaseException) -> str:
     from hermes_tui.core.guard.redact import redact
 
-    text = " ".join(redact(str(exc)).split()) or type(exc).__name__
-    return text[:200]
+    return (one_line(redact(str(exc))) or type(exc).__name__)[:200]

@@ -25,6 +25,8 @@ from typing import Any, Callable, ClassVar, Iterator
 
 from hermes_tui.core.guard.redact import StreamRedactor, redact, redact_obj
 
+from hermes_tui.errors import one_line
+
 Sink = Callable[["Event"], None]
 
 log = logging.getLogger("hermes_tui.events")
@@ -104,9 +106,10 @@ class ApprovalRequested(Event):
     call_id: str
     tool: str
     command: str
-    rule: str  # the id of the approval rule that matched, e.g. "recursive-rm"
-    reason: str
+    rule: str  # the id of the approval rule that matched, e.g. "recursive-rm" (several: joined by ", ")
+    reason: str  # why (several rules: joined by "; ")
     choices: tuple[str, ...] = ("once", "session", "always", "deny")
+    rules: tuple[tuple[str, str], ...] = ()  # every (rule, reason) the one answer covers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -307,7 +310,7 @@ class EventStream:
                 return  # already reported
             self._sinks.remove(sink)
         name = getattr(sink, "__qualname__", None) or type(sink).__qualname__
-        message = f"an event sink failed and was removed ({name}): {' '.join(str(exc).split()) or type(exc).__name__}"
+        message = f"an event sink failed and was removed ({name}): {one_line(str(exc)) or type(exc).__name__}"
         self.errors.append(message)
         log.error("%s", message, exc_info=exc)
         self.emit(ErrorEvent(episode_id=event.episode_id, message=message, fatal=False))

@@ -50,7 +50,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import urlsplit
 
-from hermes_tui.errors import HermesError, ModelNotConfigured
+from hermes_tui.errors import HermesError, ModelNotConfigured, one_line
 
 if TYPE_CHECKING:
     from hermes_tui.core.config import ModelConfig
@@ -328,7 +328,7 @@ _PROVIDER = re.compile(r"^\s*[A-Za-z]+Exception\s+-\s+")
 
 def clean_message(text: str, limit: int = 300) -> str:
     """litellm's "litellm.XError: XError: OpenAIException - msg" -> "msg", one line."""
-    line = " ".join(str(text).split())
+    line = one_line(text)
     for cut in (" Original exception:", "Traceback (most recent call last)", " LiteLLM Retried:"):
         line = line.split(cut)[0].strip()
     for _ in range(4):

@@ -57,7 +57,7 @@ from hermes_tui.core.agent.tools.base import ToolContext, ToolRegistry, ToolResu
 from hermes_tui.core.guard.redact import redact, redact_obj
 from hermes_tui.core.guard.unicode import strip_invisible
 from hermes_tui.core.sandbox import sandbox_for
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, one_line
 
 if TYPE_CHECKING:
     from hermes_tui.core.config import Config
@@ -69,14 +69,6 @@ OUTCOMES = ("success", "failure", "interrupted")
 def new_episode_id() -> str:
     """A sortable, unique episode id: ``20250101-120000-a1b2c3``."""
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
-
-
-def one_line(exc: BaseException) -> str:
-    """A one-line reason for an exception (its HermesError message when it has one)."""
-    if isinstance(exc, HermesError):
-        return exc.message
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 #: What :meth:`Agent.run` returns: the episode's final event.

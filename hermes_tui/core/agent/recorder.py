@@ -42,7 +42,7 @@ from hermes_tui.core.agent.events import (
     TurnFinished,
     TurnStarted,
 )
-from hermes_tui.core.agent.loop import one_line
+from hermes_tui.errors import one_line
 from hermes_tui.core.guard.redact import redact, redact_obj
 
 

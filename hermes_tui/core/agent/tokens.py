@@ -30,6 +30,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from hermes_tui.errors import one_line
+
 __all__ = ["ENCODING_NAME", "count_tokens", "estimate_tokens", "encoding_source", "exact", "fallback_reason"]
 
 log = logging.getLogger(__name__)
@@ -97,7 +99,7 @@ def _load() -> None:
             _source = folder
     except Exception as exc:  # a broken tiktoken install must never break a prompt
         _encoding = None
-        _reason = f"cannot load {ENCODING_NAME}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+        _reason = f"cannot load {ENCODING_NAME}: {one_line(exc)}"
     _loaded = True
     if _encoding is None:
         log.warning("token counts are estimates (len/4): %s", _reason)

@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Iterator
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.guard.unicode import reveal_invisible, strip_invisible
 
 SAFE, CAUTION, DANGEROUS = "safe", "caution", "dangerous"
@@ -934,7 +935,7 @@ def _file_findings(item: Path, rel: str, security_topic: bool) -> list[Finding]:
         with item.open("rb") as fh:
             data = fh.read(MAX_TEXT_BYTES)
     except OSError as exc:
-        return [Finding("structure.unreadable", "structure", MEDIUM, rel, 0, rel, f"cannot be read: {exc.strerror or exc}")]
+        return [Finding("structure.unreadable", "structure", MEDIUM, rel, 0, rel, f"cannot be read: {os_error_reason(exc)}")]
     findings: list[Finding] = []
     suffix = item.suffix.lower()
     if size > HUGE_FILE_BYTES:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.fsutil import atomic_write, os_error_reason
 from hermes_tui.core.home import Home
 from hermes_tui.core.memory import JOINER, MemoryFiles
 from hermes_tui.errors import HermesError
@@ -389,7 +389,7 @@ def reject(home: Home, item_id: str, reason: str = "") -> Path:
         atomic_write(keep, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
         os.unlink(item.path)
     except OSError as exc:
-        raise HermesError(f"cannot reject Hermes write {item.id}: {exc.strerror or exc}") from exc
+        raise HermesError(f"cannot reject Hermes write {item.id}: {os_error_reason(exc)}") from exc
     return keep
 
 

@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator, TypeVar
 
 import apsw
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.errors import HermesError
 
 STATE_DB = "state.db"
@@ -89,7 +90,7 @@ def _journal_mode(path: Path) -> str:
     except FileNotFoundError:
         raise StateDbProblem(f"no {path.name} in {path.parent}") from None
     except OSError as exc:
-        raise StateDbProblem(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise StateDbProblem(f"cannot read {path}: {os_error_reason(exc)}") from exc
     if len(header) == 0:
         raise StateDbProblem(f"{path} is empty (a Hermes process may be creating it)")
     if len(header) < 100 or not header.startswith(HEADER):

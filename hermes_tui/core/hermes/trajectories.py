@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.hermes.mirror import insert_episode, secret_env, conversation_episode
 from hermes_tui.errors import HermesError
 
@@ -108,7 +109,7 @@ def import_trajectories(store: Any, files: Iterable[Path]) -> ImportResult:
         try:
             lines = path.read_text("utf-8").splitlines()
         except OSError as exc:
-            raise HermesError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise HermesError(f"cannot read {path}: {os_error_reason(exc)}") from exc
         episodes: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
         for number, line in enumerate(lines, 1):
             if not line.strip():

@@ -158,7 +158,7 @@ class Learner:
         try:
             candidate = distill(group, trigger=trigger, complete=self.complete, model=self.model)
         except Exception as exc:  # noqa: BLE001 - nothing to learn is an answer, not a crash
-            from hermes_tui.core.agent.loop import one_line
+            from hermes_tui.errors import one_line
 
             return Outcome(episode_id, "skipped", f"nothing to distill: {one_line(exc)}")
         waiting = self._waiting_for(candidate, group)

@@ -1,8 +1,14 @@
-"""Install the bundled skills (the repo's skills/ folder) into a home.
+"""Install the bundled skills (the repo's skills/ folder) into a home's library.
 
-A first run copies every bundled skill. A later run updates a bundled skill only
+A first run installs every bundled skill. A later run updates a bundled skill only
 when the copy in the home is still exactly what we installed (its hash matches the
-manifest); a skill the user edited, moved or deleted is left alone.
+manifest); a skill the user edited, moved or deleted is left alone, and so is a
+bundled skill whose name the user's own skill already has.
+
+Every SKILL.md goes through the library's one write path (:meth:`SkillLibrary.save`,
+author "bundled"), so each install and update is a version; support files go through
+:meth:`SkillLibrary.write_support_file`. The :class:`~hermes_tui.core.workspace.Workspace`
+installs them when it syncs the library (the workbench: after its first frame).
 
 Several processes may open a new home at once: they install one after the other
 (a lock file in workbench/), so each sees what the one before installed.
@@ -12,13 +18,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
+import os
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Iterator
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Iterator
 
 from hermes_tui.core.fsutil import atomic_write
 from hermes_tui.core.home import Home, package_data_dir
+from hermes_tui.errors import HermesError
+
+if TYPE_CHECKING:
+    from hermes_tui.core.skills.library import SkillLibrary
+
+AUTHOR = "bundled"
 
 
 def _folder_hash(folder: Path) -> str:
@@ -61,19 +73,22 @@ def _install_lock(home: Home) -> Iterator[None]:
         yield
 
 
-def install_bundled_skills(home: Home, source: Path | None = None) -> list[str]:
-    """Install or update bundled skills; returns the relative folders written."""
+def install_bundled_skills(library: "SkillLibrary", source: Path | None = None) -> list[str]:
+    """Install or update bundled skills through ``library``; returns the skill ids written.
+
+    A home that cannot be written (a read-only folder or store) is used as it is."""
+    home = library.home
     source = source or package_data_dir("skills")
-    if source is None:
+    if source is None or not os.access(home.root, os.W_OK) or getattr(library.store, "readonly", False):
         return []
     with _install_lock(home):
-        return _install(home, source)
+        return _install(library, source)
 
 
-def _install(home: Home, source: Path) -> list[str]:
+def _install(library: "SkillLibrary", source: Path) -> list[str]:
+    home = library.home
     manifest = read_manifest(home)
     written: list[str] = []
-    changed = False
     for folder in bundled_skill_folders(source):
         rel = folder.relative_to(source).as_posix()
         target = home.skills_dir / rel
@@ -85,13 +100,36 @@ def _install(home: Home, source: Path) -> list[str]:
                 continue
             if _folder_hash(target) != installed_hash:
                 continue  # edited by the user: never overwrite
-            shutil.rmtree(target)
         elif installed_hash is not None:
             continue  # installed once and removed by the user: respect that
-        shutil.copytree(folder, target)
+        if not _write(library, folder, target, rel):
+            continue
         manifest[rel] = new_hash
         written.append(rel)
-        changed = True
-    if changed:
+    if written:
         atomic_write(home.bundled_manifest, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return written
+
+
+def _write(library: "SkillLibrary", folder: Path, target: Path, skill_id: str) -> bool:
+    """Write one bundled skill's files into ``target``; False when a skill of its name lives elsewhere."""
+    path = PurePosixPath(skill_id)
+    try:
+        known = library.find(path.name)
+    except HermesError:  # several skills of that name already
+        return False
+    if known is not None and known != skill_id:
+        return False  # the user's own skill of that name wins; two of one name would be ambiguous
+    files = _files(folder)
+    category = str(path.parent) if str(path.parent) != "." else None
+    text = (folder / "SKILL.md").read_bytes().decode("utf-8")  # as it is: the manifest hashes bytes
+    library.save(path.name, text, author=AUTHOR, category=category, source=AUTHOR)
+    for rel in _files(target) - files:  # files of the version installed before (its hash was checked)
+        (target / rel).unlink()
+    for rel in sorted(files - {"SKILL.md"}):
+        library.write_support_file(skill_id, rel, (folder / rel).read_bytes(), author=AUTHOR)
+    return True
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.skills.model import LoadError, Skill
 from hermes_tui.core.skills.parse import SKIPPED_DIRS, is_skill_filename, load_skill, pick_skill_file
 from hermes_tui.errors import HermesError
@@ -37,8 +38,7 @@ def find_skill_files(root: Path) -> tuple[list[Path], list[LoadError]]:
 
     def on_error(exc: OSError) -> None:
         where = exc.filename or root
-        reason = (exc.strerror or type(exc).__name__).lower()
-        problems.append(LoadError(Path(where), f"cannot read folder {where}: {reason}", Path(where).name))
+        problems.append(LoadError(Path(where), f"cannot read folder {where}: {os_error_reason(exc)}", Path(where).name))
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=on_error, followlinks=True):
         try:

@@ -44,7 +44,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from hermes_tui.core.fsutil import atomic_write
+from hermes_tui.core.fsutil import atomic_write, os_error_reason
 from hermes_tui.core.skills.parse import (
     CANONICAL_NAME,
     SKIPPED_DIRS,
@@ -434,7 +434,7 @@ def git_clone(url: str, target: Path, limits: Limits = LIMITS) -> None:
             start_new_session=True, text=True, errors="replace",
         )  # fmt: skip
     except OSError as exc:
-        raise HermesError(f"cannot run git: {exc.strerror or exc}") from exc
+        raise HermesError(f"cannot run git: {os_error_reason(exc)}") from exc
     try:
         _out, err = proc.communicate(timeout=limits.timeout)
     except subprocess.TimeoutExpired:

@@ -14,7 +14,7 @@ STATES = (ACTIVE, PENDING, STALE, ARCHIVED, BROKEN, QUARANTINED)
 # Where a skill came from.
 SOURCES = ("bundled", "user", "agent", "hub")
 # Who wrote a version.
-AUTHORS = ("user", "agent", "import", "restore", "hub")
+AUTHORS = ("user", "agent", "import", "restore", "hub", "bundled")
 
 
 def content_hash(text: str) -> str:

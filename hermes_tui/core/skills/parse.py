@@ -40,7 +40,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.skills.model import LoadError, Skill, content_hash
+from hermes_tui.errors import one_line
 
 CANONICAL_NAME = "SKILL.md"
 MAX_FILE_BYTES = 10 * 1024 * 1024  # a SKILL.md larger than this is refused
@@ -184,8 +186,7 @@ def load_skill(path: Path, root: Path | None = None) -> Skill | LoadError:
             return LoadError(path, f"file too large ({size:,} bytes; the limit is {MAX_FILE_BYTES:,}): {path}", skill_id)
         data = path.read_bytes()
     except OSError as exc:
-        reason = (exc.strerror or type(exc).__name__).lower()
-        return LoadError(path, f"cannot read {path}: {reason}", skill_id)
+        return LoadError(path, f"cannot read {path}: {os_error_reason(exc)}", skill_id)
     try:
         text, warnings = decode_skill_bytes(data)
     except BinarySkillFile:
@@ -194,8 +195,7 @@ def load_skill(path: Path, root: Path | None = None) -> Skill | LoadError:
         skill = parse_skill_text(text, path=path, root=root)
         files, cut = list_support_files(skill.folder, path)
     except Exception as exc:  # last resort: loading must never raise
-        message = " ".join(str(exc).split())[:200]
-        return LoadError(path, f"cannot parse {path}: {type(exc).__name__}: {message}", skill_id)
+        return LoadError(path, f"cannot parse {path}: {one_line(exc)[:200]}", skill_id)
     skill.support_files = files
     if cut:
         warnings.append(f"files: more than {MAX_SUPPORT_FILES} support files; the list is cut")
@@ -394,10 +394,10 @@ def _safe_yaml(text: str) -> Any:
         data = _YAML.load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
+        problem = one_line(exc.problem or exc.context or "invalid YAML")
         raise _YamlProblem(problem, mark.line if mark is not None else None) from None
     except yaml.YAMLError as exc:
-        raise _YamlProblem(" ".join(str(exc).split())[:120], None) from None
+        raise _YamlProblem(one_line(str(exc))[:120], None) from None
     except RecursionError:
         raise _YamlProblem("nested too deeply", None) from None
     if _count_nodes(data, MAX_YAML_NODES) > MAX_YAML_NODES:

@@ -34,6 +34,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import apsw
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.store.schema import (
     ALL_FTS_TABLES,
     EVENTS_BULK_INDEX_SQL,
@@ -176,7 +177,7 @@ class Store:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create {path.parent}: {exc.strerror or exc}") from exc
+                raise StoreError(f"cannot create {path.parent}: {os_error_reason(exc)}") from exc
         if path.exists() and not path.is_file():
             raise StoreError(f"{path} is not a file")
         if readonly and not path.exists():

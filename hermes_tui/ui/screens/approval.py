@@ -30,8 +30,13 @@ class ApprovalScreen(ModalScreen[str]):
         with Vertical(id="approval-box"):
             yield Label("The agent asks to run a command", id="approval-title")
             yield Static(r.command, markup=False, id="approval-command")
-            yield Static(f"Why it needs approval: {r.reason}", markup=False, id="approval-reason")
-            yield Static(f"Rule: {r.rule}   Tool: {r.tool}", markup=False, id="approval-rule")
+            if len(r.rules) > 1:  # one answer for every rule the command needs
+                reasons = "\n".join(f"  - {reason} ({rule})" for rule, reason in r.rules)
+                yield Static(f"Why it needs approval (one answer for all):\n{reasons}", markup=False, id="approval-reason")
+                yield Static(f"Rules: {r.rule}   Tool: {r.tool}", markup=False, id="approval-rule")
+            else:
+                yield Static(f"Why it needs approval: {r.reason}", markup=False, id="approval-reason")
+                yield Static(f"Rule: {r.rule}   Tool: {r.tool}", markup=False, id="approval-rule")
             yield Static(
                 "[b]y[/b] once   [b]s[/b] this session   [b]a[/b] always (saved)   [b]n[/b] deny"
                 "\n[dim]No answer before the timeout means deny.[/dim]",

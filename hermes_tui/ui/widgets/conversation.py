@@ -1,17 +1,22 @@
 """The conversation: the user's messages, the agent's streamed Markdown answers,
-its reasoning (collapsed) and notices; and the multi-line prompt."""
+its reasoning (collapsed) and notices; and the multi-line prompt.
+
+The answers' Markdown widget (:mod:`hermes_tui.ui.widgets.answer`, with its parser) is
+imported with the first answer, not before the first frame."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Collapsible, Markdown, Static, TextArea
-from textual.widgets._markdown import MarkdownStream
+from textual.widgets import Static, TextArea
+
+if TYPE_CHECKING:
+    from hermes_tui.ui.widgets.answer import Answer
 
 from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
 
@@ -24,29 +29,6 @@ class UserMessage(Static):
 
 class Notice(Static):
     """A one-line note in the conversation (an error, an interruption, a hint)."""
-
-
-class Answer(Markdown):
-    """One answer, streamed as it arrives."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("", **kwargs)
-        self.text = ""
-        self._stream: MarkdownStream | None = None
-
-    async def add(self, fragment: str) -> None:
-        self.text += fragment
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self)
-        await self._stream.write(fragment)
-
-    async def finish(self, full_text: str | None = None) -> None:
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
-        if full_text is not None and full_text != self.text:
-            self.text = full_text
-            await self.update(full_text)
 
 
 class Conversation(VerticalScroll):
@@ -78,12 +60,16 @@ class Conversation(VerticalScroll):
 
     async def add_text(self, fragment: str) -> None:
         if self.answer is None:
+            from hermes_tui.ui.widgets.answer import Answer
+
             self.answer = Answer(classes="answer")
             await self.mount(self.answer)
         await self.answer.add(fragment)
 
     async def add_reasoning(self, fragment: str) -> None:
         if self.reasoning is None:
+            from textual.widgets import Collapsible
+
             self._reasoning_text = ""
             self.reasoning = Static("", markup=False, classes="reasoning-text")
             await self.mount(Collapsible(self.reasoning, title="reasoning", collapsed=True, classes="reasoning"))
@@ -115,8 +101,8 @@ class Conversation(VerticalScroll):
 
     # -- copy (OSC 52) ------------------------------------------------------------------
     def last_answer(self) -> str:
-        answers = list(self.query(Answer))
-        return answers[-1].text if answers else ""
+        answers = list(self.query(".answer"))
+        return answers[-1].text if answers else ""  # type: ignore[attr-defined]
 
     def action_copy_answer(self) -> None:
         text = self.last_answer()
@@ -211,3 +197,11 @@ class PromptArea(TextArea):
     def _show(self, text: str) -> None:
         self.load_text(text)
         self.move_cursor(self.document.end)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Answer":  # imported on first use (it brings the Markdown parser)
+        from hermes_tui.ui.widgets.answer import Answer
+
+        return Answer
+    raise AttributeError(name)

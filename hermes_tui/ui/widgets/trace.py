@@ -8,6 +8,7 @@ moved up; Enter (or a double click) asks the app to open the call (:class:`OpenT
 from __future__ import annotations
 
 import json
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -25,6 +26,8 @@ from hermes_tui.core.agent.events import ApprovalRequested, ApprovalResolved, To
 from hermes_tui.ui.messages import OpenToolCall
 
 ARGS_CHARS = 60
+HARNESS_KEYS = frozenset({"timeout", "justification"})  # how to run a command, not what it does
+BURST_REDRAW_SECONDS = 0.05  # a burst of rows redraws the trace at most 20 times a second
 STATUS_STYLE = {"running": "bold #ffd75f", "ok": "#5fd787", "error": "bold #ff5f5f", "approval?": "bold #d787ff"}
 
 
@@ -43,9 +46,14 @@ class CallRow:
 
 
 def short_arguments(arguments: Any, limit: int = ARGS_CHARS) -> str:
-    """Arguments on one line: the values of a dict (``command``, ``path`` ...), else the JSON."""
+    """Arguments on one line: the values of a dict (``command``, ``path`` ...), else the JSON.
+
+    What says how to run a call rather than what it does is left out: flags (true/false),
+    and the terminal's ``timeout`` and ``justification`` (the full call shows them)."""
     if isinstance(arguments, dict):
-        text = " ".join(str(v) for v in arguments.values())
+        text = " ".join(
+            str(v) for k, v in arguments.items() if k not in HARNESS_KEYS and v is not None and not isinstance(v, bool)
+        )
     elif isinstance(arguments, str):
         text = arguments
     else:
@@ -72,7 +80,7 @@ class TraceTable(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {"trace--header", "trace--cursor"}
     DEFAULT_CSS = """
-    TraceTable { background: $surface; }
+    TraceTable { background: $surface; overflow-x: hidden; }
     TraceTable > .trace--header { text-style: bold; background: $panel; }
     TraceTable > .trace--cursor { background: $primary 25%; }
     TraceTable:focus > .trace--cursor { background: $primary 55%; }
@@ -89,6 +97,9 @@ class TraceTable(ScrollView, can_focus=True):
         self.cursor_row = 0
         self._strips: dict[str, Strip] = {}  # drawn rows (not the cursor's), until the row or the styles change
         self._in_bulk = False
+        self._follow = False  # a burst's deferred redraw follows the newest row
+        self._last_redraw = 0.0
+        self._redraw_timer: Any = None
         self._styles: dict[str | None, Style] = {}
 
     # -- updates ----------------------------------------------------------------------
@@ -97,6 +108,7 @@ class TraceTable(ScrollView, can_focus=True):
         return len(self.order)
 
     def clear_calls(self) -> None:
+        self._follow = False
         self.calls.clear()
         self.order.clear()
         self._strips.clear()
@@ -108,7 +120,7 @@ class TraceTable(ScrollView, can_focus=True):
         key = self._key(event.episode_id, event.call_id)
         if key in self.calls:  # the same call seen again (a replay)
             return
-        follow = self.cursor_row >= len(self.order) - 1
+        follow = self._follow or self.cursor_row >= len(self.order) - 1
         self.calls[key] = CallRow(event.episode_id, event.call_id, event.name, event.arguments, event.ts)
         self.order.append(key)
         if self._in_bulk:
@@ -144,16 +156,37 @@ class TraceTable(ScrollView, can_focus=True):
         if self._in_bulk:
             yield
             return
-        follow = self.cursor_row >= len(self.order) - 1
+        self._follow = self._follow or self.cursor_row >= len(self.order) - 1
         self._in_bulk = True
         try:
             yield
         finally:
             self._in_bulk = False
-            self._resize()
-            if follow and self.order:
-                self.move_cursor(row=len(self.order) - 1)
-            self.refresh()
+            self._redraw_burst()
+
+    def _redraw_burst(self) -> None:
+        """Show a burst's rows: at once, or (a redraw was just done) once the interval has passed.
+
+        Following the newest row moves every visible line, so each redraw renders the
+        whole view; at the screen's 60 frames a second a flood of rows would spend the
+        UI thread on frames nobody can read.
+        """
+        if self._redraw_timer is not None:
+            return  # a redraw is due already
+        wait = self._last_redraw + BURST_REDRAW_SECONDS - time.monotonic()
+        if wait > 0:
+            self._redraw_timer = self.set_timer(wait, self._redraw_now, name="trace redraw")
+        else:
+            self._redraw_now()
+
+    def _redraw_now(self) -> None:
+        self._redraw_timer = None
+        self._last_redraw = time.monotonic()
+        self._resize()
+        if self._follow and self.order:
+            self.move_cursor(row=len(self.order) - 1)
+        self._follow = False
+        self.refresh()
 
     @staticmethod
     def _key(episode_id: str, call_id: str) -> str:
@@ -241,6 +274,7 @@ class TraceTable(ScrollView, can_focus=True):
     def move_cursor(self, *, row: int, **_ignored: Any) -> None:
         """Put the cursor on ``row`` (clamped) and scroll it into view."""
         old = self.cursor_row
+        self._follow = False  # a move (the user's or the newest row's) ends a burst's following
         self.cursor_row = max(0, min(len(self.order) - 1, row))
         if old != self.cursor_row:
             self.post_message(self.Highlighted())

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 from hermes_tui.core.guard.commands import protected_write_rule
 from hermes_tui.core.home import package_data_dir
@@ -118,7 +119,7 @@ def read_text(path: Path, *, what: str | None = None) -> str:
     except FileNotFoundError:
         raise ToolError(f"{shown} does not exist") from None
     except OSError as exc:
-        raise ToolError(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}") from None
+        raise ToolError(f"cannot read {shown}: {os_error_reason(exc)}") from None
     if looks_binary(data[:BINARY_SNIFF]):
         raise ToolError(f"{shown} is a binary file ({len(data)} bytes); only text files can be read or edited")
     try:
@@ -138,12 +139,15 @@ def approval_refusal(error: str, rule: str, reason: str, what: str) -> ToolResul
 
 
 def ask(ctx: ToolContext, *, tool: str, command: str, matches: tuple[tuple[str, str], ...], what: str) -> ToolResult | None:
-    """Ask for each (rule, reason) in turn; None when all were approved, else the refusal."""
-    for rule, reason in matches:
-        decision = ctx.approvals.request(call_id=ctx.call_id, tool=tool, command=command, rule=rule, reason=reason)
-        if not ctx.approvals.approved(decision):
-            return approval_refusal(ctx.approvals.refusal(decision), rule, reason, what)
-    return None
+    """Ask once for every (rule, reason); None when approved, else the refusal."""
+    if not matches:
+        return None
+    decision = ctx.approvals.request_all(call_id=ctx.call_id, tool=tool, command=command, matches=matches)
+    if ctx.approvals.approved(decision):
+        return None
+    rule = ", ".join(rule for rule, _reason in matches)
+    reason = "; ".join(reason for _rule, reason in matches)
+    return approval_refusal(ctx.approvals.refusal(decision), rule, reason, what)
 
 
 def check_write(ctx: ToolContext, path: Path, *, tool: str) -> ToolResult | None:

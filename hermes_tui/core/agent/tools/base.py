@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, one_line
 
 if TYPE_CHECKING:  # only for type checkers: keeps imports light
     from hermes_tui.core.agent.approvals import ApprovalBroker
@@ -121,7 +121,7 @@ class ToolRegistry:
             except HermesError as exc:
                 result = ToolResult(output=f"error: {exc.message}", error=exc.message)
             except Exception as exc:  # a tool bug must not crash the loop
-                reason = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+                reason = one_line(exc)
                 result = ToolResult(output=f"error: {reason}", error=reason)
         output, cut = cut_output(result.output, self.output_limit)
         result.output = output

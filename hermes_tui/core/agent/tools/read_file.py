@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.agent.tools._common import (
     BINARY_SNIFF,
     display_path,
@@ -55,7 +56,7 @@ class ReadFileTool:
         except FileNotFoundError:
             raise ToolError(f"{shown} does not exist") from None
         except OSError as exc:
-            raise ToolError(f"cannot read {shown}: {(exc.strerror or str(exc)).lower()}") from None
+            raise ToolError(f"cannot read {shown}: {os_error_reason(exc)}") from None
         lines: list[str] = []
         total = 0
         with path.open("r", encoding="utf-8", errors="replace", newline=None) as fh:

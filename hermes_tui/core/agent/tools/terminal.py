@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hermes_tui.core.fsutil import os_error_reason
 from hermes_tui.core.agent.tools._common import ask, bool_arg, int_arg, str_arg
 from hermes_tui.core.agent.tools.base import ToolContext, ToolError, ToolResult
 from hermes_tui.core.guard.commands import DENY, classify_command
@@ -127,7 +128,7 @@ def run_shell(
             start_new_session=True,
         )
     except OSError as exc:
-        raise ToolError(f"cannot start bash: {(exc.strerror or str(exc)).lower()}") from None
+        raise ToolError(f"cannot start bash: {os_error_reason(exc)}") from None
     capture = _Capture(keep_bytes)
     assert proc.stdout is not None
     fd = proc.stdout.fileno()
