@@ -7,7 +7,7 @@ import asyncio
 import threading
 import time
 
-from hermes_tui.core.agent.events import TextDelta, ToolCallFinished, ToolCallStarted
+from hermes_tui.core.agent.events import TextDelta, ToolCallFinished, ToolCallStarted, TurnFinished
 from hermes_tui.core.workspace import Workspace
 from hermes_tui.ui import messages
 from hermes_tui.ui.app import make_app
@@ -93,10 +93,16 @@ def test_a_flooding_worker_waits_for_the_ui_and_loses_nothing(home, monkeypatch)
             await until(pilot, lambda: all(app.trace.calls[f"e/c{i}"].status == "ok" for i in range(500)))
             assert len(waiting) == 1000
             assert max(waiting) < 4 * messages.BACKLOG  # unbounded, it holds hundreds
-            # Text deltas from a worker reach the answer whole and in order, however it was written.
+            # Text deltas from a worker reach the answer whole and in order, however it was written
+            # (the stream's redactor holds back a short tail until the turn's next event).
             words = [f"w{i} " for i in range(300)]
-            worker = threading.Thread(target=lambda: [ws.events.emit(TextDelta(episode_id="e", step=2, text=w))
-                                                      for w in words])
+
+            def stream() -> None:
+                for word in words:
+                    ws.events.emit(TextDelta(episode_id="e", step=2, text=word))
+                ws.events.emit(TurnFinished(episode_id="e", step=2, text="".join(words)))
+
+            worker = threading.Thread(target=stream)
             worker.start()
             await until(pilot, lambda: not worker.is_alive() and bool(app.query(Answer))
                         and app.query(Answer).last().text == "".join(words))
