@@ -59,7 +59,7 @@ def text(rng: random.Random, n: int) -> str:
 def episode_events(rng: random.Random, n: int, t0: float) -> list:
     """The 20 events of one episode, as the agent loop emits them."""
     eid = f"bench-{n:06d}"
-    task = f"fix the {WORDS[n % len(WORDS)]} problem number {n % 350}"  # each task ~29 times: rating pairs
+    task = f"fix the nightly problem number {n % 350}"  # each task ~29 times: rating pairs
     ts = t0 + n * 10.0
     events: list = [EpisodeStarted(episode_id=eid, ts=ts, task=task, model="bench/model", cwd="/work")]
     for step in range(1, 5):
