@@ -461,16 +461,21 @@ class _Filters:
     since: float | None
     until: float | None
     skill_states: tuple[str, ...] | None
+    outcome: str | None = None  # episodes (and their events) that ended so
 
     @property
     def any(self) -> bool:
-        return any(v is not None for v in (self.skill, self.session, self.since, self.until, self.skill_states))
+        return any(
+            v is not None for v in (self.skill, self.session, self.since, self.until, self.skill_states, self.outcome)
+        )
 
     def applies(self, kind: str) -> bool:
         """Can rows of ``kind`` pass these filters at all?"""
         if self.session is not None and kind in ("skill", "note"):
             return False
-        if self.skill is not None and kind == "note":
+        if (self.skill is not None or self.outcome is not None) and kind == "note":
+            return False
+        if self.outcome is not None and kind == "skill":
             return False
         return True
 
@@ -499,6 +504,9 @@ class _Filters:
             if self.skill is not None:
                 clauses.append(loaded.format(col="b.skills_loaded"))
                 args.append(self.skill)
+            if self.outcome is not None:
+                clauses.append("b.outcome = ?")
+                args.append(self.outcome)
         elif source.kind == "event":
             if self.session is not None:
                 clauses.append("b.episode_id = ?")
@@ -508,6 +516,9 @@ class _Filters:
                     "b.episode_id IN (SELECT e.id FROM episodes e WHERE " + loaded.format(col="e.skills_loaded") + ")"
                 )
                 args.append(self.skill)
+            if self.outcome is not None:
+                clauses.append("b.episode_id IN (SELECT e.id FROM episodes e WHERE e.outcome = ?)")
+                args.append(self.outcome)
         return " AND ".join(clauses), args
 
 
@@ -971,6 +982,7 @@ def search(
     skill_states: Iterable[str] | None = None,
     limit: int = 20,
     snippets: bool = True,
+    outcome: str | None = None,
 ) -> list[Hit]:
     """Search skills, episodes, events and notes; best first (see the module doc).
 
@@ -978,14 +990,15 @@ def search(
     skill; episodes that loaded it and their events; no notes). ``session``: an
     episode id (that episode and its events). ``since``/``until``: unix seconds on
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
-    must be in. ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
+    must be in. ``outcome``: episodes that ended so ("success", "failure", ...) and their
+    events (no skills, no notes). ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
     scores, less work: for callers that need only ids and scores). An unknown kind
     raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
     :func:`search_result` to know whether the limit cut the search short.
     """
     return search_result(
         store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
-        skill_states=skill_states, limit=limit, snippets=snippets,
+        skill_states=skill_states, limit=limit, snippets=snippets, outcome=outcome,
     ).hits
 
 
@@ -1001,6 +1014,7 @@ def search_result(
     skill_states: Iterable[str] | None = None,
     limit: int = 20,
     snippets: bool = True,
+    outcome: str | None = None,
     time_limit: float | None = TIME_LIMIT,
     cancel: Any = None,
 ) -> SearchResult:
@@ -1021,7 +1035,7 @@ def search_result(
     terms = parse_query(query)
     if not terms:
         return SearchResult([])
-    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states))
+    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states), outcome)
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
         return SearchResult([])

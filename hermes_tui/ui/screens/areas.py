@@ -1,8 +1,8 @@
-"""The memory (F4), skills (F5) and approvals (F6) areas, read-only for now.
+"""The skills area (F5), read-only for now (the memory browser F4 is screens/memory.py,
+the approvals queue F6 screens/approvals.py).
 
-Part 2 of the workbench turns them into the memory browser, the skill editor and
-the approvals queue; until then each lists what the core holds, kept current by
-the library and pending events.
+Part 2 of the workbench turns it into the skill editor; until then it lists what the
+core holds, kept current by the library events.
 """
 
 from __future__ import annotations
@@ -42,18 +42,6 @@ class ListArea(Vertical):
         raise NotImplementedError
 
 
-class MemoryArea(ListArea):
-    TITLE = "Memory: MEMORY.md (notes) and USER.md (the user profile)"
-    COLUMNS = ("file", "entry")
-
-    def rows(self, workspace: Any) -> list[tuple[str, ...]]:
-        return [
-            (target, " ".join(entry.split())[:120])
-            for target in ("memory", "user")
-            for entry in workspace.memory.entries(target)
-        ]
-
-
 class SkillsArea(ListArea):
     TITLE = "Skills"
     COLUMNS = ("skill", "state", "uses", "description")
@@ -63,11 +51,3 @@ class SkillsArea(ListArea):
             (r["skill_id"], r["state"], str(r.get("uses") or 0), (r.get("description") or "")[:80])
             for r in workspace.library.list()
         ]
-
-
-class ApprovalsArea(ListArea):
-    TITLE = "Approvals: skill changes the agent proposed (/approve lists their ids)"
-    COLUMNS = ("change", "by", "reason")
-
-    def rows(self, workspace: Any) -> list[tuple[str, ...]]:
-        return [(i.change.summary(), i.change.author, i.change.reason[:60]) for i in workspace.pending.list()]
