@@ -234,8 +234,9 @@ class ApprovalsArea(Vertical):
         data = group.data
         head.update(self._head(group))
         self._change(group.head, data)
-        evidence = self.queue.evidence(group.head) or {}
-        self._provenance(data, evidence)
+        evidences = [self.queue.evidence(item) or {} for item in reversed(group.items)]
+        evidence = next((e for e in evidences if e), {})
+        self._provenance(group, evidences)
         self.query_one("#approvals-evidence", Static).update(evidence_text(evidence))
         self.query_one("#approvals-scan", Static).update(scan_text(scan_of(data)))
         self.query_one("#approvals-decided", Static).update(decisions_text(self.decided.get(data.get("skill", ""), [])))
@@ -288,9 +289,10 @@ class ApprovalsArea(Vertical):
         view.display = not show_rendered
         rendered.display = show_rendered
 
-    def _provenance(self, data: dict[str, Any], evidence: dict[str, Any]) -> None:
-        ids = [data["episode_id"]] if data.get("episode_id") else []
-        ids += [e.get("episode_id") for e in evidence.get("episodes") or [] if e.get("episode_id")]
+    def _provenance(self, group: Group, evidences: list[dict[str, Any]]) -> None:
+        """The episodes every change of the group comes from (its own, then its evidence's)."""
+        ids = [item.change.episode_id for item in reversed(group.items) if item.change.episode_id]
+        ids += [e.get("episode_id") for ev in evidences for e in ev.get("episodes") or [] if e.get("episode_id")]
         self.provenance = list(dict.fromkeys(ids))
         table = self.query_one("#approvals-provenance", DataTable)
         table.clear()

@@ -9,7 +9,7 @@ Enter opens a hit where it lives: an event in the episode viewer at its tool cal
 episode in the viewer, a skill in the skill editor, a MEMORY.md/USER.md entry in the
 entries pane, any other note in the preview.
 
-The entries pane (Ctrl+E) edits the two files through ``MemoryFiles.set_entries``:
+The entries pane (Ctrl+G) edits the two files through ``MemoryFiles.set_entries``:
 atomic, refused past the budget, and refused when the file changed on disk since it was
 opened (the change is shown; the person keeps theirs, takes the disk's or edits again).
 """
@@ -169,8 +169,9 @@ class EpisodeAtCall(EpisodeScreen):
     def _describe(self) -> None:
         if self.call_id is not None:  # the first description comes once the episode is replayed
             trace = self.query_one(TraceTable)
-            if self.call_id in trace.order:
-                trace.move_cursor(row=trace.order.index(self.call_id))
+            rows = [index for index, key in enumerate(trace.order) if trace.calls[key].call_id == self.call_id]
+            if rows:
+                trace.move_cursor(row=rows[0])
             self.call_id = None
         super()._describe()
 
@@ -351,7 +352,8 @@ class EntryList(Vertical):
                 self._fill(disk)
                 self._edit_entries(mine, disk)
 
-        self.app.push_screen(ConflictScreen(name, base, disk, mine), choose)
+        # after the editor that asked has closed
+        self.call_after_refresh(self.app.push_screen, ConflictScreen(name, base, disk, mine), choose)
 
     def _edit_entries(self, entries: list[str], base: list[str]) -> None:
         """Edit the whole file's entries as text (after a conflict: mine over the disk's)."""
@@ -504,10 +506,10 @@ class EntriesPane(Horizontal):
 
 # -- the area ---------------------------------------------------------------------------------
 class MemoryArea(Vertical):
-    """F4: the search (default) and the entries pane (Ctrl+E)."""
+    """F4: the search (default) and the entries pane (Ctrl+G)."""
 
     BINDINGS = [
-        Binding("ctrl+e", "toggle_pane", "Search/Entries", id="memory.entries"),
+        Binding("ctrl+g", "toggle_pane", "Search/Entries", id="memory.entries"),
         Binding("slash", "focus_query", "Search", id="memory.search"),
     ]
 
@@ -561,10 +563,10 @@ class MemoryArea(Vertical):
     def _keys(self) -> None:
         if self.pane == "memory-search":
             keys = ("[b]Enter[/b] results/open  [b]Tab[/b] preview  [b]n[/b]/[b]N[/b] next/previous match  "
-                    "[b]/[/b] search  [b]Ctrl+E[/b] MEMORY.md·USER.md")
+                    "[b]/[/b] search  [b]Ctrl+G[/b] MEMORY.md·USER.md")
         else:
             keys = ("[b]a[/b] add  [b]Enter[/b]/[b]e[/b] edit  [b]d[/b] remove  [b]K[/b]/[b]J[/b] move  "
-                    "[b]Tab[/b] other file  [b]Ctrl+E[/b] search")
+                    "[b]Tab[/b] other file  [b]Ctrl+G[/b] search")
         self.query_one("#memory-keys", Static).update(keys)
 
     def action_toggle_pane(self) -> None:
