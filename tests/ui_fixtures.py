@@ -152,6 +152,7 @@ async def _memory(pilot: Any) -> None:
     await _settle(pilot)
     await pilot.press("f4")
     area = pilot.app.query_one("#memory")
+    area.input.cursor_blink = False
     area.input.value = "pool exhausted"
     await until(pilot, lambda: area.hits and area.shown_generation == area.generation)
     await pilot.pause()

@@ -182,7 +182,7 @@ class ApprovalsArea(Vertical):
                 change += f" (+{len(group.others)} similar)"
             table.add_row(
                 "●" if group.head.id in self.selected else "",
-                Text("⏳", style="yellow") if waited > WAITED_LONG_DAYS * 86400 else "",
+                Text("!", style="bold yellow") if waited > WAITED_LONG_DAYS * 86400 else "",
                 change,
                 by,
                 Text(verdict, style=VERDICT_STYLE.get(verdict, "dim")),

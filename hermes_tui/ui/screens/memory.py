@@ -311,7 +311,7 @@ class EntryList(Vertical):
         if entries:
             self.table.move_cursor(row=min(max(row, 0), len(entries) - 1))
         limit = self.memory.limits[self.target]
-        self.query_one(".entries-title", Label).update(f"[b]{self.name_of_file}[/b]  {len(entries)} entries")
+        self.query_one(".entries-title", Label).update(f"[b]{self.name_of_file}[/b]  {len(entries)} {'entry' if len(entries) == 1 else 'entries'}")
         self.query_one(".entries-gauge", Static).update(gauge(len(JOINER.join(entries)), limit))
 
     def select(self, text: str) -> None:
@@ -530,7 +530,7 @@ class MemoryArea(Vertical):
         yield Static("", id="memory-keys")
 
     def on_mount(self) -> None:
-        for label, width in (("kind", 7), ("title", 26), ("when", 16), ("snippet", 70)):
+        for label, width in (("kind", 7), ("title", 20), ("snippet", 48), ("when", 16)):
             self.table.add_column(label, width=width)
         self._keys()
 
@@ -615,7 +615,7 @@ class MemoryArea(Vertical):
         table.clear()
         for hit in self.hits:
             table.add_row(Text(hit.kind, style=KIND_STYLE.get(hit.kind, "")), Text(hit.title, no_wrap=True, overflow="ellipsis"),
-                          when(hit.created_at), snippet_text(hit.snippet))
+                          snippet_text(hit.snippet), when(hit.created_at))
         self._count(result)
         self.shown_generation, self.shown_at = generation, time.perf_counter()
         if self.hits:
