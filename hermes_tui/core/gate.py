@@ -24,7 +24,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -86,7 +86,7 @@ class PendingItem:
             "status": self.status,
             "note": self.note,
             "folder": str(self.folder),
-            **asdict(self.change),
+            **vars(self.change),  # flat fields: a copy of the dict is enough (asdict deep-copies)
         }
 
 
@@ -184,18 +184,39 @@ class PendingQueue:
         if not self.root.is_dir():
             return []
         items = []
-        for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and folder.name not in HANDLED:
-                item = self._read(folder)
-                if item is not None:
-                    items.append(item)
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.is_dir() and entry.name not in HANDLED:
+                    item = self._read(Path(entry.path))
+                    if item is not None:
+                        items.append(item)
         return sorted(items, key=lambda i: (i.created_at, i.id))
 
     def count(self) -> int:
         """How many changes wait (folders only: no file is read)."""
+        return sum(1 for name in self.waiting_ids() if (self.root / name / "change.json").is_file())
+
+    def waiting_ids(self) -> list[str]:
+        """The ids of the changes waiting (folder names only: nothing is read)."""
         if not self.root.is_dir():
-            return 0
-        return sum(1 for f in self.root.iterdir() if f.is_dir() and f.name not in HANDLED and (f / "change.json").is_file())
+            return []
+        with os.scandir(self.root) as entries:
+            return [e.name for e in entries if e.is_dir() and e.name not in HANDLED]
+
+    def decided(self, known: set[str] | frozenset[str] = frozenset()) -> list[PendingItem]:
+        """The approved and rejected changes, leaving out the ids in ``known`` (a caller
+        that keeps them reads only the new ones: a decision never changes)."""
+        items = []
+        for status in HANDLED:
+            folder = self.root / status
+            if folder.is_dir():
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir() and entry.name not in known:
+                            item = self._read(Path(entry.path))
+                            if item is not None:
+                                items.append(item)
+        return items
 
     def all(self) -> list[PendingItem]:
         """Every change: waiting, approved and rejected."""

@@ -32,6 +32,7 @@ from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
 from hermes_tui.errors import HermesError
 from hermes_tui.ui.screens.episodes import OUTCOME_STYLE, EpisodeScreen
 from hermes_tui.ui.screens.review import AskScreen, ConfirmScreen, diff_text, skill_syntax
+from hermes_tui.ui.widgets.rowlist import RowList
 
 WAITED_LONG_DAYS = 7  # a change waiting longer is marked, and the title says how many
 CLEAN = "safe"  # the only scan verdict a bulk approve accepts
@@ -97,6 +98,8 @@ class ApprovalsArea(Vertical):
         self.groups: list[Group] = []
         self.selected: set[str] = set()  # head ids
         self.decided: dict[str, list[dict[str, Any]]] = {}  # skill name -> decisions, newest first
+        self._decisions: dict[str, dict[str, Any]] = {}  # id -> decision (read once: it never changes)
+        self._items: dict[str, PendingItem] = {}  # id -> waiting change (its change.json is written once)
         self.provenance: list[str] = []
         self.rendered = False
         self._reload_queued = False
@@ -109,7 +112,7 @@ class ApprovalsArea(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="approvals-title")
         with Horizontal(id="approvals-body"):
-            yield DataTable(cursor_type="row", id="approvals-table")
+            yield RowList([("", 2), ("", 2), ("change", 0), ("by", 12), ("scan", 12), ("waited", 6)], id="approvals-table")
             with VerticalScroll(id="approvals-detail"):
                 yield Static("", id="approvals-head")
                 yield Label("", id="approvals-change-label", classes="review-section")
@@ -128,11 +131,10 @@ class ApprovalsArea(Vertical):
                      "[b]h[/b] decisions", id="approvals-keys")
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#approvals-table", DataTable)
+    def table(self) -> RowList:
+        return self.query_one("#approvals-table", RowList)
 
     def on_mount(self) -> None:
-        self.table.add_columns("", "", "change", "by", "scan", "waited")
         self.query_one("#approvals-provenance", DataTable).add_columns("episode", "outcome", "task")
         self.query_one("#approvals-rendered", Markdown).display = False
         self.reload()
@@ -150,23 +152,34 @@ class ApprovalsArea(Vertical):
     def reload(self) -> None:
         self._reload_queued = False
         head = self.current.head.id if self.current else None
-        self.groups = [Group(items) for items in similar_groups(self.queue.list())]
+        self.groups = [Group(items) for items in similar_groups(self._waiting())]
         self.selected &= {g.head.id for g in self.groups}
+        for item in self.queue.decided(set(self._decisions)):
+            self._decisions[item.id] = item.to_dict()
         self.decided = {}
-        for item in self.queue.all():
-            if item.status != "pending":
-                self.decided.setdefault(item.change.skill, []).append(item.to_dict())
+        for decision in self._decisions.values():
+            self.decided.setdefault(decision.get("skill", ""), []).append(decision)
         for decisions in self.decided.values():
             decisions.sort(key=lambda d: -(d.get("decided_at") or d.get("created_at") or 0))
-        self._fill()
         rows = [g.head.id for g in self.groups]
-        self.table.move_cursor(row=rows.index(head) if head in rows else min(self.table.cursor_row, len(rows) - 1))
+        self._fill(rows.index(head) if head in rows else self.table.cursor_row)
         self._detail()
 
-    def _fill(self) -> None:
-        table = self.table
-        table.clear()
+    def _waiting(self) -> list[PendingItem]:
+        """The waiting changes, oldest first; only the new ones are read."""
+        ids = self.queue.waiting_ids()
+        self._items = {i: self._items[i] for i in ids if i in self._items}
+        for item_id in ids:
+            if item_id not in self._items:
+                try:
+                    self._items[item_id] = self.queue.get(item_id)
+                except HermesError:  # half-written or unreadable: the next event reads it again
+                    continue
+        return sorted((i for i in self._items.values() if i.status == "pending"), key=lambda i: (i.created_at, i.id))
+
+    def _fill(self, cursor: int) -> None:
         now = self.now()
+        rows: list[list[Any]] = []
         for group in self.groups:
             data = group.data
             waited = now - group.oldest
@@ -180,15 +193,15 @@ class ApprovalsArea(Vertical):
             change = f"{data.get('op', '?')} {data.get('skill', '?')}"
             if group.others:
                 change += f" (+{len(group.others)} similar)"
-            table.add_row(
+            rows.append([
                 "●" if group.head.id in self.selected else "",
                 Text("!", style="bold yellow") if waited > WAITED_LONG_DAYS * 86400 else "",
                 change,
                 by,
                 Text(verdict, style=VERDICT_STYLE.get(verdict, "dim")),
                 Text(age(waited), style="bold yellow" if waited > WAITED_LONG_DAYS * 86400 else ""),
-                key=group.head.id,
-            )
+            ])
+        self.table.set_rows(rows, cursor)
         self._title()
 
     def _title(self) -> None:
@@ -209,10 +222,9 @@ class ApprovalsArea(Vertical):
         row = self.table.cursor_row if self.is_mounted else -1
         return self.groups[row] if 0 <= row < len(self.groups) else None
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "approvals-table":
-            event.stop()
-            self._detail()
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        event.stop()
+        self._detail()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
@@ -324,7 +336,7 @@ class ApprovalsArea(Vertical):
             return
         self.selected ^= {group.head.id}
         row = self.table.cursor_row
-        self.table.update_cell_at((row, 0), "●" if group.head.id in self.selected else "")
+        self.table.set_cell(row, 0, "●" if group.head.id in self.selected else "")
         self._title()
 
     def action_open_provenance(self) -> None:

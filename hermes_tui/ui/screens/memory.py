@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Callable
 
 from rich.text import Text
@@ -45,6 +46,7 @@ KIND_ALIASES = {"skills": "skill", "episodes": "episode", "events": "event", "ca
                 "notes": "note", "memory": "note"}
 FILTERS = ("kind", "since", "until", "skill", "outcome")
 MATCH_STYLE, CURRENT_STYLE = "black on yellow", "black on #ff8700 bold"
+BURST_SECONDS = 0.04  # the pause that ends a burst of typing
 
 
 # -- the query and its filters ------------------------------------------------------------------
@@ -188,14 +190,15 @@ class Preview(VerticalScroll):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.document = Document("", "")
+        self.hit: Hit | None = None  # the search hit shown
         self.matches: list[tuple[int, int]] = []
         self.current = -1
 
     def compose(self) -> ComposeResult:
         yield Static("", id="memory-doc")
 
-    def show(self, document: Document, pattern: re.Pattern[str] | None) -> None:
-        self.document = document
+    def show(self, document: Document, pattern: re.Pattern[str] | None, hit: Hit | None = None) -> None:
+        self.document, self.hit = document, hit
         text = document.text[:PREVIEW_CHARS]
         self.matches = [m.span() for m in pattern.finditer(text) if m.end() > m.start()] if pattern else []
         self.current = 0 if self.matches else -1
@@ -522,6 +525,7 @@ class MemoryArea(Vertical):
         self.shown_generation = 0  # of the answer on screen
         self.shown_at = 0.0  # perf_counter when it was put there (the benchmark reads it)
         self._cancel: threading.Event | None = None
+        self._timer: Any = None  # a search waiting for the typing to pause
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="memory-search", id="memory-panes"):
@@ -588,9 +592,17 @@ class MemoryArea(Vertical):
         self.start_search(event.value)
 
     def start_search(self, text: str) -> None:
-        """Cancel the running query and start this one (an empty box clears the results)."""
+        """Cancel the running query and start this one (an empty box clears the results).
+
+        A key that comes before the previous key's answer waits for a pause of
+        :data:`BURST_SECONDS`: a burst of typing faster than the answers runs one search,
+        not one per key; a key typed at leisure searches at once."""
         if self._cancel is not None:
             self._cancel.set()
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        burst = self.shown_generation != self.generation
         self.generation += 1
         self.query = parse_filters(text, self.app.workspace.library)  # type: ignore[attr-defined]
         self.pattern = match_pattern(self.query.text)
@@ -599,15 +611,33 @@ class MemoryArea(Vertical):
             self._show(self.generation, SearchResult([]))
             return
         self._cancel = threading.Event()
-        self._search(self.generation, self.query, self._cancel)
+        search = partial(self._search, self.generation, self.query, self._cancel)
+        if burst:
+            self._timer = self.set_timer(BURST_SECONDS, search)
+        else:
+            search()
 
+    # The store is read in threads only while typing: the UI thread never waits for its
+    # lock, which a running search holds.
     @work(thread=True, exclusive=True, group="memory-search", exit_on_error=False, name="search")
     def _search(self, generation: int, query: Query, cancel: threading.Event) -> None:
-        result = query.search(self.app.workspace.store, cancel)  # type: ignore[attr-defined]
+        workspace = self.app.workspace  # type: ignore[attr-defined]
+        result = query.search(workspace.store, cancel)
+        first = hit_document(workspace, result.hits[0]) if result.hits and not cancel.is_set() else None
         if not cancel.is_set():
-            self.app.call_from_thread(self._show, generation, result)
+            self.app.call_from_thread(self._show, generation, result, first)
 
-    def _show(self, generation: int, result: SearchResult) -> None:
+    @work(thread=True, exclusive=True, group="memory-preview", exit_on_error=False, name="preview")
+    def _read_document(self, generation: int, hit: Hit) -> None:
+        document = hit_document(self.app.workspace, hit)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show_document, generation, hit, document)
+
+    def _show_document(self, generation: int, hit: Hit, document: Document) -> None:
+        row = self.table.cursor_row
+        if generation == self.generation and 0 <= row < len(self.hits) and self.hits[row] is hit:
+            self.preview.show(document, self.pattern, hit)
+
+    def _show(self, generation: int, result: SearchResult, first: Document | None = None) -> None:
         if generation != self.generation or not self.is_attached:
             return  # a newer keystroke's answer is coming
         self.hits = result.hits
@@ -617,12 +647,10 @@ class MemoryArea(Vertical):
             table.add_row(Text(hit.kind, style=KIND_STYLE.get(hit.kind, "")), Text(hit.title, no_wrap=True, overflow="ellipsis"),
                           snippet_text(hit.snippet), when(hit.created_at))
         self._count(result)
-        self.shown_generation, self.shown_at = generation, time.perf_counter()
+        self.preview.show(first or Document("", ""), self.pattern if first else None, self.hits[0] if first else None)
         if self.hits:
             table.move_cursor(row=0)
-            self._preview(0)
-        else:
-            self.preview.show(Document("", ""), None)
+        self.shown_generation, self.shown_at = generation, time.perf_counter()
 
     def _count(self, result: SearchResult) -> None:
         query = self.query
@@ -654,12 +682,9 @@ class MemoryArea(Vertical):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "memory-hits":
             event.stop()
-            self._preview(event.cursor_row)
-
-    def _preview(self, row: int) -> None:
-        if 0 <= row < len(self.hits):
-            document = hit_document(self.app.workspace, self.hits[row])  # type: ignore[attr-defined]
-            self.preview.show(document, self.pattern)
+            row = event.cursor_row
+            if 0 <= row < len(self.hits) and self.preview.hit is not self.hits[row]:
+                self._read_document(self.generation, self.hits[row])
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.data_table.id == "memory-hits":
