@@ -207,6 +207,10 @@ def test_a_file_changed_on_disk_since_it_was_opened_is_never_clobbered(tmp_path:
             await pilot.press("k")
             await pilot.pause()
             assert parse_entries(path.read_text("utf-8")) == ["mine", "written by another session"]
+            # after a sync (the app refreshes its areas) the view is the disk's again
+            path.write_text("z\n", "utf-8")
+            app.query_one("#memory").refresh_list()
+            assert entries.opened == ["z"] and entries.table.row_count == 1
 
     run(drive())
     ws.close()

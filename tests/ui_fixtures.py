@@ -171,6 +171,7 @@ async def _approvals(pilot: Any) -> None:
     area = pilot.app.query_one("#approvals")
     area.now = lambda: T0 + 9 * 86400  # a fixed clock: the oldest change waited 9 days
     area.reload()
+    await until(pilot, lambda: pilot.app.query_one("#status").status.pending == 4)  # the events are drained
     await pilot.pause()
 
 

@@ -37,6 +37,7 @@ from hermes_tui.core.store.search import HIGHLIGHT_END, HIGHLIGHT_START, KINDS, 
 from hermes_tui.errors import HermesError
 from hermes_tui.ui.screens.episodes import EpisodeScreen, when
 from hermes_tui.ui.screens.review import ConfirmScreen, diff_text, open_skill
+from hermes_tui.ui.widgets.rowlist import RowList
 from hermes_tui.ui.widgets.trace import TraceTable
 
 LIMIT = 50  # hits shown
@@ -243,7 +244,7 @@ class SearchPane(Vertical):
         yield Label("type to search episodes, tool calls, notes, MEMORY.md/USER.md entries and skills",
                     id="memory-count")
         with Horizontal(id="memory-body"):
-            yield DataTable(cursor_type="row", id="memory-hits")
+            yield RowList([("kind", 8), ("title", 22), ("snippet", 0), ("when", 17)], id="memory-hits")
             yield Preview(id="memory-preview")
 
 
@@ -519,7 +520,7 @@ class MemoryArea(Vertical):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.hits: list[Hit] = []
-        self.query = Query()
+        self.search_query = Query()
         self.pattern: re.Pattern[str] | None = None
         self.generation = 0  # of the newest query typed
         self.shown_generation = 0  # of the answer on screen
@@ -534,13 +535,11 @@ class MemoryArea(Vertical):
         yield Static("", id="memory-keys")
 
     def on_mount(self) -> None:
-        for label, width in (("kind", 7), ("title", 20), ("snippet", 48), ("when", 16)):
-            self.table.add_column(label, width=width)
         self._keys()
 
     @property
-    def table(self) -> DataTable:
-        return self.query_one("#memory-hits", DataTable)
+    def table(self) -> RowList:
+        return self.query_one("#memory-hits", RowList)
 
     @property
     def preview(self) -> Preview:
@@ -604,14 +603,14 @@ class MemoryArea(Vertical):
             self._timer = None
         burst = self.shown_generation != self.generation
         self.generation += 1
-        self.query = parse_filters(text, self.app.workspace.library)  # type: ignore[attr-defined]
-        self.pattern = match_pattern(self.query.text)
-        if not self.query.text.strip() or self.query.problems:
+        self.search_query = parse_filters(text, self.app.workspace.library)  # type: ignore[attr-defined]
+        self.pattern = match_pattern(self.search_query.text)
+        if not self.search_query.text.strip() or self.search_query.problems:
             self._cancel = None
             self._show(self.generation, SearchResult([]))
             return
         self._cancel = threading.Event()
-        search = partial(self._search, self.generation, self.query, self._cancel)
+        search = partial(self._search, self.generation, self.search_query, self._cancel)
         if burst:
             self._timer = self.set_timer(BURST_SECONDS, search)
         else:
@@ -641,19 +640,14 @@ class MemoryArea(Vertical):
         if generation != self.generation or not self.is_attached:
             return  # a newer keystroke's answer is coming
         self.hits = result.hits
-        table = self.table
-        table.clear()
-        for hit in self.hits:
-            table.add_row(Text(hit.kind, style=KIND_STYLE.get(hit.kind, "")), Text(hit.title, no_wrap=True, overflow="ellipsis"),
-                          snippet_text(hit.snippet), when(hit.created_at))
+        self.table.set_rows([[Text(hit.kind, style=KIND_STYLE.get(hit.kind, "")), hit.title, snippet_text(hit.snippet),
+                              when(hit.created_at)] for hit in self.hits])
         self._count(result)
         self.preview.show(first or Document("", ""), self.pattern if first else None, self.hits[0] if first else None)
-        if self.hits:
-            table.move_cursor(row=0)
         self.shown_generation, self.shown_at = generation, time.perf_counter()
 
     def _count(self, result: SearchResult) -> None:
-        query = self.query
+        query = self.search_query
         if query.problems:
             self.query_one("#memory-count", Label).update(Text("; ".join(query.problems), style="bold red"))
             return
@@ -679,17 +673,15 @@ class MemoryArea(Vertical):
             if self.hits:
                 self.table.focus()
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.data_table.id == "memory-hits":
-            event.stop()
-            row = event.cursor_row
-            if 0 <= row < len(self.hits) and self.preview.hit is not self.hits[row]:
-                self._read_document(self.generation, self.hits[row])
+    def on_row_list_highlighted(self, event: RowList.Highlighted) -> None:
+        event.stop()
+        row = event.row
+        if 0 <= row < len(self.hits) and self.preview.hit is not self.hits[row]:
+            self._read_document(self.generation, self.hits[row])
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        if event.data_table.id == "memory-hits":
-            event.stop()
-            self.open_hit(event.cursor_row)
+    def on_row_list_selected(self, event: RowList.Selected) -> None:
+        event.stop()
+        self.open_hit(event.row)
 
     def open_hit(self, row: int) -> None:
         """Open a hit where it lives."""

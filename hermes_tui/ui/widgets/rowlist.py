@@ -98,9 +98,9 @@ class RowList(ScrollView, can_focus=True):
         for cell, column in zip(cells, self._widths(width)):
             text = cell if isinstance(cell, Text) else Text(str(cell))
             text = text.copy()
-            text.truncate(max(0, column - 1), overflow="ellipsis")
-            segments = list(text.render(console))
-            strips.append(Strip(segments).apply_style(style).crop_extend(0, column, style))
+            text.truncate(max(0, column - 1), overflow="ellipsis", pad=True)
+            text.append(" ")  # a gap before the next column
+            strips.append(Strip(list(text.render(console))).apply_style(style))
         return Strip.join(strips).crop_extend(0, width, style)
 
     def _refresh_row(self, index: int) -> None:
