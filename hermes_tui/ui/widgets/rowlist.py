@@ -100,6 +100,8 @@ class RowList(ScrollView, can_focus=True):
             text = text.copy()
             text.truncate(max(0, column - 1), overflow="ellipsis", pad=True)
             text.append(" ")  # a gap before the next column
+            if text.style:  # render() leaves the base style to its caller: make it a span
+                text.stylize(text.style, 0, len(text) - 1)
             strips.append(Strip(list(text.render(console))).apply_style(style))
         return Strip.join(strips).crop_extend(0, width, style)
 
