@@ -112,7 +112,7 @@ class ApprovalsArea(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", id="approvals-title")
         with Horizontal(id="approvals-body"):
-            yield RowList([("", 2), ("", 2), ("change", 0), ("by", 12), ("scan", 12), ("waited", 6)], id="approvals-table")
+            yield RowList([("", 2), ("", 2), ("change", 0), ("by", 8), ("scan", 12), ("waited", 6)], id="approvals-table")
             with VerticalScroll(id="approvals-detail"):
                 yield Static("", id="approvals-head")
                 yield Label("", id="approvals-change-label", classes="review-section")
