@@ -231,3 +231,22 @@ def test_set_entries_checks_what_was_opened_and_the_budget(tmp_path: Path) -> No
     memory.set_entries("user", ["y" * 1500], base=["y" * 2000])  # trimming is allowed
     assert parse_entries(memory.path("user").read_text("utf-8")) == ["y" * 1500]
     ws.close()
+
+
+def test_the_palette_opens_the_entries(tmp_path: Path) -> None:
+    from hermes_tui.ui.commands import workbench_actions
+
+    ws = fixed_workspace(tmp_path / "home")
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await pilot.pause()
+            action = dict((title, callback) for title, _help, callback in workbench_actions(app))
+            action["Memory: MEMORY.md and USER.md entries"]()
+            await pilot.pause()
+            area = app.query_one("#memory")
+            assert area.pane == "memory-entries" and app.focused is area.query_one("#entries-memory").table
+
+    run(drive())
+    ws.close()

@@ -13,9 +13,10 @@ def workbench_actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
     actions: list[tuple[str, str, Callable[[], Any]]] = [
         ("Area: conversation and trace", "F2", partial(app.action_area, "work")),
         ("Area: episodes", "F3: list, open, step, compare", partial(app.action_area, "episodes")),
-        ("Area: memory", "F4", partial(app.action_area, "memory")),
+        ("Area: memory", "F4: search everything as you type", partial(app.action_area, "memory")),
+        ("Memory: MEMORY.md and USER.md entries", "Ctrl+G in F4: add, edit, remove, reorder", partial(memory_entries, app)),
         ("Area: skills", "F5", partial(app.action_area, "skills")),
-        ("Area: approvals", "F6", partial(app.action_area, "approvals")),
+        ("Area: approvals", "F6: approve, reject, edit then approve", partial(app.action_area, "approvals")),
         ("Conversation: new session", "/new", app.new_session),
         ("Conversation: interrupt the running turn", "Esc", app.action_interrupt),
         ("Conversation: copy the last answer", "y in the conversation", app.conversation.action_copy_answer),
@@ -28,6 +29,13 @@ def workbench_actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         if name.startswith("hermes-"):
             actions.append((f"Theme: {name}", "switch the colours", partial(setattr, app, "theme", name)))
     return actions
+
+
+def memory_entries(app: Any) -> None:
+    app.action_area("memory")
+    area = app.query_one("#memory")
+    if area.pane == "memory-search":
+        area.action_toggle_pane()
 
 
 class WorkbenchCommands(Provider):
