@@ -338,7 +338,7 @@ def test_library_and_pending_events_update_the_app_without_polling(home) -> None
             await pilot.pause()
             assert "/tidy-logs" in app.prompt.completions
             assert "1 pending" in str(app.query_one("#status").render())
-            assert app.query_one("#approvals").query_one("DataTable").row_count == 1
+            assert app.query_one("#approvals").table.row_count == 1
 
     run(drive())
     ws.close()

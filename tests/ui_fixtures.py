@@ -170,6 +170,32 @@ async def _skill_diff(pilot: Any) -> None:
     area = pilot.app.query_one("#skills")
     area.editor.replace("grep -n ERROR app.log", (5, 3), (5, 13))
     await pilot.press("ctrl+g")
+
+
+async def _memory(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("f4")
+    area = pilot.app.query_one("#memory")
+    area.input.cursor_blink = False
+    area.input.value = "pool exhausted"
+    await until(pilot, lambda: area.hits and area.shown_generation == area.generation)
+    await pilot.pause()
+
+
+async def _memory_entries(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("f4", "ctrl+g")
+    await pilot.pause()
+
+
+async def _approvals(pilot: Any) -> None:
+    await _settle(pilot)
+    await pilot.press("f6")
+    seed_more_pending(pilot.app.workspace)
+    area = pilot.app.query_one("#approvals")
+    area.now = lambda: T0 + 9 * 86400  # a fixed clock: the oldest change waited 9 days
+    area.reload()
+    await until(pilot, lambda: pilot.app.query_one("#status").status.pending == 4)  # the events are drained
     await pilot.pause()
 
 
@@ -189,18 +215,65 @@ SCENES: dict[str, Callable[[Any], Any]] = {
     "compare": _compare,
     "call": _call,
     "approval": _approval,
-    "memory": _area("f4"),
+    "memory": _memory,
+    "memory-entries": _memory_entries,
     "skills": _skills,
     "skill-diff": _skill_diff,
-    "approvals": _area("f6"),
+    "approvals": _approvals,
 }
 
 TRIAGE = "---\nname: log-triage\ndescription: Find the cause of a failed job from its log.\n---\n# Log triage\n1. grep ERROR\n"
 
 
+def fixed_pending(ws: Workspace, item_id: str, change: Any, created_at: float, evidence: dict | None = None,
+                  **fields: Any) -> Any:
+    """A waiting change with a fixed id and time (and fields such as the scanner's "scan")."""
+    import json
+
+    item = ws.pending.submit(change, evidence=evidence)
+    folder = item.folder.with_name(item_id)
+    item.folder.rename(folder)
+    data = json.loads((folder / "change.json").read_text("utf-8"))
+    data.update(id=item_id, created_at=created_at, folder=str(folder), **fields)
+    (folder / "change.json").write_text(json.dumps(data, indent=2), "utf-8")
+    return ws.pending.get(item_id)
+
+
+POOL = TRIAGE.replace("log-triage", "db-pool-sizing").replace("# Log triage\n1. grep ERROR\n",
+                                                                "# DB pool sizing\n1. grep 'pool exhausted'\n2. raise POOL_SIZE\n")
+
+
+def seed_pending(ws: Workspace) -> None:
+    """A learned skill waiting, with evidence and a clean scan (every scene has it)."""
+    from hermes_tui.core.gate import SkillChange
+
+    evidence = {"source": "learning", "kind": "create", "trigger": "repeated task", "distiller": "deterministic",
+                "episodes": [{"episode_id": f"ep-{i}", "task": "find why the nightly job failed in app.log",
+                              "outcome": "success", "tool_calls": [{"tool": "terminal"}] * (6 - i)} for i in (1, 2, 3)]}
+    fixed_pending(ws, "20251124-000000-aaaaaa", SkillChange("create", "db-pool-sizing", category="learned", content=POOL,
+                  episode_id="ep-3", reason="learned from 3 episode(s) (repeated task; deterministic)"), T0,
+                  evidence, scan={"verdict": "safe", "findings": []})
+
+
+def seed_more_pending(ws: Workspace) -> None:
+    """Three more: a near-duplicate of the learned skill, an edit of log-triage with a hidden
+    character and a risky scan, and an install without a scan."""
+    from hermes_tui.core.gate import SkillChange
+
+    safe = {"verdict": "safe", "findings": []}
+    fixed_pending(ws, "20251125-000000-bbbbbb", SkillChange("create", "db-pool-sizing", category="learned",
+                  content=POOL + "3. restart the job\n", reason="learned again"), T0 + 86400, scan=safe)
+    edit = TRIAGE.replace("1. grep ERROR", "1. grep ERROR app.log\u200b\n2. open the file it names")
+    fixed_pending(ws, "20251130-000000-cccccc", SkillChange("edit", "log-triage", content=edit, reason="a clearer first step"),
+                  T0 + 6 * 86400, scan={"verdict": "caution", "findings": [
+                      {"id": "invisible-unicode", "category": "obfuscation", "severity": "medium", "file": "SKILL.md",
+                       "line": 5, "excerpt": "grep ERROR app.log\u200b", "explanation": "a zero-width space hides in the text"}]})
+    fixed_pending(ws, "20251202-000000-dddddd", SkillChange("create", "tidy-build", content=TRIAGE.replace("log-triage", "tidy-build"),
+                  reason="installed from the hub", author="hub"), T0 + 8 * 86400)
+
+
 def scene_app(scene: str, home_root: Path) -> tuple[Any, Callable[[Any], Any]]:
     """The app for one scene, on fixed data, and what to do before the picture."""
-    from hermes_tui.core.gate import SkillChange
     from hermes_tui.ui.app import make_app
 
     ws = fixed_workspace(home_root)
@@ -208,7 +281,6 @@ def scene_app(scene: str, home_root: Path) -> tuple[Any, Callable[[Any], Any]]:
     ws.library.save("log-triage", TRIAGE, author="user", category="debugging")
     ws.memory.add("memory", "The nightly job runs at 02:00 and talks to Postgres.")
     ws.memory.add("user", "Prefers short answers with the exact file and line.")
-    ws.pending.submit(SkillChange("create", "db-pool-sizing", content=TRIAGE.replace("log-triage", "db-pool-sizing"),
-                                  reason="learned from the nightly-job episodes", author="agent"))
+    seed_pending(ws)
     app = make_app(ws, warm_up=False)
     return app, SCENES[scene]

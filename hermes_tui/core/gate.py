@@ -33,7 +33,7 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -106,18 +106,19 @@ class PendingItem:
     folder: Path
     status: str = "pending"  # pending, approved, rejected
     note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # change.json's other fields (decided_by, decided_at, ...)
     scan: dict[str, Any] | None = None  # the scan report (ScanReport.to_dict()); None for items older than the scanner
     origin: str = "workbench"  # "workbench" | "hermes" (proposed in an attached Hermes home)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            **self.extra,
             "id": self.id,
             "created_at": self.created_at,
             "status": self.status,
             "note": self.note,
             "folder": str(self.folder),
-            **asdict(self.change),
+            **vars(self.change),  # flat fields: a copy of the dict is enough (asdict deep-copies)
             "summary": self.change.summary(),
             "subsystem": self.change.subsystem,
             "origin": self.origin,
@@ -139,6 +140,16 @@ class PendingItem:
     @property
     def verdict(self) -> str | None:
         return (self.scan or {}).get("verdict")
+
+
+def person() -> str:
+    """Who decides: the login name of the person at the keyboard ("user" when it has none)."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "user"
+    except (OSError, KeyError):
+        return "user"
 
 
 def _new_id() -> str:
@@ -228,6 +239,7 @@ class PendingQueue:
             data = json.loads((folder / "change.json").read_text("utf-8"))
             names = set(SkillChange.__dataclass_fields__)
             change = SkillChange(**{k: v for k, v in data.items() if k in names})
+            known = names | {"id", "created_at", "status", "note", "folder", "summary", "subsystem", "origin", "scan"}
             return PendingItem(
                 id=data["id"],
                 change=change,
@@ -237,6 +249,7 @@ class PendingQueue:
                 note=data.get("note", ""),
                 scan=data.get("scan") if isinstance(data.get("scan"), dict) else None,
                 origin=str(data.get("origin") or "workbench"),
+                extra={k: v for k, v in data.items() if k not in known},
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -246,12 +259,39 @@ class PendingQueue:
         if not self.root.is_dir():
             return []
         items = []
-        for folder in sorted(self.root.iterdir()):
-            if folder.is_dir() and folder.name not in HANDLED:
-                item = self._read(folder)
-                if item is not None:
-                    items.append(item)
+        with os.scandir(self.root) as entries:
+            for entry in entries:
+                if entry.is_dir() and entry.name not in HANDLED:
+                    item = self._read(Path(entry.path))
+                    if item is not None:
+                        items.append(item)
         return sorted(items, key=lambda i: (i.created_at, i.id))
+
+    def count(self) -> int:
+        """How many changes wait (folders only: no file is read)."""
+        return sum(1 for name in self.waiting_ids() if (self.root / name / "change.json").is_file())
+
+    def waiting_ids(self) -> list[str]:
+        """The ids of the changes waiting (folder names only: nothing is read)."""
+        if not self.root.is_dir():
+            return []
+        with os.scandir(self.root) as entries:
+            return [e.name for e in entries if e.is_dir() and e.name not in HANDLED]
+
+    def decided(self, known: set[str] | frozenset[str] = frozenset()) -> list[PendingItem]:
+        """The approved and rejected changes, leaving out the ids in ``known`` (a caller
+        that keeps them reads only the new ones: a decision never changes)."""
+        items = []
+        for status in HANDLED:
+            folder = self.root / status
+            if folder.is_dir():
+                with os.scandir(folder) as entries:
+                    for entry in entries:
+                        if entry.is_dir() and entry.name not in known:
+                            item = self._read(Path(entry.path))
+                            if item is not None:
+                                items.append(item)
+        return items
 
     def all(self) -> list[PendingItem]:
         """Every change: waiting, approved and rejected."""
@@ -275,25 +315,34 @@ class PendingQueue:
             raise HermesError(f"change {item.id} was already {item.status}{note}")
         return item
 
-    def approve(self, item_id: str, library: Any) -> str:
+    def approve(self, item_id: str, library: Any, *, content: str | None = None, by: str | None = None) -> str:
         """Apply a pending change through the library (a memory write through
-        MemoryFiles), then keep it as approved. A person approving text the scan judged
-        dangerous clears it: the skill is not quarantined for that text."""
+        MemoryFiles), then keep it as approved.
+
+        ``content``: the text a person edited before approving (the whole SKILL.md, or
+        the file of a write_file); it is applied instead, as the user's. ``by``: who
+        decided (default: the login name); kept with the time as decided_by/decided_at.
+        A person approving text the scan judged dangerous clears it: the skill is not
+        quarantined for that text."""
         item = self._waiting(item_id)
+        if content is not None:
+            item.change = edited_change(item.change, content)
+            item.extra["edited"] = True
         result = apply_change(item.change, library, files_dir=item.skill_folder)
         if item.verdict == "dangerous" and item.change.subsystem == "skills" and item.change.op != "delete":
             skill_id = library.find(item.change.skill)
             if skill_id is not None:
                 library.clear_quarantine(skill_id)
-        self._close(item, "approved", result)
+        self._close(item, "approved", result, by)
         return result
 
-    def reject(self, item_id: str, reason: str = "") -> None:
-        self._close(self._waiting(item_id), "rejected", reason)
+    def reject(self, item_id: str, reason: str = "", *, by: str | None = None) -> None:
+        self._close(self._waiting(item_id), "rejected", reason, by)
 
-    def _close(self, item: PendingItem, status: str, note: str) -> None:
-        """Record the decision and move the item to ``pending/<status>/``."""
+    def _close(self, item: PendingItem, status: str, note: str, by: str | None = None) -> None:
+        """Record the decision (what, who, when) and move the item to ``pending/<status>/``."""
         item.status, item.note = status, note
+        item.extra.update(decided_by=by or person(), decided_at=time.time())
         target = self.root / status / item.id
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -337,6 +386,64 @@ class PendingQueue:
                 }
             )
         return rows
+
+
+SIMILAR_RATIO = 0.9  # changes whose texts are this alike (difflib, by line) are decided together
+COMMON_LINE_SHARE = 0.1  # lines in more items than this share (a template's) do not pair items
+
+
+def change_text(change: SkillChange) -> str:
+    """The text a change proposes (what near-duplicates are compared on)."""
+    if change.op == "patch":
+        return f"{change.old or ''}\n{change.new or ''}"
+    return change.content if change.content is not None else change.skill
+
+
+def similar_groups(items: list[PendingItem]) -> list[list[PendingItem]]:
+    """Waiting changes grouped so a person decides once: the same skill name, or texts
+    alike by more than :data:`SIMILAR_RATIO` (difflib, line by line). Groups keep the
+    items' order; a group comes where its first item is.
+
+    Only pairs sharing a line that few items hold are compared (an inverted index of
+    the lines), so 500 items group in milliseconds, not in 125,000 comparisons."""
+    import difflib
+
+    parent = list(range(len(items)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        parent[root(j)] = root(i)
+
+    by_name: dict[str, int] = {}
+    for index, item in enumerate(items):
+        key = item.change.skill.strip().strip("/").rsplit("/", 1)[-1].lower()
+        if key in by_name:
+            join(by_name[key], index)
+        else:
+            by_name[key] = index
+    lines = [[line.strip() for line in change_text(i.change).splitlines() if line.strip()] for i in items]
+    holders: dict[str, list[int]] = {}
+    for index, item_lines in enumerate(lines):
+        for line in set(item_lines):
+            holders.setdefault(line, []).append(index)
+    common = max(2, int(len(items) * COMMON_LINE_SHARE))
+    pairs = {(a, b) for held in holders.values() if len(held) <= common for a in held for b in held if a < b}
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    for a, b in sorted(pairs):
+        if root(a) == root(b):
+            continue
+        matcher.set_seqs(lines[a], lines[b])
+        if matcher.real_quick_ratio() > SIMILAR_RATIO and matcher.quick_ratio() > SIMILAR_RATIO and matcher.ratio() > SIMILAR_RATIO:
+            join(a, b)
+    groups: dict[int, list[PendingItem]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(root(index), []).append(item)
+    return list(groups.values())
 
 
 def skills_with_pending(library: Any, state: str | None = None) -> list[dict[str, Any]]:
@@ -402,6 +509,36 @@ def may_skip_review(change: SkillChange, report: Any) -> bool:
     from hermes_tui.core.guard.policy import ALLOW, decide
 
     return decide(change.author, report.verdict) == ALLOW
+
+
+def edited_change(change: SkillChange, content: str) -> SkillChange:
+    """The change with a person's edit of its text: a patch becomes an edit of the whole SKILL.md."""
+    if change.op == "delete":
+        raise HermesError("a delete has no text to edit; approve or reject it")
+    op = "edit" if change.op == "patch" else change.op
+    return replace(change, op=op, content=content, old=None, new=None, author="user")
+
+
+def proposed_text(change: SkillChange, library: Any) -> tuple[str | None, str | None]:
+    """(the current text, the text after the change) of what a change touches, for a
+    reviewer's diff: SKILL.md (or the support file of a write_file). None where there is
+    none: no current text for a create or an unknown skill, no new text for a delete."""
+    skill_id = library.find(change.skill) if change.skill else None
+    folder = Path(library.row(skill_id)["path"]).parent if skill_id else None
+    name = change.file_path if change.op == "write_file" else "SKILL.md"
+    current = None
+    if folder is not None and name:
+        from hermes_tui.core.skills.library import safe_join
+
+        try:
+            current = safe_join(folder, name).read_text("utf-8", errors="replace")
+        except (OSError, HermesError):
+            current = None
+    if change.op == "patch":
+        return current, None if current is None else current.replace(change.old or "", change.new or "", 1)
+    if change.op == "delete":
+        return current, None
+    return current, change.content
 
 
 def apply_change(change: SkillChange, library: Any, *, files_dir: Path | None = None) -> str:

@@ -36,6 +36,14 @@ TARGETS = ("memory", "user")
 DEFAULT_LIMITS = {"memory": 2200, "user": 1375}
 
 
+class MemoryChanged(HermesError):
+    """The file is not what the editor opened: ``disk`` holds its entries now."""
+
+    def __init__(self, name: str, disk: list[str]) -> None:
+        super().__init__(f"{name} was changed on disk since it was opened; nothing was written")
+        self.disk = disk
+
+
 @dataclass(frozen=True)
 class _Stamp:
     """What a file looked like when it was read: to see a change behind our back."""
@@ -163,13 +171,29 @@ class MemoryFiles:
             self._write(target, updated)
         return f"removed an entry from {self.path(target).name} ({self.usage_text(target, updated)})"
 
-    def set_entries(self, target: str, entries: list[str]) -> str:
-        """Write ``entries`` as the whole of ``target`` (e.g. a replayed batch), within its budget.
-        Refused, like every write here, when the file changed since it was last read."""
-        current = self._fresh(target)
-        self._check_budget(target, current, entries, "write")
-        self._write(target, entries)
-        return f"wrote {self.path(target).name} ({self.usage_text(target, entries)})"
+    def set_entries(self, target: str, entries: list[str], *, base: list[str] | None = None) -> str:
+        """Write ``entries`` as the whole file, within its budget.
+
+        ``base``: the entries a person's editor opened (add, edit, remove, reorder); when
+        the file holds others now, :class:`MemoryChanged` is raised with them and nothing
+        is written; past the budget it is refused unless the edit makes the file no longer
+        (a file over its budget after a hand edit can still be trimmed). Without ``base``
+        (a replayed batch), refused like every write here when the file changed since it
+        was last read."""
+        with self._locked():
+            if base is None:
+                cleaned = list(entries)
+                self._check_budget(target, self._fresh(target), cleaned, "write")
+            else:
+                cleaned = list(dict.fromkeys(self._clean(entry) for entry in entries))
+                current, stamp = self._read(target)
+                self._stamps[target] = stamp
+                if current != list(base):
+                    raise MemoryChanged(self.path(target).name, current)
+                if len(JOINER.join(cleaned)) > len(JOINER.join(current)):
+                    self._check_budget(target, current, cleaned, "save")
+            self._write(target, cleaned)
+        return f"saved {self.path(target).name} ({self.usage_text(target, cleaned)})"
 
     # -- helpers ------------------------------------------------------------------------
     @contextmanager
@@ -293,6 +317,7 @@ def _stored_notes(store: object, source: str) -> dict[str, int]:
 
 
 __all__ = [
+    "MemoryChanged",
     "MemoryFiles",
     "parse_entries",
     "render_entries",

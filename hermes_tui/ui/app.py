@@ -59,7 +59,7 @@ class WorkbenchApp(App[int]):
     # Every screen's styles, read once at start: a screen's own CSS_PATH would restyle
     # every widget of the app the first time that screen opens (a third of a second).
     CSS_PATH = ["app.tcss", "screens/episodes.tcss", "screens/approval.tcss", "screens/call_detail.tcss",
-                "screens/skills.tcss"]
+                "screens/skills.tcss", "screens/memory.tcss", "screens/approvals.tcss"]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("f1", "toggle_help", "Help", priority=True, id="app.help"),
@@ -114,8 +114,10 @@ class WorkbenchApp(App[int]):
 
     # -- layout -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        from hermes_tui.ui.screens.areas import ApprovalsArea, MemoryArea, SkillsArea
+        from hermes_tui.ui.screens.approvals import ApprovalsArea
         from hermes_tui.ui.screens.episodes import EpisodesArea
+        from hermes_tui.ui.screens.memory import MemoryArea
+        from hermes_tui.ui.screens.skills import SkillsArea
 
         with ContentSwitcher(initial="work", id="areas"):
             with Horizontal(id="work"):
@@ -487,7 +489,7 @@ class WorkbenchApp(App[int]):
             tokens=session.tokens if session is not None else 0,
             cost=session.cost if session is not None else None,
             learning=config.learning.enabled,
-            pending=len(self.workspace.pending.list()),
+            pending=self.workspace.pending.count(),
             sandbox=self.sandbox,
             busy=self._cancel is not None,
         )

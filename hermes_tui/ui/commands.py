@@ -50,9 +50,10 @@ class WorkbenchCommands(AreaCommands):
         commands: list[Command] = [
             ("Area: conversation and trace", "F2", partial(app.action_area, "work")),
             ("Area: episodes", "F3: list, open, step, compare", partial(app.action_area, "episodes")),
-            ("Area: memory", "F4", partial(app.action_area, "memory")),
+            ("Area: memory", "F4: search everything as you type", partial(app.action_area, "memory")),
+            ("Memory: MEMORY.md and USER.md entries", "Ctrl+G in F4: add, edit, remove, reorder", partial(memory_entries, app)),
             ("Area: skills", "F5", partial(app.action_area, "skills")),
-            ("Area: approvals", "F6", partial(app.action_area, "approvals")),
+            ("Area: approvals", "F6: approve, reject, edit then approve", partial(app.action_area, "approvals")),
             ("Trace: show or hide", "Ctrl+T", app.action_toggle_trace),
             ("Help: keys of the focused area", "F1", app.action_toggle_help),
         ]
@@ -66,6 +67,13 @@ class WorkbenchCommands(AreaCommands):
             if name.startswith("hermes-"):
                 commands.append((f"Theme: {name}", "switch the colours", partial(setattr, app, "theme", name)))
         return commands
+
+
+def memory_entries(app: Any) -> None:
+    app.action_area("memory")
+    area = app.query_one("#memory")
+    if area.pane == "memory-search":
+        area.action_toggle_pane()
 
 
 class ConversationCommands(AreaCommands):

@@ -467,12 +467,14 @@ class _Filters:
     skill_states: tuple[str, ...] | None
     rated: str | None = None  # good | bad | any: episodes (and their events) rated so (schema v7)
     min_rating: int | None = None  # episodes rated at least this (1-5)
+    outcome: str | None = None  # episodes (and their events) that ended so
 
     @property
     def any(self) -> bool:
         return any(
             v is not None
-            for v in (self.skill, self.session, self.since, self.until, self.skill_states, self.rated, self.min_rating)
+            for v in (self.skill, self.session, self.since, self.until, self.skill_states, self.rated, self.min_rating,
+                      self.outcome)
         )
 
     def applies(self, kind: str) -> bool:
@@ -480,7 +482,9 @@ class _Filters:
         episodes_only = self.session is not None or self.rated is not None or self.min_rating is not None
         if episodes_only and kind in ("skill", "note"):
             return False
-        if self.skill is not None and kind == "note":
+        if (self.skill is not None or self.outcome is not None) and kind == "note":
+            return False
+        if self.outcome is not None and kind == "skill":
             return False
         return True
 
@@ -513,6 +517,9 @@ class _Filters:
             if self.skill is not None:
                 clauses.append(loaded.format(col="b.skills_loaded"))
                 args.append(self.skill)
+            if self.outcome is not None:
+                clauses.append("b.outcome = ?")
+                args.append(self.outcome)
         elif source.kind == "event":
             if self.session is not None:
                 clauses.append("b.episode_id = ?")
@@ -525,6 +532,9 @@ class _Filters:
                     "b.episode_id IN (SELECT e.id FROM episodes e WHERE " + loaded.format(col="e.skills_loaded") + ")"
                 )
                 args.append(self.skill)
+            if self.outcome is not None:
+                clauses.append("b.episode_id IN (SELECT e.id FROM episodes e WHERE e.outcome = ?)")
+                args.append(self.outcome)
         return " AND ".join(clauses), args
 
 
@@ -990,6 +1000,7 @@ def search(
     snippets: bool = True,
     rated: str | None = None,
     min_rating: int | None = None,
+    outcome: str | None = None,
 ) -> list[Hit]:
     """Search skills, episodes, events and notes; best first (see the module doc).
 
@@ -999,7 +1010,8 @@ def search(
     created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
     must be in. ``rated`` (good | bad | any) and ``min_rating`` (1-5): only episodes
     so rated and their events (no skills, no notes; see ``feedback.ratings``).
-    ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
+    ``outcome``: episodes that ended so ("success", "failure", ...) and their
+    events (no skills, no notes). ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
     scores, less work: for callers that need only ids and scores). An unknown kind
     raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
     :func:`search_result` to know whether the limit cut the search short.
@@ -1007,6 +1019,7 @@ def search(
     return search_result(
         store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
         skill_states=skill_states, limit=limit, snippets=snippets, rated=rated, min_rating=min_rating,
+        outcome=outcome,
     ).hits
 
 
@@ -1022,6 +1035,7 @@ def search_result(
     skill_states: Iterable[str] | None = None,
     limit: int = 20,
     snippets: bool = True,
+    outcome: str | None = None,
     time_limit: float | None = TIME_LIMIT,
     cancel: Any = None,
     rated: str | None = None,
@@ -1044,8 +1058,10 @@ def search_result(
     terms = parse_query(query)
     if not terms:
         return SearchResult([])
-    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states), rated, min_rating)
-    rating_condition(rated, min_rating)  # a bad value is a clear error before any query
+    filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states), rated, min_rating,
+                       outcome)
+    rating_condition(rated, min_rating,
+                       outcome)  # a bad value is a clear error before any query
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
         return SearchResult([])
