@@ -88,7 +88,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {out} is a folder; give a file name")
     bar, progress = _progress_bar() if sys.stderr.isatty() else (None, None)
     try:
-        with Workspace(args, sync=False) as ws:
+        with Workspace(args, sync=False, hermes=True) as ws:
             tools = default_tools(ws.config)
             if out is not None:
                 report = export_file(ws.store, options, tools, out, progress=progress)

@@ -1060,8 +1060,7 @@ def search_result(
         return SearchResult([])
     filters = _Filters(skill, session, since, until, None if skill_states is None else tuple(skill_states), rated, min_rating,
                        outcome)
-    rating_condition(rated, min_rating,
-                       outcome)  # a bad value is a clear error before any query
+    rating_condition(rated, min_rating)  # a bad value is a clear error before any query
     kinds_ok = [k for k in chosen if filters.applies(k)]
     if not kinds_ok:
         return SearchResult([])
