@@ -246,8 +246,9 @@ def test_trajectory_import(home, capsys, tmp_path) -> None:
     assert sorted(r["outcome"] for r in rows) == ["failure", "success"]
     episode = json.loads(run(home, capsys, "episodes", "show", rows[0]["id"], "--json")[1])
     types = [e["type"] for e in episode["events"]]
-    assert types == ["system_message", "user_message", "reasoning_delta", "tool_call", "tool_result", "turn_finished"]
-    call, result_event = episode["events"][3], episode["events"][4]
+    assert types == ["system_message", "user_message", "reasoning_delta", "turn_finished", "tool_call", "tool_result",
+                     "turn_finished"]
+    call, result_event = episode["events"][4], episode["events"][5]
     assert call["data"]["arguments"] == {"command": "ls"} and result_event["result"] == "a.txt b.txt"
     assert result_event["data"]["call_id"] == call["data"]["call_id"]
     assert json.loads(run(home, capsys, "search", "flamingo", "--json")[1])

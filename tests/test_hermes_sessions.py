@@ -62,9 +62,11 @@ def test_show_reads_messages_as_hermes_means_them(hermes, capsys) -> None:
     home, ids, version = hermes
     events = cli_json(home, capsys, "episodes", "show", ids["cli"])["events"]
     types = [e["type"] for e in events]
-    assert types == ["user_message", "reasoning_delta", "tool_call", "tool_result", "turn_finished"]
+    # a turn as the workbench records one: its (here empty) text, then its calls
+    assert types == ["user_message", "reasoning_delta", "turn_finished", "tool_call", "tool_result", "turn_finished"]
+    assert events[2]["data"]["text"] == "" and events[2]["data"]["tool_calls"] == 1
     assert "A first wrong guess" not in json.dumps(events)  # rewound (active = 0)
-    call, result = events[2], events[3]
+    call, result = events[3], events[4]
     assert call["data"]["arguments"] == {"command": "pytest -q tests/test_api.py"}
     assert result["data"]["call_id"] == "call_1" and result["data"]["untrusted"] is True
     assert result["result"].startswith("<untrusted_tool_result>") and len(result["result"]) > 10_000
@@ -319,4 +321,36 @@ def test_a_wal_without_its_shm_is_read_from_the_main_file(home) -> None:
     with Workspace(home, sync=False) as ws:
         report = ws.mirror_hermes()
         assert report.notes == [] and ws.store.get_episode(ids["cli"]) is not None
+    assert state_files(home.root) == before
+
+
+def test_hermes_sessions_export_with_their_tool_calls_and_follow_ups(home, tmp_path: Path) -> None:
+    """A Hermes conversation exports like the workbench's own: every tool call answered by its
+    result, a later user message kept before the turn that answers it (openai, hermes)."""
+    ids = sample_home(home.root)
+    con = sqlite3.connect(home.root / "state.db")  # a follow-up in the same session, as Hermes appends it
+    con.execute("INSERT INTO messages (session_id, role, content, timestamp) VALUES (?, 'user', ?, ?)",
+                (ids["cli"], "And the other flaky test?", 1_760_000_007.0))
+    con.execute("INSERT INTO messages (session_id, role, content, timestamp, finish_reason) VALUES (?, 'assistant', ?, ?, 'stop')",
+                (ids["cli"], "That one passes now too.", 1_760_000_008.0))
+    con.commit()
+    con.close()
+    before = state_files(home.root)
+    out = tmp_path / "out.jsonl"
+    for fmt in ("openai", "hermes"):
+        result = subprocess.run([sys.executable, "-m", "hermes_tui", "--home", str(home.root), "export", "--format", fmt,
+                                 "--out", str(out), "--json"], capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        lines = [json.loads(x) for x in out.read_text().splitlines()]
+        if fmt == "openai":
+            line = next(x for x in lines if x["messages"][0]["content"].startswith("Please fix the flaky test"))
+            roles = [m["role"] for m in line["messages"]]
+            assert roles == ["user", "assistant", "tool", "assistant", "user", "assistant"]
+            assert line["messages"][1]["tool_calls"][0]["id"] == line["messages"][2]["tool_call_id"] == "call_1"
+            assert line["messages"][4]["content"] == "And the other flaky test?"
+        else:
+            line = next(x for x in lines if x["conversations"][1]["value"].startswith("Please fix the flaky test"))
+            froms = [c["from"] for c in line["conversations"]]
+            assert froms == ["system", "human", "gpt", "tool", "gpt", "human", "gpt"]
+            assert "<tool_call>" in line["conversations"][2]["value"] and "<tool_response>" in line["conversations"][3]["value"]
     assert state_files(home.root) == before

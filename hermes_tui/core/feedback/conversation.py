@@ -3,7 +3,10 @@ their tool calls and results, ready to render in a training format.
 
 Built from the stored events only (never from the live loop): ``turn_finished``
 gives a turn's text (its ``reasoning_delta`` row, when there is one, its reasoning),
-``tool_call``/``tool_result`` rows its calls and their results. Repairs, so every
+``tool_call``/``tool_result`` rows its calls and their results. A conversation mirrored
+from Hermes Agent holds several user messages (``user_message`` rows): the first is
+the task, each later one is kept with the turn that answers it (:attr:`Turn.user`);
+Hermes's compression summaries are harness text and left out. Repairs, so every
 rendering keeps the formats' rules: a call without a result (the episode was stopped
 mid-call) is dropped, a turn left with neither text nor calls is dropped, and a
 trailing turn whose calls were the last thing that happened is dropped with its
@@ -38,6 +41,7 @@ class Turn:
     text: str = ""
     reasoning: str = ""
     calls: list[Call] = field(default_factory=list)
+    user: str = ""  # a follow-up user message this turn answers (a Hermes conversation)
 
     def message(self, text: str | None = None) -> dict[str, Any]:
         """The OpenAI-shape assistant message (``text`` replaces the turn's)."""
@@ -93,8 +97,12 @@ class Conversation:
         turns = self.answered if upto is None else self.turns[:upto]
         for i, turn in enumerate(turns):
             last = upto is None and i == len(turns) - 1
+            if turn.user:
+                out.append({"role": "user", "content": turn.user})
             out.append(turn.message(final_text if last and final_text is not None else None))
             out.extend(turn.results())
+        if upto is not None and upto < len(self.turns) and self.turns[upto].user:
+            out.append({"role": "user", "content": self.turns[upto].user})  # what the pair's answers answer
         return out
 
 
@@ -104,14 +112,21 @@ def conversation_of(episode: dict[str, Any]) -> Conversation:
     reasoning: dict[int, str] = {}
     calls: dict[str, Call] = {}
     problems: list[str] = []
+    users = 0
+    follow_up = ""  # a later user message, waiting for the turn that answers it
     for event in episode.get("events") or ():
         data = event.get("data") or {}
         kind = event["type"]
         step = int(data.get("step") or 0)
-        if kind == "reasoning_delta":
+        if kind == "user_message":
+            users += 1
+            if users > 1:
+                follow_up = "\n\n".join(t for t in (follow_up, data.get("text") or "") if t)
+        elif kind == "reasoning_delta":
             reasoning[step] = reasoning.get(step, "") + (data.get("text") or "")
         elif kind == "turn_finished":
-            turns[step] = Turn(step=step, text=data.get("text") or "", reasoning=reasoning.pop(step, ""))
+            turns[step] = Turn(step=step, text=data.get("text") or "", reasoning=reasoning.pop(step, ""), user=follow_up)
+            follow_up = ""
         elif kind == "tool_call":
             arguments = data.get("arguments")
             if isinstance(arguments, str):

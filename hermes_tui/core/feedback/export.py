@@ -127,7 +127,7 @@ def secret_environment() -> dict[str, str]:
 
 def _redacted(conv: Conversation, env: dict[str, str]) -> Conversation:
     turns = [
-        Turn(step=t.step, text=redact(t.text, env), reasoning=redact(t.reasoning, env),
+        Turn(step=t.step, text=redact(t.text, env), reasoning=redact(t.reasoning, env), user=redact(t.user, env),
              calls=[replace(c, arguments=redact_obj(c.arguments, env), result=redact(c.result or "", env))
                     for c in t.calls])
         for t in conv.turns

@@ -76,6 +76,8 @@ def sharegpt_line(conv: Conversation, tools: Tools, final_text: str | None) -> d
     entries = [{"from": "human", "value": conv.task}]
     turns = conv.answered
     for i, turn in enumerate(turns):
+        if turn.user:
+            entries.append({"from": "human", "value": turn.user})
         if turn.calls:
             calls = [{"name": c.name, "arguments": c.arguments} for c in turn.calls]
             results = [c.result or "" for c in turn.calls]
@@ -109,6 +111,8 @@ def hermes_line(conv: Conversation, tools: Tools, final_text: str | None) -> dic
     entries = [{"from": "system", "value": system}, {"from": "human", "value": conv.task}]
     turns = conv.answered
     for i, turn in enumerate(turns):
+        if turn.user:
+            entries.append({"from": "human", "value": turn.user})
         text = final_text if final_text is not None and i == len(turns) - 1 else turn.text
         value = _think(turn) + (text.strip() + "\n" if text.strip() else "")
         for call in turn.calls:

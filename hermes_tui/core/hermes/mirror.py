@@ -359,14 +359,14 @@ class _Events:
             reasoning = self._redact(str(reasoning))
             self.add("reasoning_delta", ts, {"step": self.step, "text": reasoning, **mark}, result=reasoning)
         calls = m["calls"]
+        # As the workbench records a turn: turn_finished (its text, maybe empty), then its calls.
+        self.add("turn_finished", ts, {"step": self.step, "text": text, "tool_calls": len(calls),
+                                       "finish_reason": m.get("finish_reason"), **mark}, result=text)
         for call in calls:
             arguments = self._redact_obj(call["arguments"])
             self.calls[call["call_id"]] = {"name": call["name"], "arguments": arguments}
             self.add("tool_call", ts, {"step": self.step, "call_id": call["call_id"], "name": call["name"],
                                        "arguments": arguments, **mark}, tool_name=call["name"], arguments=arguments)
-        if text or not calls:
-            self.add("turn_finished", ts, {"step": self.step, "text": text, "tool_calls": len(calls),
-                                           "finish_reason": m.get("finish_reason"), **mark}, result=text)
 
     def _tool(self, m: dict[str, Any], ts: float, text: str, mark: dict[str, Any]) -> None:
         call_id = str(m.get("tool_call_id") or "")
