@@ -269,7 +269,7 @@ def seed_more_pending(ws: Workspace) -> None:
                       {"id": "invisible-unicode", "category": "obfuscation", "severity": "medium", "file": "SKILL.md",
                        "line": 5, "excerpt": "grep ERROR app.log\u200b", "explanation": "a zero-width space hides in the text"}]})
     fixed_pending(ws, "20251202-000000-dddddd", SkillChange("create", "tidy-build", content=TRIAGE.replace("log-triage", "tidy-build"),
-                  reason="installed from the hub", author="hub"), T0 + 8 * 86400)
+                  reason="installed from the hub", author="hub"), T0 + 8 * 86400, scan=None)  # as before the scanner
 
 
 def scene_app(scene: str, home_root: Path) -> tuple[Any, Callable[[Any], Any]]:

@@ -37,7 +37,8 @@ from hermes_tui.ui.widgets.rowlist import RowList
 WAITED_LONG_DAYS = 7  # a change waiting longer is marked, and the title says how many
 CLEAN = "safe"  # the only scan verdict a bulk approve accepts
 VERDICT_STYLE = {"safe": "green", "caution": "yellow", "dangerous": "bold red"}
-SHOWN_FIELDS = {"id", "created_at", "status", "note", "folder", "op", "skill", "category", "content", "old", "new",
+QUIET_FIELDS = {"subsystem": "skills", "origin": "workbench"}  # shown only when not these
+SHOWN_FIELDS = {"summary", "id", "created_at", "status", "note", "folder", "op", "skill", "category", "content", "old", "new",
                 "file_path", "episode_id", "reason", "author", "scan", "subsystem", "origin", "decided_by",
                 "decided_at", "edited"}
 
@@ -261,9 +262,10 @@ class ApprovalsArea(Vertical):
                    f" · waited {age(self.now() - group.oldest)}")
         if data.get("reason"):
             out.append(f"\nwhy: {reveal_invisible(str(data['reason']))}")
-        extra = {k: v for k, v in data.items() if k not in SHOWN_FIELDS and v not in (None, "", [], {})}
-        for key in ("subsystem", "origin"):
-            if data.get(key):
+        extra = {k: v for k, v in data.items()
+                 if k not in SHOWN_FIELDS and k not in QUIET_FIELDS and v not in (None, "", [], {})}
+        for key, usual in QUIET_FIELDS.items():  # said only when they are not the usual
+            if data.get(key) and data[key] != usual:
                 extra[key] = data[key]
         for key, value in extra.items():
             out.append(f"\n{key}: {reveal_invisible(str(value))[:200]}", style="dim")
