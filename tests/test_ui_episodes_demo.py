@@ -190,3 +190,14 @@ def test_a_bad_theme_file_is_a_one_line_error(tmp_path: Path, text: str) -> None
     with pytest.raises(ValueError) as info:
         load_theme(path)
     assert "\n" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_the_demo_skills_pass_the_validator() -> None:
+    """What the demo shows in the skill editor has no validation error (tags as one string)."""
+    from pathlib import Path
+
+    from hermes_tui.core.demo import LOG_TRIAGE, PENDING_SKILL
+    from hermes_tui.core.skills.validate import errors, validate_text
+
+    for name, text in (("log-triage", LOG_TRIAGE), ("db-pool-sizing", PENDING_SKILL)):
+        assert errors(validate_text(text, path=Path(name) / "SKILL.md")) == [], name

@@ -36,7 +36,7 @@ LOG_TRIAGE = """---
 name: log-triage
 description: Find the cause of a failed job from its log - errors first, then the code they point at.
 metadata:
-  tags: [logs, debugging]
+  tags: "logs, debugging"
 ---
 # Log triage
 

@@ -141,6 +141,7 @@ class ApprovalsArea(Vertical):
         self.reload()
 
     def focus_main(self) -> None:
+        self.refresh_list()  # shown again: current waits, and writes that sent no event (Hermes's)
         self.table.focus()
 
     def refresh_list(self) -> None:
