@@ -32,7 +32,7 @@ def describe_os_error(exc: OSError, path: Path | str | None = None) -> str:
 
 
 def atomic_write(path: Path | str, data: str | bytes, *, mode: int | None = None) -> None:
-    """Write ``data`` to ``path`` atomically.
+    """Write ``data`` to ``path`` atomically (its folder is created when missing).
 
     ``str`` is written as UTF-8 with the newlines given (no translation).
     """
@@ -42,33 +42,8 @@ def atomic_write(path: Path | str, data: str | bytes, *, mode: int | None = None
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. "\ud800" from a JSON escape
         bad = f"U+{ord(data[exc.start]):04X}"
         raise HermesError(f"cannot write {path}: the text holds {bad} at offset {exc.start}, which UTF-8 cannot encode") from None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path.parent)}") from exc
-    try:
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fsync(fh.fileno())
-            if mode is not None:
-                os.chmod(tmp_name, mode)
-            elif path.exists():
-                os.chmod(tmp_name, path.stat().st_mode & 0o7777)
-            else:
-                os.chmod(tmp_name, 0o644)
-            os.replace(tmp_name, path)
-        except BaseException:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
-            raise
-    except OSError as exc:
-        raise HermesError(f"cannot write {path}: {describe_os_error(exc, path)}") from exc
-    fsync_dir(path.parent)
+    with atomic_stream(path, mode=mode, parents=True) as fh:
+        fh.write(payload)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -85,12 +60,16 @@ def fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_stream(path: Path | str) -> Iterator[BinaryIO]:
+def atomic_stream(path: Path | str, *, mode: int | None = None, parents: bool = False) -> Iterator[BinaryIO]:
     """``with atomic_stream(path) as fh: fh.write(...)``: a file written in pieces that
     appears at ``path`` only whole (temp file in the same folder, fsync, rename); an
-    error or an exception in the block removes the temp file and leaves ``path`` as it was."""
+    error or an exception in the block removes the temp file and leaves ``path`` as it was.
+    ``mode``: the file's permissions (else those of the file it replaces, or 0o644);
+    ``parents``: create the folder first."""
     path = Path(path)
     try:
+        if parents:
+            path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise HermesError(f"cannot write {path}: {describe_os_error(exc, path.parent)}") from exc
@@ -100,7 +79,9 @@ def atomic_stream(path: Path | str) -> Iterator[BinaryIO]:
                 yield fh
                 fh.flush()
                 os.fsync(fh.fileno())
-            os.chmod(tmp_name, path.stat().st_mode & 0o7777 if path.exists() else 0o644)
+            if mode is None:
+                mode = path.stat().st_mode & 0o7777 if path.exists() else 0o644
+            os.chmod(tmp_name, mode)
             os.replace(tmp_name, path)
         except BaseException:
             try:
