@@ -324,6 +324,32 @@ def test_add_events_bulk_indexes_like_add_event(store: Store) -> None:
     assert store.integrity_check() == []
 
 
+def test_an_events_text_is_stored_once_and_read_back_whole(store: Store) -> None:
+    store.create_episode(id="e1", task="t", model=None, cwd=None, started_at=1.0)
+    long = "the build failed in stage two: " + "logline " * 20
+    answer = "Fixed the flaky test by pinning the seed; " + "details " * 10
+    store.add_events([
+        {"episode_id": "e1", "seq": 0, "ts": 1.0, "type": "tool_result", "tool_name": "terminal",
+         "data": {"call_id": "c1", "result": long}, "result": long},
+        {"episode_id": "e1", "seq": 1, "ts": 2.0, "type": "turn_finished", "data": {"step": 1, "text": answer},
+         "result": answer},
+    ])
+    store.add_event(episode_id="e1", seq=2, ts=3.0, type="tool_result", data={"result": long + "!"}, result=long + "!")
+    store.add_event(episode_id="e1", seq=3, ts=4.0, type="tool_result", data={"result": "other text " * 9},
+                    result=long)  # a data field that differs from the column is kept as it is
+    raw = [r[0] for r in store.execute("SELECT data FROM events ORDER BY seq")]
+    assert all("logline" not in r and "details" not in r for r in raw[:3])  # not twice on disk
+    assert sum(len(r) for r in raw[:3]) < 150
+    events = store.get_episode("e1")["events"]
+    assert events[0]["data"] == {"call_id": "c1", "result": long}
+    assert events[1]["data"] == {"step": 1, "text": answer}
+    assert events[2]["data"] == {"result": long + "!"}
+    assert events[3]["data"] == {"result": "other text " * 9}
+    assert store.get_event(events[1]["id"])["data"]["text"] == answer
+    assert store.tool_call("e1", "c1")["data"]["result"] == long
+    assert [h.episode_id for h in search(store, "logline", kinds=["event"])] == ["e1"] * 3
+
+
 def test_add_events_is_all_or_nothing(store: Store) -> None:
     store.create_episode(id="e1", task="t", model=None, cwd=None, started_at=1.0)
     bad = _event_rows("e1", 3)

@@ -24,7 +24,6 @@ on while the ratings differ.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -33,7 +32,7 @@ from typing import Any, Callable, Iterator
 from hermes_tui.core.feedback.conversation import Conversation, Turn, conversation_of
 from hermes_tui.core.feedback.formats import FORMATS, PAIR_FORMATS, PAIR_LINES, SFT_LINES, Tools
 from hermes_tui.core.feedback.ratings import rating_condition
-from hermes_tui.core.guard.redact import redact, redact_obj
+from hermes_tui.core.guard.redact import redact, redact_obj, secret_environment
 from hermes_tui.errors import HermesError, UsageError
 
 PAGE = 500  # episode ids read per query
@@ -115,14 +114,6 @@ def matching_ids(store: Any, options: ExportOptions) -> Iterator[str]:
         for _, _, episode_id in rows:
             yield episode_id
         last = (rows[-1][0], rows[-1][1])
-
-
-def secret_environment() -> dict[str, str]:
-    """The variables whose values redaction masks, found once per export with
-    ``redact`` itself (the variables it masks when given one at a time). Passing only
-    these gives the same result as the whole environment; ``redact`` reading and
-    filtering ``os.environ`` for every text was most of the export's time."""
-    return {name: value for name, value in os.environ.items() if redact(value, {name: value}) != redact(value, {})}
 
 
 def _redacted(conv: Conversation, env: dict[str, str]) -> Conversation:

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from hermes_tui.core.fsutil import os_error_reason
-from hermes_tui.core.hermes.mirror import insert_episode, secret_env, conversation_episode
+from hermes_tui.core.guard.redact import secret_environment
+from hermes_tui.core.hermes.mirror import conversation_episode, insert_episode
 from hermes_tui.errors import HermesError
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "tool": "tool",
@@ -104,7 +105,7 @@ def _entry(line: str) -> tuple[str, dict[str, Any]]:
 def import_trajectories(store: Any, files: Iterable[Path]) -> ImportResult:
     """Import every entry of ``files`` (JSON lines) not imported before; one transaction per file."""
     result = ImportResult()
-    env = secret_env()
+    env = secret_environment()
     for path in files:
         try:
             lines = path.read_text("utf-8").splitlines()

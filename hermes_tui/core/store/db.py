@@ -96,6 +96,23 @@ def _json(value: Any) -> str:
     return clean_text(_JSON.encode(value))
 
 
+# An event's text is usually both its ``result`` column (indexed) and a field of its ``data``
+# (``text`` of a turn, ``result`` of a tool result). Stored once: ``data`` then names the field
+# under this key, and reading puts the column's value back (rows stored before have no such key).
+_AS_RESULT = "@result"
+_ONCE_MIN = 48  # characters: a shorter text is cheaper to keep twice
+
+
+def _decode_data(event: dict[str, Any]) -> dict[str, Any]:
+    """An event row with its ``data`` decoded (and its text put back where it was)."""
+    data = json.loads(event["data"] or "{}")
+    key = data.pop(_AS_RESULT, None)
+    if key is not None:
+        data[key] = event["result"]
+    event["data"] = data
+    return event
+
+
 def _describe(exc: apsw.Error, path: Path | str) -> str:
     if isinstance(exc, apsw.NotADBError):
         return f"{path} is not a hermes-tui database (the file is not an SQLite database); move it aside"
@@ -365,6 +382,11 @@ class Store:
         """One event as the bindings of :data:`_EVENT_INSERT` (non-text arguments as JSON)."""
         if arguments is not None and not isinstance(arguments, str):
             arguments = _json(arguments)
+        if data and result and len(result) > _ONCE_MIN:  # the text is kept once: in the result column
+            key = "result" if data.get("result") == result else "text" if data.get("text") == result else None
+            if key is not None:
+                data = {k: v for k, v in data.items() if k != key}
+                data[_AS_RESULT] = key
         return (
             episode_id,
             seq,
@@ -405,22 +427,17 @@ class Store:
         All or nothing: a row missing a required key, or naming an episode that does
         not exist, raises StoreError and nothing is added.
         """
-        count = 0
+        return self._bulk_insert("events", _EVENT_COLUMNS, self._event_bindings(rows), EVENTS_BULK_INDEX_SQL)
 
-        def tuples() -> Iterator[tuple[Any, ...]]:
-            nonlocal count
-            for row in rows:
-                try:
-                    values = self._event_values(**row)
-                except TypeError:
-                    missing = [k for k in _EVENT_REQUIRED if k not in row]
-                    what = f"has no {missing[0]}" if missing else f"has an unknown key ({', '.join(sorted(row))})"
-                    raise StoreError(f"event {count + 1} {what}") from None
-                count += 1
-                yield values
-
-        self._bulk_insert("events", _EVENT_COLUMNS, tuples(), EVENTS_BULK_INDEX_SQL)
-        return count
+    @classmethod
+    def _event_bindings(cls, rows: Iterable[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+        for count, row in enumerate(rows):
+            try:
+                yield cls._event_values(**row)
+            except TypeError:
+                missing = [k for k in _EVENT_REQUIRED if k not in row]
+                what = f"has no {missing[0]}" if missing else f"has an unknown key ({', '.join(sorted(row))})"
+                raise StoreError(f"event {count + 1} {what}") from None
 
     def finish_episode(
         self,
@@ -510,7 +527,7 @@ class Store:
         episode = self._episode_out(rows[0])
         events = self._rows("SELECT * FROM events WHERE episode_id = ? ORDER BY seq, id", (id,))
         for event in events:
-            event["data"] = json.loads(event["data"] or "{}")
+            _decode_data(event)
         episode["events"] = events
         return episode
 
@@ -523,15 +540,13 @@ class Store:
         )
         if not rows:
             return None
-        rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
-        return rows[0]
+        return _decode_data(rows[0])
 
     def get_event(self, event_id: int) -> dict[str, Any] | None:
         rows = self._rows("SELECT * FROM events WHERE id = ?", (event_id,))
         if not rows:
             return None
-        rows[0]["data"] = json.loads(rows[0]["data"] or "{}")
-        return rows[0]
+        return _decode_data(rows[0])
 
     # -- feedback (schema v7: ratings and corrections) -----------------------------------
     def set_rating(
