@@ -114,7 +114,7 @@ def test_a_look_with_nothing_new_reads_nothing_and_new_messages_are_mirrored(hom
     before = state_files(home.root)
     with Workspace(home, sync=False) as ws:
         report = ws.mirror_hermes()
-        assert (report.conversations, report.messages) == (1, 3)
+        assert (report.conversations, report.messages) == (1, 1)  # appended: only the new message read
         assert [h.episode_id for h in search(ws.store, "walruses")] == [ids["telegram"]]
     assert state_files(home.root) == before
 
@@ -359,3 +359,78 @@ def test_hermes_sessions_export_with_their_tool_calls_and_follow_ups(home, tmp_p
             assert froms == ["system", "human", "gpt", "tool", "gpt", "human", "gpt"]
             assert "<tool_call>" in line["conversations"][2]["value"] and "<tool_response>" in line["conversations"][3]["value"]
     assert state_files(home.root) == before
+
+
+def _mirrored(store) -> dict:
+    """Every Hermes episode with its events, as the store gives them (ids and row numbers left out)."""
+    out = {}
+    for (episode_id,) in store.execute("SELECT id FROM episodes WHERE source = 'hermes' ORDER BY id"):
+        episode = store.get_episode(episode_id)
+        episode.pop("rid", None)
+        episode["events"] = [{k: v for k, v in e.items() if k != "id"} for e in episode["events"]]
+        out[episode_id] = episode
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_mirror_kept_up_by_appends_equals_one_made_from_scratch(home, tmp_path: Path, seed: int) -> None:
+    """Hermes writes at random (new sessions, messages one at a time, tool calls whose results come
+    at a later look, title and token updates, a rewind, a compression continuation, a late message
+    that sorts earlier); after each write the workbench looks. The store kept up that way holds
+    exactly what one mirror of the final state.db makes in a fresh home."""
+    import random
+
+    from hermes_tui.core.home import Home
+    from tests.hermes_state import tool_call
+
+    rnd = random.Random(seed)
+    db = HermesStateDb.create(home.root / "state.db", 30)
+    t = 1_760_000_000.0
+    sessions: list[str] = []
+    open_calls: dict[str, str] = {}
+    appended = 0
+    with Workspace(home, sync=False) as ws:
+        for step in range(60):
+            t += 1
+            action = rnd.random()
+            if not sessions or action < 0.08:
+                sessions.append(db.session(f"s{step:03d}", source=rnd.choice(["cli", "telegram"]), started_at=t))
+            sid = rnd.choice(sessions[-3:])
+            if action < 0.45:
+                db.message(sid, "user", f"question {step} about otters", timestamp=t)
+            elif action < 0.6:
+                call = f"call_{step}"
+                open_calls[call] = sid
+                db.message(sid, "assistant", "", timestamp=t, reasoning=f"think {step}",
+                           tool_calls=[tool_call(call, "terminal", {"command": f"ls {step}"})])
+            elif action < 0.7 and open_calls:
+                call, owner = open_calls.popitem()
+                db.message(owner, "tool", f"result of {call}", timestamp=t, tool_call_id=call, tool_name="terminal")
+            elif action < 0.85:
+                db.message(sid, "assistant", f"answer {step} token=sk-{'a' * 40}", timestamp=t, finish_reason="stop")
+            elif action < 0.9:
+                db.update("sessions", sid, title=f"title {step}", input_tokens=step * 10, estimated_cost_usd=step / 100)
+            elif action < 0.94:
+                db.conn.execute("UPDATE messages SET active = 0 WHERE id = (SELECT max(id) FROM messages"
+                                " WHERE session_id = ?)", (sid,))
+                db.update("sessions", sid, rewind_count=step)
+            elif action < 0.97:
+                db.update("sessions", sid, ended_at=t, end_reason="compression")
+                sessions.append(db.session(f"c{step:03d}", source="cli", started_at=t, parent_session_id=sid))
+                db.message(sessions[-1], "user", "[CONTEXT SUMMARY] so far", timestamp=t, _compressed_summary=1)
+            else:
+                db.message(sid, "user", f"a late message {step}", timestamp=t - 30)  # sorts before mirrored ones
+            before = ws.store.execute("SELECT count(*) FROM events")[0][0]
+            report = ws.mirror_hermes()
+            assert report.notes == []
+            appended += report.messages == 1 and ws.store.execute("SELECT count(*) FROM events")[0][0] > before
+        kept_up = _mirrored(ws.store)
+    db.close()
+    fresh_home = Home(tmp_path / "fresh").ensure()
+    (fresh_home.root / "state.db").write_bytes((home.root / "state.db").read_bytes())
+    with Workspace(fresh_home, sync=False) as ws:
+        ws.mirror_hermes()
+        from_scratch = _mirrored(ws.store)
+    assert appended > 20  # most looks appended
+    assert kept_up == from_scratch
+    assert "sk-aaaa" not in json.dumps(kept_up)

@@ -6,9 +6,12 @@
   inode, size and mtime are kept in ``hermes_marks``). Otherwise state.db is read in
   one read-only snapshot (:mod:`.statedb`): every session row (small) and the ids of
   the sessions with messages above the high-water mark (the largest message id
-  mirrored). A session whose row changed (its signature: every column read) or that
-  has new messages is re-mirrored with its whole conversation, in one store
-  transaction.
+  mirrored). A conversation that only grew (the same sessions, none rewound, its
+  mirrored messages unchanged: their count and their ``active``/``compacted`` sums,
+  and every new message sorting after them) gets its new messages appended and its
+  episode row updated; any other change mirrors the whole conversation again. Its
+  state for the next look is kept in ``hermes_marks`` ("conversation:" + root id).
+  One store transaction, written 5,000 events at a time.
 * A conversation is a session with its compression continuations (a child whose
   parent ended with ``end_reason = 'compression'``): one episode whose id is the
   root session's id, ``source`` "hermes", ``platform`` Hermes's session source.
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterator
 
 import apsw
 
@@ -45,6 +48,8 @@ SOURCE = "hermes"
 COMPRESSION = "compression"
 UNTRUSTED = "<untrusted_tool_result"
 JSON_PREFIX = "\x00json:"
+STATE_KEY = "conversation:"  # + a root session id: the mirrored state of that conversation
+FINGERPRINT_FLAGS = ("active", "compacted")  # the mirrored messages' count and these sums: unchanged = append
 BATCH_EVENTS = 5000  # events written and indexed at a time
 SESSION_FIELDS = (
     "id", "source", "parent_session_id", "started_at", "ended_at", "end_reason", "message_count",
@@ -52,6 +57,7 @@ SESSION_FIELDS = (
     "reasoning_tokens", "estimated_cost_usd", "actual_cost_usd", "title", "model", "cwd", "archived", "hidden",
     "rewind_count", "last_activity_at",
 )
+REWIND_INDEX = SESSION_FIELDS.index("rewind_count")
 MESSAGE_FIELDS = (
     "id", "session_id", "role", "content", "tool_call_id", "tool_calls", "tool_name", "timestamp",
     "finish_reason", "reasoning", "reasoning_content", "_compressed_summary", "active", "compacted",
@@ -79,6 +85,7 @@ class _Snapshot:
     conversations: dict[str, list[dict[str, Any]]]  # root id -> its sessions, in order
     messages: dict[str, list[dict[str, Any]]]  # root id -> its messages, in order
     signatures: dict[str, str]  # session id -> signature (every session read)
+    appends: dict[str, dict[str, Any]] = field(default_factory=dict)  # root id -> its state (its messages: the new ones)
 
 
 class HermesMirror:
@@ -142,16 +149,46 @@ class HermesMirror:
         chains = _chains(sessions)
         roots = {_root(sid, sessions) for sid in touched if sid in sessions}
         conversations = {root: chains[root] for root in roots}
-        messages = {root: self._messages(conn, chain, message_cols) for root, chain in conversations.items()}
-        return _Snapshot(version, max(int(top or 0), high_water), conversations, messages, signatures)
+        messages, appends = {}, {}
+        for root, chain in conversations.items():
+            state = self._appendable(conn, chain, known, message_cols)
+            after = state["max_id"] if state else 0
+            messages[root] = self._messages(conn, chain, message_cols, after)
+            if state and (not messages[root] or _order(chain, messages[root][0]) > tuple(state["last"])):
+                appends[root] = state
+            elif state:  # a new message sorts before one mirrored: the whole conversation again
+                messages[root] = self._messages(conn, chain, message_cols)
+        return _Snapshot(version, max(int(top or 0), high_water), conversations, messages, signatures, appends)
 
     @staticmethod
-    def _messages(conn: apsw.Connection, chain: list[dict[str, Any]], present: set[str]) -> list[dict[str, Any]]:
+    def _messages(conn: apsw.Connection, chain: list[dict[str, Any]], present: set[str],
+                  after: int = 0) -> list[dict[str, Any]]:
+        """The conversation's messages in order (those with an id above ``after``)."""
         out: list[dict[str, Any]] = []
         for session in chain:
             out.extend(statedb.select(conn, "messages", MESSAGE_FIELDS, present,
-                                      "WHERE session_id = ? ORDER BY timestamp, id", (session["id"],)))
+                                      "WHERE session_id = ? AND id > ? ORDER BY timestamp, id", (session["id"], after)))
         return out
+
+    def _appendable(self, conn: apsw.Connection, chain: list[dict[str, Any]], known: dict[str, str],
+                    present: set[str]) -> dict[str, Any] | None:
+        """The mirrored state of a conversation that only grew since (same sessions, none rewound,
+        the messages mirrored unchanged), else None: it is mirrored whole again."""
+        raw = self._mark(STATE_KEY + chain[0]["id"])
+        state = json.loads(raw) if raw else None
+        if not state or state.get("sessions") != [s["id"] for s in chain]:
+            return None
+        for session in chain:
+            before = known.get(session["id"])
+            if before is None or json.loads(before)[REWIND_INDEX] != session.get("rewind_count"):
+                return None
+        ids = [s["id"] for s in chain]
+        flags = ", ".join(f"total({c})" if c in present else "0" for c in FINGERPRINT_FLAGS)
+        row = conn.execute(
+            f"SELECT count(*), {flags} FROM messages WHERE session_id IN ({', '.join('?' * len(ids))}) AND id <= ?",
+            (*ids, state["max_id"]),
+        ).fetchall()[0]
+        return state if [int(v or 0) for v in row] == state["fingerprint"] else None
 
     def _write(self, snapshot: _Snapshot, stamp: str, report: MirrorReport) -> None:
         """One store transaction, written a batch of conversations at a time (indexing 5,000 events
@@ -159,6 +196,9 @@ class HermesMirror:
         with self.store.transaction():
             for episodes, events in self._batches(snapshot, report):
                 for episode in episodes:
+                    if episode["id"] in snapshot.appends:
+                        update_episode(self.store, episode)
+                        continue
                     self.store.execute("DELETE FROM events WHERE episode_id = ?", (episode["id"],))
                     self.store.execute("DELETE FROM episodes WHERE id = ?", (episode["id"],))
                     insert_episode(self.store, episode)
@@ -182,8 +222,12 @@ class HermesMirror:
         episodes: list[dict[str, Any]] = []
         events: list[dict[str, Any]] = []
         for root, chain in snapshot.conversations.items():
-            episode, rows = conversation_episode(chain, snapshot.messages[root], env)
+            state = snapshot.appends.get(root)
+            prior = self._prior(root, state, snapshot.messages[root]) if state else None
+            built = conversation_episode(chain, snapshot.messages[root], env, prior)
+            episode, rows = built.episode, built.rows
             episode["extra"]["hermes_schema"] = snapshot.version
+            self._set_marks(**{STATE_KEY + root: json.dumps(_state(chain, snapshot.messages[root], built, state))})
             episodes.append(episode)
             events.extend(rows)
             report.messages += len(snapshot.messages[root])
@@ -193,6 +237,53 @@ class HermesMirror:
                 episodes, events = [], []
         if episodes:
             yield episodes, events
+
+
+    def _prior(self, root: str, state: dict[str, Any], new: list[dict[str, Any]]) -> "Prior":
+        """What the mirrored part of a conversation holds, for appending ``new`` messages to it
+        (with the calls mirrored earlier that new tool results answer)."""
+        episode = self.store.execute(
+            "SELECT task, answer, steps, message_count, tool_call_count, extra FROM episodes WHERE id = ?", (root,)
+        )[0]
+        answered = sorted({str(m.get("tool_call_id") or "") for m in new if m["role"] == "tool"})
+        calls = {}
+        for (data,) in self.store.execute(
+            "SELECT data FROM events WHERE episode_id = ? AND type = 'tool_call' AND json_extract(data, '$.call_id')"
+            f" IN ({', '.join('?' * len(answered))})", (root, *answered),
+        ):
+            call = json.loads(data)
+            calls[call.get("call_id") or ""] = {"name": call.get("name"), "arguments": call.get("arguments")}
+        extra = json.loads(episode[5] or "{}")
+        return Prior(seq=state["seq"], step=int(episode[2] or 0), task=episode[0] if state["has_user"] else None,
+                     answer=episode[1], answered=state["answered"], messages=int(episode[3] or 0),
+                     calls=int(episode[4] or 0), rewound=int(extra.get("rewound_messages") or 0), call_map=calls)
+
+
+def _order(chain: list[dict[str, Any]], message: dict[str, Any]) -> tuple[int, float, int]:
+    """Where a message sorts in its conversation: its session's place in the chain, its time, its id."""
+    place = next(i for i, s in enumerate(chain) if s["id"] == message["session_id"])
+    return (place, float(message["timestamp"] or 0.0), int(message["id"]))
+
+
+def _state(chain: list[dict[str, Any]], messages: list[dict[str, Any]], built: "Built",
+           before: dict[str, Any] | None) -> dict[str, Any]:
+    """What the next look needs to append to this conversation (kept in ``hermes_marks``)."""
+    before = before or {"max_id": 0, "last": [-1, 0.0, 0], "fingerprint": [0] * (1 + len(FINGERPRINT_FLAGS)),
+                        "has_user": False}
+    fingerprint = list(before["fingerprint"])
+    for m in messages:
+        fingerprint[0] += 1
+        for i, flag in enumerate(FINGERPRINT_FLAGS, 1):
+            fingerprint[i] += int(m.get(flag) or 0)
+    return {
+        "sessions": [s["id"] for s in chain],
+        "max_id": max([before["max_id"], *(int(m["id"]) for m in messages)]),
+        "last": list(_order(chain, messages[-1])) if messages else before["last"],
+        "fingerprint": fingerprint,
+        "seq": built.rows[-1]["seq"] + 1 if built.rows else before.get("seq", 0),
+        "has_user": before["has_user"] or any(r["type"] == "user_message" for r in built.rows),
+        "answered": built.answered,
+    }
 
 
 # -- sessions and chains ------------------------------------------------------------------------
@@ -206,23 +297,30 @@ def _is_continuation(session: dict[str, Any], sessions: dict[str, dict[str, Any]
 
 
 def _root(session_id: str, sessions: dict[str, dict[str, Any]]) -> str:
-    seen = {session_id}
+    return _ancestry(session_id, sessions)[-1]
+
+
+def _ancestry(session_id: str, sessions: dict[str, dict[str, Any]]) -> list[str]:
+    """The session and the sessions it continues, up to its conversation's root (the last)."""
+    line = [session_id]
     current = sessions[session_id]
     while _is_continuation(current, sessions):
         parent_id = current["parent_session_id"]
-        if parent_id in seen:  # a loop in the parent links: stop at the first repeat
+        if parent_id in line:  # a loop in the parent links: stop at the first repeat
             break
-        seen.add(parent_id)
+        line.append(parent_id)
         current = sessions[parent_id]
-    return current["id"]
+    return line
 
 
 def _chains(sessions: dict[str, dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """root id -> the root and its compression continuations, oldest first."""
-    chains: dict[str, list[dict[str, Any]]] = {}
-    for sid, row in sessions.items():  # (already ordered by started_at)
-        chains.setdefault(_root(sid, sessions), []).append(row)
-    return chains
+    """root id -> the root and its compression continuations: each after the one it continues
+    (then by start time), whatever the clocks say."""
+    members: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for sid, row in sessions.items():  # (ordered by started_at, id)
+        line = _ancestry(sid, sessions)
+        members.setdefault(line[-1], []).append((len(line), row))
+    return {root: [row for _, row in sorted(rows, key=lambda r: r[0])] for root, rows in members.items()}
 
 
 # -- messages to events -------------------------------------------------------------------------
@@ -324,18 +422,19 @@ class Redactor:
 class _Events:
     """Builds one conversation's event rows."""
 
-    def __init__(self, episode_id: str, redactor: Redactor) -> None:
+    def __init__(self, episode_id: str, redactor: Redactor, prior: "Prior") -> None:
         self.episode_id = episode_id
         self.rows: list[dict[str, Any]] = []
-        self.step = 0
-        self.calls: dict[str, dict[str, Any]] = {}
+        self.seq = prior.seq
+        self.step = prior.step
+        self.calls: dict[str, dict[str, Any]] = dict(prior.call_map)
         self._redact = redactor
         self._redact_obj = redactor.obj
 
     def add(self, type_: str, ts: float, data: dict[str, Any], *, tool_name: str | None = None,
             arguments: Any = None, result: str | None = None) -> None:
         data = {"type": type_, "episode_id": self.episode_id, "ts": ts, **data}
-        self.rows.append({"episode_id": self.episode_id, "seq": len(self.rows), "ts": ts, "type": type_, "data": data,
+        self.rows.append({"episode_id": self.episode_id, "seq": self.seq + len(self.rows), "ts": ts, "type": type_, "data": data,
                           "tool_name": tool_name, "arguments": arguments, "result": result})
 
     def message(self, m: dict[str, Any]) -> None:
@@ -399,9 +498,33 @@ def _visible(m: dict[str, Any]) -> bool:
     return active is None or bool(active) or bool(m.get("compacted"))
 
 
-def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[str, Any]],
-                         env: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """(episode row, event rows) of one conversation: a session and its compression continuations."""
+@dataclass
+class Prior:
+    """What a conversation mirrored earlier holds, when only new messages are added to it."""
+
+    seq: int = 0  # the next event's seq
+    step: int = 0
+    task: str | None = None  # its first user message's text (None: it has none yet)
+    answer: str | None = None
+    answered: bool = False
+    messages: int = 0
+    calls: int = 0
+    rewound: int = 0
+    call_map: dict[str, dict[str, Any]] = field(default_factory=dict)  # call id -> name, arguments
+
+
+@dataclass
+class Built:
+    episode: dict[str, Any]
+    rows: list[dict[str, Any]]
+    answered: bool  # its last event is an answer (a turn with text)
+
+
+def conversation_episode(chain: list[dict[str, Any]], messages: list[dict[str, Any]],
+                         env: dict[str, str], prior: Prior | None = None) -> Built:
+    """The episode row and event rows of one conversation (a session and its compression
+    continuations); with ``prior``, ``messages`` are the new ones and the rows are appended."""
+    prior = prior or Prior()
     root, last = chain[0], chain[-1]
     visible = [m for m in messages if _visible(m)]
     texts = []
@@ -412,7 +535,7 @@ def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[st
         texts += [v for call in m["calls"] for v in _strings(call["arguments"])]
     redactor = Redactor(env)
     redactor.prime(texts)
-    builder = _Events(root["id"], redactor)
+    builder = _Events(root["id"], redactor, prior)
     for m in visible:
         builder.message(m)
     rewound = len(messages) - len(visible)
@@ -423,18 +546,18 @@ def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[st
     cost_values = [s.get("actual_cost_usd") if s.get("actual_cost_usd") is not None else s.get("estimated_cost_usd")
                    for s in chain]
     costs = [c for c in cost_values if c is not None]
-    answered = bool(rows) and rows[-1]["type"] == "turn_finished" and bool(rows[-1]["data"].get("text"))
+    answered = rows[-1]["type"] == "turn_finished" and bool(rows[-1]["data"].get("text")) if rows else prior.answered
     total = lambda key: sum(int(s.get(key) or 0) for s in chain)  # noqa: E731
     episode = {
         "id": root["id"],
-        "task": users[0]["data"]["text"] if users else (root.get("title") or ""),
+        "task": prior.task if prior.task is not None else users[0]["data"]["text"] if users else (root.get("title") or ""),
         "model": next((s["model"] for s in reversed(chain) if s.get("model")), None),
         "cwd": root.get("cwd"),
         "started_at": root.get("started_at"),
         "finished_at": ended,
         "outcome": ("success" if answered else "ended") if ended else None,
         "reason": last.get("end_reason") if ended else None,
-        "answer": answers[-1]["data"]["text"] if answers else None,
+        "answer": answers[-1]["data"]["text"] if answers else prior.answer,
         "steps": builder.step,
         "prompt_tokens": total("input_tokens"),
         "completion_tokens": total("output_tokens"),
@@ -444,20 +567,20 @@ def conversation_episode(chain: list[dict[str, Any]], messages: Iterable[dict[st
         "platform": root.get("source"),
         "title": next((s["title"] for s in chain if s.get("title")), None),
         "archived": 1 if root.get("archived") else 0,
-        "message_count": len({r["data"]["hermes"]["id"] for r in rows}),
-        "tool_call_count": sum(r["type"] == "tool_call" for r in rows),
+        "message_count": prior.messages + len({r["data"]["hermes"]["id"] for r in rows}),
+        "tool_call_count": prior.calls + sum(r["type"] == "tool_call" for r in rows),
         "extra": {
             "sessions": [s["id"] for s in chain],
             "end_reason": last.get("end_reason"),
             "cache_read_tokens": total("cache_read_tokens"),
             "cache_write_tokens": total("cache_write_tokens"),
             "reasoning_tokens": total("reasoning_tokens"),
-            "rewound_messages": rewound,
+            "rewound_messages": prior.rewound + rewound,
             "last_activity_at": last.get("last_activity_at"),
             "hidden": bool(root.get("hidden")),
         },
     }
-    return episode, rows
+    return Built(episode, rows, answered)
 
 
 EPISODE_COLUMNS = (
@@ -467,8 +590,19 @@ EPISODE_COLUMNS = (
 )
 
 
+def _values(episode: dict[str, Any]) -> list[Any]:
+    return [json.dumps(episode[c], default=str) if c == "extra" else episode[c] for c in EPISODE_COLUMNS]
+
+
 def insert_episode(store: Any, episode: dict[str, Any]) -> None:
-    values = [json.dumps(episode[c], default=str) if c == "extra" else episode[c] for c in EPISODE_COLUMNS]
     store.execute(
-        f"INSERT INTO episodes({', '.join(EPISODE_COLUMNS)}) VALUES ({', '.join('?' * len(EPISODE_COLUMNS))})", values
+        f"INSERT INTO episodes({', '.join(EPISODE_COLUMNS)}) VALUES ({', '.join('?' * len(EPISODE_COLUMNS))})",
+        _values(episode),
     )
+
+
+def update_episode(store: Any, episode: dict[str, Any]) -> None:
+    """An episode row rewritten in place (its events stay)."""
+    columns = EPISODE_COLUMNS[1:]
+    store.execute(f"UPDATE episodes SET {', '.join(c + ' = ?' for c in columns)} WHERE id = ?",
+                  [*_values(episode)[1:], episode["id"]])

@@ -121,7 +121,8 @@ def import_trajectories(store: Any, files: Iterable[Path]) -> ImportResult:
                 session = {"id": episode_id, "source": "trajectory", "started_at": ts, "ended_at": ts,
                            "end_reason": "completed" if entry.get("completed") else "failed",
                            "model": entry.get("model")}
-                episode, events = conversation_episode([session], _messages(episode_id, entry["conversations"], ts), env)
+                built = conversation_episode([session], _messages(episode_id, entry["conversations"], ts), env)
+                episode, events = built.episode, built.rows
             except ValueError as exc:
                 result.problems.append(f"{path.name}:{number}: {exc}")
                 continue
