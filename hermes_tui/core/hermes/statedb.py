@@ -112,15 +112,22 @@ def _uri(path: Path) -> tuple[str, bool]:
 def _connection(path: Path) -> Iterator[apsw.Connection]:
     before, had_wal = file_stamp(path), _sidecar(path, "-wal").exists()
     uri, immutable = _uri(path)
+    changed = lambda: file_stamp(path) != before or (not had_wal and _sidecar(path, "-wal").exists())  # noqa: E731
     conn = apsw.Connection(uri, flags=apsw.SQLITE_OPEN_READONLY | apsw.SQLITE_OPEN_URI)
     try:
         conn.set_busy_timeout(BUSY_MS)
         conn.execute("BEGIN")
         yield conn
         conn.execute("COMMIT")
+    except (apsw.CorruptError, apsw.NotADBError):
+        # An immutable read trusts the file not to change; a Hermes process that opened it
+        # meanwhile and checkpointed can show it half-written: that is a change, not damage.
+        if immutable and changed():
+            raise _Changed() from None
+        raise
     finally:
         conn.close()
-    if immutable and (file_stamp(path) != before or (not had_wal and _sidecar(path, "-wal").exists())):
+    if immutable and changed():
         raise _Changed()
 
 
