@@ -136,7 +136,7 @@ def test_bulk_approve_takes_hermes_writes_with_a_clean_scan(tmp_path: Path) -> N
                 await pilot.press("space")
             assert area.selected == {WORKBENCH_ITEM, "mem1"}
             await pilot.press("A")
-            assert isinstance(app.screen, ConfirmScreen) and "Hermes's add memory (mem1)" in str(app.screen.body)
+            assert isinstance(app.screen, ConfirmScreen) and "Hermes's add MEMORY.md (mem1)" in str(app.screen.body)
             await pilot.press("y")
             await until(pilot, lambda: not (root / "pending" / "memory" / "mem1.json").exists(), timeout=10)
             await until(pilot, lambda: [g.head.id for g in area.groups] == ["broken", "patch1"], timeout=10)

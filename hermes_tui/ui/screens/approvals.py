@@ -105,8 +105,11 @@ class HermesGroup:
 
     @property
     def title(self) -> str:
-        """"patch deploy", "add memory"."""
-        return f"{self.data.get('action') or '?'} {self.data.get('target') or '?'}"
+        """"patch deploy", "add MEMORY.md", "replace USER.md"."""
+        target = self.data.get("target") or "?"
+        if self.data.get("subsystem") == "memory":
+            target = {"memory": "MEMORY.md", "user": "USER.md"}.get(target, target)
+        return f"{self.data.get('action') or '?'} {target}"
 
 
 class ApprovalsArea(Vertical):
@@ -257,11 +260,11 @@ class ApprovalsArea(Vertical):
                 by = data.get("author") or "?"
                 if data.get("origin") == "hermes":
                     by += " · hermes"
+                if data.get("subsystem") == "memory":
+                    by += " · memory"
                 change = f"{data.get('op', '?')} {data.get('skill', '?')}"
                 if group.others:
                     change += f" (+{len(group.others)} similar)"
-            if data.get("subsystem") == "memory":
-                by += " · memory"
             rows.append([
                 "●" if group.head.id in self.selected else "",
                 Text("!", style="bold yellow") if waited > WAITED_LONG_DAYS * 86400 else "",
