@@ -32,3 +32,14 @@ def test_area_snapshot(snap_compare, tmp_path, scene: str, size: tuple[int, int]
         assert snap_compare(app, terminal_size=size, run_before=run_before)
     finally:
         app.workspace.close()
+
+
+def test_approvals_with_a_hermes_write_snapshot(snap_compare, tmp_path) -> None:
+    """F6 with Hermes's staged patch selected beside the workbench's change: its diff in context."""
+    from tests.ui_fixtures import approvals_hermes
+
+    app, _ = scene_app("approvals", tmp_path / "home")
+    try:
+        assert snap_compare(app, terminal_size=(160, 48), run_before=approvals_hermes)
+    finally:
+        app.workspace.close()

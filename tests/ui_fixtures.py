@@ -284,3 +284,32 @@ def scene_app(scene: str, home_root: Path) -> tuple[Any, Callable[[Any], Any]]:
     seed_pending(ws)
     app = make_app(ws, warm_up=False)
     return app, SCENES[scene]
+
+
+# -- Hermes Agent's staged writes (pending/{skills,memory}/ID.json) beside the workbench's ------------
+HERMES_PATCH, HERMES_MEMORY = "a1b2c3d4", "e5f6a7b8"
+
+
+def seed_hermes_pending(root: Path) -> None:
+    """Two writes Hermes staged, with fixed ids and times: a patch of log-triage from its background
+    review and a memory add from the conversation."""
+    from tests.hermes_state import stage
+
+    stage(root, "skills", {"action": "patch", "name": "log-triage", "old_string": "1. grep ERROR",
+                           "new_string": "1. grep -n ERROR app.log"},
+          origin="background_review", summary="patch 'log-triage'", created_at=T0 + 7 * 86400, pending_id=HERMES_PATCH)
+    stage(root, "memory", {"action": "add", "target": "memory", "content": "The pool size lives in jobs/nightly.py."},
+          summary="add to memory", created_at=T0 + 8 * 86400, pending_id=HERMES_MEMORY)
+
+
+async def approvals_hermes(pilot: Any) -> None:
+    """F6 with the Hermes patch selected (the snapshot of a Hermes write)."""
+    await _settle(pilot)
+    seed_hermes_pending(pilot.app.workspace.home.root)
+    await pilot.press("f6")
+    area = pilot.app.query_one("#approvals")
+    area.now = lambda: T0 + 9 * 86400
+    area.reload()
+    await until(pilot, lambda: len(area.groups) == 3 and pilot.app.query_one("#status").status.pending == 3)
+    area.table.move_cursor(row=1)
+    await pilot.pause()

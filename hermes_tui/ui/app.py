@@ -38,7 +38,7 @@ from hermes_tui.core.agent.events import (
 from hermes_tui.core.workspace import Workspace
 from hermes_tui.errors import HermesError, one_line
 from hermes_tui.core.agent.events import Event
-from hermes_tui.ui.messages import CoreEvents, EventBridge, OpenToolCall
+from hermes_tui.ui.messages import CoreEvents, EventBridge, HermesMirrored, HermesNote, HermesPendingChanged, OpenToolCall
 from hermes_tui.ui.widgets.conversation import Conversation, PromptArea
 from hermes_tui.ui.widgets.status import Status, StatusLine
 from hermes_tui.ui.widgets.trace import TraceTable
@@ -83,6 +83,7 @@ class WorkbenchApp(App[int]):
         sandbox: str = "",
         warm_up: bool = True,
         background: Callable[[], None] | None = None,
+        watch_hermes: bool = False,
     ) -> None:
         super().__init__()
         from hermes_tui.ui.commands import PROVIDERS
@@ -96,6 +97,8 @@ class WorkbenchApp(App[int]):
         self.sandbox = sandbox
         self.warm_up = warm_up
         self.background = background  # run in a thread after the first frame (the demo records its runs)
+        self.watch_hermes = watch_hermes  # follow a Hermes home's state.db and staged writes (when it has a state.db)
+        self.hermes_watcher: Any = None
         self.agent: Any = None
         self._agent_tried = False
         self.session: Any = None
@@ -182,6 +185,8 @@ class WorkbenchApp(App[int]):
             self.call_after_refresh(self._warm_up)
         if self.background is not None:
             self.call_after_refresh(self._run_background)
+        if self.watch_hermes:
+            self._start_hermes_watcher()
 
     async def _ensure_agent(self) -> None:
         """Build the agent once (after the first frame, or at once when a message needs it);
@@ -205,6 +210,7 @@ class WorkbenchApp(App[int]):
     def on_unmount(self) -> None:
         if self._cancel is not None:
             self._cancel.set()
+        self._stop_hermes_watcher()
         if self._bridge is not None:
             self._bridge.close()
         if self._unsubscribe is not None:
@@ -379,6 +385,52 @@ class WorkbenchApp(App[int]):
         hint.update("  ".join(matches[:12]) + ("  (Tab completes)" if matches else ""))
         hint.set_class(bool(matches), "shown")
 
+    # -- Hermes Agent's home -------------------------------------------------------------------
+    def _start_hermes_watcher(self) -> None:
+        """Mirror a Hermes home's state.db (the watcher's first look, on its thread: the first
+        frame never waits for it), then follow it and Hermes's staged writes while the app is up."""
+        from hermes_tui.core.hermes.watch import HermesWatcher
+
+        if self.hermes_watcher is not None or not (self.workspace.home.root / "state.db").is_file():
+            return  # not a Hermes home (the demo's, a test's): nothing to follow
+
+        def post(message: Any) -> None:  # on the watcher's thread; post_message is thread-safe
+            try:
+                self.post_message(message)
+            except RuntimeError:  # the app's loop is gone (quitting)
+                pass
+
+        self.hermes_watcher = HermesWatcher(
+            self.workspace.home,
+            on_change=lambda _report: post(HermesMirrored()),
+            on_note=lambda text: post(HermesNote(text)),
+            on_pending=lambda: post(HermesPendingChanged()),
+        ).start()
+
+    def _stop_hermes_watcher(self) -> None:
+        watcher, self.hermes_watcher = self.hermes_watcher, None
+        if watcher is not None:
+            watcher.stop(timeout=1.0)  # a look under way finishes on its (daemon) thread
+
+    def on_hermes_mirrored(self, _message: HermesMirrored) -> None:
+        if self.closing:
+            return
+        self._refresh_list("#episodes")
+        for area in self.query("#memory"):
+            if area.is_mounted:
+                area.sessions_changed()  # type: ignore[attr-defined]
+
+    def on_hermes_pending_changed(self, _message: HermesPendingChanged) -> None:
+        if self.closing:
+            return
+        self._refresh_list("#approvals")
+        self.refresh_status()
+
+    def on_hermes_note(self, message: HermesNote) -> None:
+        log.warning("%s", message.text)
+        if not self.closing:
+            self.notify(message.text, severity="warning", timeout=8)
+
     # -- events from the core ------------------------------------------------------------------
     async def on_core_events(self, message: CoreEvents) -> None:
         if self.closing:
@@ -479,6 +531,8 @@ class WorkbenchApp(App[int]):
         return status is None or not status.is_attached  # not a query: it would walk every widget
 
     def refresh_status(self) -> None:
+        from hermes_tui.core.hermes import pending as hermes_pending
+
         line = self._status_line
         if line is None or self.closing:
             return
@@ -489,7 +543,7 @@ class WorkbenchApp(App[int]):
             tokens=session.tokens if session is not None else 0,
             cost=session.cost if session is not None else None,
             learning=config.learning.enabled,
-            pending=self.workspace.pending.count(),
+            pending=self.workspace.pending.count() + hermes_pending.count(self.workspace.home),
             sandbox=self.sandbox,
             busy=self._cancel is not None,
         )
@@ -556,6 +610,6 @@ def run_app(home: str | None = None) -> int:
     # The files are synced right after the first frame (hand edits since the last run).
     with Workspace.open(home, sync=False, strict_config=False) as workspace:
         workspace.log_to_file()
-        app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace))
+        app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace), watch_hermes=True)
         app.run()
     return app.return_code or 0

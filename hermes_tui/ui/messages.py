@@ -52,6 +52,22 @@ class OpenToolCall(Message):
         self.row = row
 
 
+class HermesMirrored(Message):
+    """The Hermes watcher mirrored new or changed sessions (posted from its thread)."""
+
+
+class HermesPendingChanged(Message):
+    """A Hermes staged write appeared or went (posted from the watcher's thread)."""
+
+
+class HermesNote(Message):
+    """A note of the Hermes watcher (state.db locked, corrupt, of an unknown schema ...)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
 class EventBridge:
     """A sink that hands events to ``app`` in order, in time slices."""
 

@@ -127,6 +127,24 @@ def list_items(home: Home, library: Any = None) -> list[HermesPending]:
     return sorted(items, key=lambda i: (i.created_at, i.id))
 
 
+def waiting_names(home: Home) -> tuple[str, ...]:
+    """``subsystem/ID.json`` of every staged write, sorted: a listing of the two folders, no file
+    read (the status line's count; a watcher compares it to notice writes appearing or going)."""
+    names = []
+    for subsystem in SUBSYSTEMS:
+        try:
+            with os.scandir(pending_root(home) / subsystem) as entries:
+                names.extend(f"{subsystem}/{e.name}" for e in entries if e.name.endswith(".json"))
+        except OSError:  # no folder (Hermes never staged one), or unreadable: nothing waits there
+            continue
+    return tuple(sorted(names))
+
+
+def count(home: Home) -> int:
+    """How many Hermes writes wait (without reading them)."""
+    return len(waiting_names(home))
+
+
 def _check_skill(item: HermesPending, library: Any) -> HermesPending:
     """Flag a write to a skill that no longer exists (with a library to look in)."""
     if library is not None and item.problem is None and item.subsystem == "skills" and item.action != "create":

@@ -7,7 +7,13 @@ beside the list shows the change against the current skill as a coloured diff wi
 invisible characters made visible (or the whole new skill, raw or rendered), its
 provenance (episodes, each opening in the viewer), its evidence, its security scan and
 the decisions already taken on the skill. Items are rendered from their dicts, so
-memory items and Hermes Agent's writes (``subsystem``, ``origin``, ``scan``) show too.
+memory items show too.
+
+Hermes Agent's staged writes (``HOME/pending/{skills,memory}/ID.json``, read in a worker
+through ``core.hermes.pending``) follow the workbench's own, each its own row: what it
+does, Hermes's diff (a patch in context, memory entries before and after), the scan and
+the problem that keeps it from applying. They are approved (replayed by the core) and
+rejected in a worker; they are never edited here (Hermes replays its own payload).
 
 Keys: a approve, r reject (optional reason), e edit then approve, n/p next/previous,
 Space select, A approve the selected (only when each has a clean scan, after a
@@ -21,6 +27,7 @@ from datetime import datetime
 from typing import Any, Callable
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,9 +36,9 @@ from textual.widgets import DataTable, Label, Markdown, Static, TextArea
 
 from hermes_tui.core.gate import PendingItem, proposed_text, similar_groups
 from hermes_tui.core.guard.unicode import has_invisible, reveal_invisible
-from hermes_tui.errors import HermesError
+from hermes_tui.errors import HermesError, one_line
 from hermes_tui.ui.screens.episodes import OUTCOME_STYLE, EpisodeScreen
-from hermes_tui.ui.screens.review import AskScreen, ConfirmScreen, diff_text, skill_syntax
+from hermes_tui.ui.screens.review import AskScreen, ConfirmScreen, diff_text, skill_syntax, unified_text
 from hermes_tui.ui.widgets.rowlist import RowList
 
 WAITED_LONG_DAYS = 7  # a change waiting longer is marked, and the title says how many
@@ -69,6 +76,8 @@ def is_clean(data: dict[str, Any]) -> bool:
 class Group:
     """Changes decided together; ``head`` (the newest) stands for them."""
 
+    hermes = False
+
     def __init__(self, items: list[PendingItem]) -> None:
         self.items = items
         self.head = items[-1]
@@ -78,6 +87,29 @@ class Group:
     @property
     def others(self) -> list[PendingItem]:
         return self.items[:-1]
+
+
+class HermesGroup:
+    """One write Hermes Agent staged (its ``pending list --json`` dict): a group of its own."""
+
+    hermes = True
+    others: tuple[()] = ()
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.id = str(data.get("id"))
+        self.created_at = float(data.get("created_at") or 0.0)
+        self.head = self
+        self.items = [self]
+        self.oldest = self.created_at
+
+    @property
+    def title(self) -> str:
+        """"patch deploy", "add MEMORY.md", "replace USER.md"."""
+        target = self.data.get("target") or "?"
+        if self.data.get("subsystem") == "memory":
+            target = {"memory": "MEMORY.md", "user": "USER.md"}.get(target, target)
+        return f"{self.data.get('action') or '?'} {target}"
 
 
 class ApprovalsArea(Vertical):
@@ -96,7 +128,7 @@ class ApprovalsArea(Vertical):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.groups: list[Group] = []
+        self.groups: list[Group | HermesGroup] = []
         self.selected: set[str] = set()  # head ids
         self.decided: dict[str, list[dict[str, Any]]] = {}  # skill name -> decisions, newest first
         self._decisions: dict[str, dict[str, Any]] = {}  # id -> decision (read once: it never changes)
@@ -104,6 +136,9 @@ class ApprovalsArea(Vertical):
         self.provenance: list[str] = []
         self.rendered = False
         self._reload_queued = False
+        self.hermes: list[dict[str, Any]] = []  # Hermes's staged writes, as the last worker read them
+        self._own: list[Group] = []
+        self._hermes_reads = 0  # generation of the newest read of Hermes's writes
         self.now: Callable[[], float] = time.time  # the snapshot tests fix the clock
 
     @property
@@ -153,9 +188,7 @@ class ApprovalsArea(Vertical):
     # -- the list -------------------------------------------------------------------------------
     def reload(self) -> None:
         self._reload_queued = False
-        head = self.current.head.id if self.current else None
-        self.groups = [Group(items) for items in similar_groups(self._waiting())]
-        self.selected &= {g.head.id for g in self.groups}
+        self._own = [Group(items) for items in similar_groups(self._waiting())]
         for item in self.queue.decided(set(self._decisions)):
             self._decisions[item.id] = item.to_dict()
         self.decided = {}
@@ -163,9 +196,40 @@ class ApprovalsArea(Vertical):
             self.decided.setdefault(decision.get("skill", ""), []).append(decision)
         for decisions in self.decided.values():
             decisions.sort(key=lambda d: -(d.get("decided_at") or d.get("created_at") or 0))
+        self._show_groups()
+        self._hermes_reads += 1
+        self._read_hermes(self._hermes_reads)
+
+    def _show_groups(self) -> None:
+        """The workbench's groups, then Hermes's writes (as last read), keeping the cursor's row."""
+        head = self.current.head.id if self.current else None
+        self.groups = [*self._own, *(HermesGroup(data) for data in self.hermes)]
+        self.selected &= {g.head.id for g in self.groups}
         rows = [g.head.id for g in self.groups]
         self._fill(rows.index(head) if head in rows else self.table.cursor_row)
         self._detail()
+
+    @work(thread=True, exclusive=True, group="approvals-hermes", exit_on_error=False, name="Hermes's staged writes")
+    def _read_hermes(self, generation: int) -> None:
+        """Hermes's staged writes with their diff and scan (files read here, not on the UI thread)."""
+        from hermes_tui.core.hermes import pending as hermes
+
+        workspace = self.app.workspace  # type: ignore[attr-defined]
+        try:
+            items = [hermes.item_dict(item, workspace.library) for item in hermes.list_items(workspace.home, workspace.library)]
+        except (HermesError, OSError) as exc:
+            self.app.call_from_thread(self.app.notify, f"Hermes's staged writes: {one_line(exc)}", severity="error")
+            return
+        for data in items:
+            data.pop("age", None)  # waited: from the area's clock
+        self.app.call_from_thread(self._hermes_read, generation, items)
+
+    def _hermes_read(self, generation: int, items: list[dict[str, Any]]) -> None:
+        if generation != self._hermes_reads or not self.is_attached or items == self.hermes:
+            return  # a newer read is coming, or nothing changed
+        self.hermes = items
+        self._show_groups()
+        self.app.refresh_status()  # type: ignore[attr-defined]  # (the count includes Hermes's writes)
 
     def _waiting(self) -> list[PendingItem]:
         """The waiting changes, oldest first; only the new ones are read."""
@@ -187,14 +251,20 @@ class ApprovalsArea(Vertical):
             waited = now - group.oldest
             scan = scan_of(data)
             verdict = scan.get("verdict", "?") if scan else "not scanned"
-            by = data.get("author") or "?"
-            if data.get("origin") == "hermes":
-                by += " · hermes"
-            if data.get("subsystem") == "memory":
-                by += " · memory"
-            change = f"{data.get('op', '?')} {data.get('skill', '?')}"
-            if group.others:
-                change += f" (+{len(group.others)} similar)"
+            change: str | Text
+            if isinstance(group, HermesGroup):
+                by = "hermes"
+                change = Text(group.title + (" (cannot apply)" if data.get("problem") else ""),
+                              style="red" if data.get("problem") else "")
+            else:
+                by = data.get("author") or "?"
+                if data.get("origin") == "hermes":
+                    by += " · hermes"
+                if data.get("subsystem") == "memory":
+                    by += " · memory"
+                change = f"{data.get('op', '?')} {data.get('skill', '?')}"
+                if group.others:
+                    change += f" (+{len(group.others)} similar)"
             rows.append([
                 "●" if group.head.id in self.selected else "",
                 Text("!", style="bold yellow") if waited > WAITED_LONG_DAYS * 86400 else "",
@@ -211,6 +281,9 @@ class ApprovalsArea(Vertical):
         waiting = sum(len(g.items) for g in self.groups)
         long_ = sum(1 for g in self.groups for i in g.items if now - i.created_at > WAITED_LONG_DAYS * 86400)
         parts = [f"[b]{waiting}[/b] changes wait" if waiting else "nothing waits for a decision"]
+        staged = sum(1 for g in self.groups if g.hermes)
+        if staged:
+            parts[0] += f" ({staged} staged by Hermes)"
         if waiting != len(self.groups):
             parts.append(f"in {len(self.groups)} decisions (similar ones grouped)")
         if long_:
@@ -220,7 +293,7 @@ class ApprovalsArea(Vertical):
         self.query_one("#approvals-title", Label).update(" · ".join(parts))
 
     @property
-    def current(self) -> Group | None:
+    def current(self) -> Group | HermesGroup | None:
         row = self.table.cursor_row if self.is_mounted else -1
         return self.groups[row] if 0 <= row < len(self.groups) else None
 
@@ -244,6 +317,9 @@ class ApprovalsArea(Vertical):
             self.query_one("#approvals-change-label", Label).update("")
             self.query_one("#approvals-provenance", DataTable).clear()
             self.provenance = []
+            return
+        if isinstance(group, HermesGroup):
+            self._hermes_detail(group)
             return
         data = group.data
         head.update(self._head(group))
@@ -304,6 +380,71 @@ class ApprovalsArea(Vertical):
         view.display = not show_rendered
         rendered.display = show_rendered
 
+    def _hermes_detail(self, group: HermesGroup) -> None:
+        data = group.data
+        self.query_one("#approvals-head", Static).update(self._hermes_head(group))
+        self._hermes_change(data)
+        self.provenance = []
+        self.query_one("#approvals-provenance", DataTable).clear()
+        origin = data.get("hermes_origin") or "?"
+        evidence = Text(f"staged by Hermes ({'its background review' if origin == 'background_review' else origin})",
+                        style="bold")
+        evidence.append(f"\nfile: pending/{data.get('subsystem')}/{group.id}.json", style="dim")
+        self.query_one("#approvals-evidence", Static).update(evidence)
+        self.query_one("#approvals-scan", Static).update(scan_text(scan_of(data)))
+        self.query_one("#approvals-decided", Static).update(decisions_text(self.decided.get(data.get("skill") or "", [])))
+
+    def _hermes_head(self, group: HermesGroup) -> Text:
+        data = group.data
+        out = Text()
+        out.append(group.title, style="bold")
+        out.append(f"  {group.id} · Hermes · {data.get('subsystem')} · {data.get('hermes_origin') or '?'}"
+                   f" · {stamp(group.created_at)} · waited {age(self.now() - group.oldest)}")
+        if data.get("summary"):
+            out.append(f"\nsummary: {reveal_invisible(str(data['summary']))[:200]}")
+        if data.get("problem"):
+            out.append(f"\nproblem: {data['problem']} (r rejects it)", style="bold red")
+        payload = data.get("payload") or {}
+        texts = [str(v) for v in payload.values() if isinstance(v, str)]
+        texts += [str(op.get("content") or "") for op in payload.get("operations") or [] if isinstance(op, dict)]
+        if any(has_invisible(t) for t in texts):
+            out.append("\n⚠ this change holds invisible characters, shown as ⟦…⟧", style="bold red")
+        return out
+
+    def _hermes_change(self, data: dict[str, Any]) -> None:
+        """Hermes's diff: a patch or edit in context, a create's whole text, memory entries before and after."""
+        label = self.query_one("#approvals-change-label", Label)
+        view = self.query_one("#approvals-change", Static)
+        rendered = self.query_one("#approvals-rendered", Markdown)
+        diff = data.get("diff")
+        payload = data.get("payload") or {}
+        name = str(payload.get("file_path") or "SKILL.md")
+        show_rendered = False
+        if diff is None:
+            label.update("the change")
+            view.update(Text("nothing to show: the file cannot be read as a staged write", style="dim"))
+        elif str(diff).startswith("(cannot apply now"):
+            label.update("the change")
+            view.update(Text(str(diff), style="bold red"))
+        elif data.get("subsystem") == "memory":
+            label.update(f"{'USER.md' if data.get('target') == 'user' else 'MEMORY.md'} entries before and after")
+            view.update(unified_text(str(diff)))
+        elif data.get("action") == "create":
+            label.update(f"the whole new SKILL.md ({'rendered' if self.rendered else 'raw'}; m switches)")
+            view.update(skill_syntax(str(diff)))
+            show_rendered = self.rendered
+            if show_rendered:
+                rendered.update(reveal_invisible(str(diff)))
+        elif data.get("action") in ("delete", "remove_file"):
+            label.update("what approving does")
+            view.update(Text(str(diff)))
+        else:
+            how = "the patch in context" if data.get("action") == "patch" else "diff"
+            label.update(f"{how} against the current {name}")
+            view.update(unified_text(str(diff)))
+        view.display = not show_rendered
+        rendered.display = show_rendered
+
     def _provenance(self, group: Group, evidences: list[dict[str, Any]]) -> None:
         """The episodes every change of the group comes from (its own, then its evidence's)."""
         ids = [item.change.episode_id for item in reversed(group.items) if item.change.episode_id]
@@ -351,7 +492,13 @@ class ApprovalsArea(Vertical):
 
     def action_approve(self) -> None:
         group = self.current
-        if group is not None:
+        if isinstance(group, HermesGroup):
+            if group.data.get("problem"):
+                self.app.notify(f"cannot approve Hermes write {group.id}: {group.data['problem']} (r rejects it)",
+                                severity="error")
+            else:
+                self.decide_hermes([group], approve=True)
+        elif group is not None:
             self.decide(group, approve=True)
 
     def action_reject(self) -> None:
@@ -360,16 +507,27 @@ class ApprovalsArea(Vertical):
             return
 
         def rejected(reason: str | None) -> None:
-            if reason is not None:
+            if reason is None:
+                return
+            if isinstance(group, HermesGroup):
+                self.decide_hermes([group], approve=False, reason=reason.strip())
+            else:
                 self.decide(group, approve=False, reason=reason.strip())
 
-        what = f"Reject {group.data.get('op')} {group.data.get('skill')}" + (
-            f" and its {len(group.others)} similar change(s)" if group.others else "")
+        if isinstance(group, HermesGroup):
+            what = f"Reject Hermes's {group.title} ({group.id})"
+        else:
+            what = f"Reject {group.data.get('op')} {group.data.get('skill')}" + (
+                f" and its {len(group.others)} similar change(s)" if group.others else "")
         self.app.push_screen(AskScreen(f"{what}? A reason (optional):", "why not"), rejected)
 
     def action_edit(self) -> None:
         group = self.current
         if group is None:
+            return
+        if isinstance(group, HermesGroup):
+            self.app.notify("a Hermes write cannot be edited here (Hermes replays its own payload): approve or reject it",
+                            severity="warning")
             return
         if group.data.get("op") == "delete":
             self.app.notify("a delete has no text to edit: approve or reject it", severity="warning")
@@ -407,26 +565,69 @@ class ApprovalsArea(Vertical):
         self.refresh_list()
         return None
 
+    def decide_hermes(self, groups: list[HermesGroup], *, approve: bool, reason: str = "") -> None:
+        """Approve (replay) or reject Hermes's staged writes, in a worker; the first error stops."""
+        self._decide_hermes([g.id for g in groups], approve, reason)
+
+    @work(thread=True, group="approvals-hermes-decide", exit_on_error=False, name="deciding Hermes's writes")
+    def _decide_hermes(self, ids: list[str], approve: bool, reason: str) -> None:
+        from hermes_tui.core.hermes import pending as hermes
+
+        workspace = self.app.workspace  # type: ignore[attr-defined]
+        done: list[str] = []
+        said: list[str] = []
+        error = None
+        for item_id in ids:
+            try:
+                if approve:
+                    said.append(f"Hermes write {item_id}: {hermes.approve(workspace.home, item_id, workspace.library)}")
+                else:
+                    kept = hermes.reject(workspace.home, item_id, reason)
+                    said.append(f"rejected Hermes write {item_id} (a copy in {kept.relative_to(workspace.home.root)})")
+            except (HermesError, OSError) as exc:
+                error = one_line(exc)
+                break
+            done.append(item_id)
+        self.app.call_from_thread(self._hermes_decided, done, said, error)
+
+    def _hermes_decided(self, done: list[str], said: list[str], error: str | None) -> None:
+        if not self.is_attached:
+            return  # quitting
+        for line in said:
+            self.app.notify(line)
+        if error:
+            self.app.notify(error, severity="error")
+        self.selected -= set(done)
+        self.refresh_list()
+        self.app.refresh_status()  # type: ignore[attr-defined]
+        self.app._refresh_list("#memory")  # type: ignore[attr-defined]  # (MEMORY.md / USER.md entries)
+
     def action_bulk_approve(self) -> None:
         chosen = [g for g in self.groups if g.head.id in self.selected]
         if not chosen:
             self.app.notify("select changes with Space first", severity="warning")
             return
-        unclean = [g for g in chosen if not is_clean(g.data)]
+        unclean = [g for g in chosen if not is_clean(g.data) or g.data.get("problem")]
         if unclean:
-            names = ", ".join(f"{g.data.get('skill')} ({(scan_of(g.data) or {}).get('verdict', 'not scanned')})"
+            names = ", ".join(f"{g.title if isinstance(g, HermesGroup) else g.data.get('skill')} "
+                              f"({'cannot apply' if g.data.get('problem') else (scan_of(g.data) or {}).get('verdict', 'not scanned')})"
                               for g in unclean)
             self.app.notify(f"bulk approve refused: only changes with a clean scan ({CLEAN}) may be approved "
                             f"together; not clean: {names}", severity="error", timeout=10)
             return
-        body = "\n".join(f"• {g.data.get('op')} {g.data.get('skill')} ({g.head.id})"
+        body = "\n".join(f"• Hermes's {g.title} ({g.id})" if isinstance(g, HermesGroup) else
+                         f"• {g.data.get('op')} {g.data.get('skill')} ({g.head.id})"
                          + (f" + {len(g.others)} similar, rejected as duplicates" if g.others else "") for g in chosen)
 
         def confirmed(yes: bool | None) -> None:
-            if yes:
-                for group in chosen:
-                    if self.decide(group, approve=True) is not None:
-                        break
+            if not yes:
+                return
+            for group in chosen:
+                if isinstance(group, Group) and self.decide(group, approve=True) is not None:
+                    return
+            staged = [g for g in chosen if isinstance(g, HermesGroup)]
+            if staged:
+                self.decide_hermes(staged, approve=True)
 
         self.app.push_screen(ConfirmScreen(f"Approve these {len(chosen)} changes?", body), confirmed)
 

@@ -527,6 +527,7 @@ class MemoryArea(Vertical):
         self.shown_at = 0.0  # perf_counter when it was put there (the benchmark reads it)
         self._cancel: threading.Event | None = None
         self._timer: Any = None  # a search waiting for the typing to pause
+        self._stale = False  # Hermes sessions mirrored since the hits were searched
 
     def compose(self) -> ComposeResult:
         with ContentSwitcher(initial="memory-search", id="memory-panes"):
@@ -554,6 +555,8 @@ class MemoryArea(Vertical):
         return self.query_one("#memory-panes", ContentSwitcher).current or "memory-search"
 
     def focus_main(self) -> None:
+        if self._stale:
+            self.start_search(self.input.value)
         if self.pane == "memory-search":
             self.input.focus()
         else:
@@ -562,6 +565,11 @@ class MemoryArea(Vertical):
     def refresh_list(self) -> None:
         for entries in self.query(EntryList):
             entries.action_reload()
+
+    def sessions_changed(self) -> None:
+        """New Hermes sessions were mirrored: the hits shown may miss some. They are searched
+        again when the area is shown next (not under the cursor of someone reading them)."""
+        self._stale = bool(self.input.value.strip())
 
     def _keys(self) -> None:
         if self.pane == "memory-search":
@@ -596,6 +604,7 @@ class MemoryArea(Vertical):
         A key that comes before the previous key's answer waits for a pause of
         :data:`BURST_SECONDS`: a burst of typing faster than the answers runs one search,
         not one per key; a key typed at leisure searches at once."""
+        self._stale = False
         if self._cancel is not None:
             self._cancel.set()
         if self._timer is not None:

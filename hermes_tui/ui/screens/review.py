@@ -23,9 +23,13 @@ def diff_text(old: str, new: str, old_name: str, new_name: str) -> Text:
     """A unified diff of two texts, coloured, every invisible character shown as ``⟦U+...⟧``."""
     from hermes_tui.core.skills.library import unified_diff
 
+    return unified_text(unified_diff(reveal_invisible(old), reveal_invisible(new), old_name, new_name))
+
+
+def unified_text(diff: str) -> Text:
+    """A unified diff's text, coloured, every invisible character shown as ``⟦U+...⟧``."""
     out = Text()
-    diff = unified_diff(reveal_invisible(old), reveal_invisible(new), old_name, new_name)
-    for line in diff.splitlines():
+    for line in reveal_invisible(diff).splitlines():
         style = next((s for prefix, s in DIFF_STYLES if line.startswith(prefix)), "")
         out.append(line + "\n", style=style)
     if not out:
