@@ -434,3 +434,32 @@ def test_a_mirror_kept_up_by_appends_equals_one_made_from_scratch(home, tmp_path
     assert appended > 20  # most looks appended
     assert kept_up == from_scratch
     assert "sk-aaaa" not in json.dumps(kept_up)
+
+
+def test_two_looks_at_once_write_a_conversation_once(home, tmp_path: Path) -> None:
+    """The TUI's watcher and a command (or two processes) can look at the same moment: each reads
+    the marks, then writes in a transaction. The second to write finds the marks moved and leaves
+    what the first wrote (appending again would duplicate the new messages)."""
+    from hermes_tui.core.hermes import statedb
+    from hermes_tui.core.hermes.mirror import MirrorReport
+    from hermes_tui.core.hermes.statedb import file_stamp
+    from hermes_tui.core.store import Store
+
+    ids = sample_home(home.root)
+    with Workspace(home, sync=False) as ws:
+        ws.mirror_hermes()
+        db = HermesStateDb(home.root / "state.db", 30)
+        db.message(ids["telegram"], "assistant", "a second answer about walruses", timestamp=1_760_000_300.0)
+        db.close()
+        slow = HermesMirror(home, ws.store)
+        seen, stamp = slow._mark("stamp"), file_stamp(slow.path)
+        snapshot = statedb.read(slow.path, slow._read)  # the slow look has read ...
+        with Store.open(home.db_path) as other:  # ... when another connection's look writes
+            assert HermesMirror(home, other).look().conversations == 1
+        report = MirrorReport()
+        slow._write(snapshot, stamp, report, seen)
+        assert report.conversations == 0
+        events = ws.store.get_episode(ids["telegram"])["events"]
+        assert [e["seq"] for e in events] == list(range(len(events)))
+        assert sum("walruses" in (e["result"] or "") for e in events) == 1
+        assert not ws.mirror_hermes().looked  # the marks are current

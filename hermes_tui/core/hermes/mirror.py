@@ -116,8 +116,8 @@ class HermesMirror:
             if self._mark("stamp") is not None:
                 report.notes.append(f"{self.path} is gone; the Hermes sessions mirrored earlier are kept")
             return report
-        stamp = file_stamp(self.path)
-        if stamp == self._mark("stamp"):
+        stamp, seen = file_stamp(self.path), self._mark("stamp")
+        if stamp == seen:
             return report
         try:
             snapshot = statedb.read(self.path, self._read)
@@ -128,7 +128,7 @@ class HermesMirror:
         if note:
             report.notes.append(note)
         report.looked = True
-        self._write(snapshot, stamp, report)
+        self._write(snapshot, stamp, report, seen)
         return report
 
     def _read(self, conn: apsw.Connection) -> _Snapshot:
@@ -190,10 +190,12 @@ class HermesMirror:
         ).fetchall()[0]
         return state if [int(v or 0) for v in row] == state["fingerprint"] else None
 
-    def _write(self, snapshot: _Snapshot, stamp: str, report: MirrorReport) -> None:
-        """One store transaction, written a batch of conversations at a time (indexing 5,000 events
+    def _write(self, snapshot: _Snapshot, stamp: str, report: MirrorReport, seen: str | None) -> None:
+        """One store transaction (only if no other look wrote since ``seen`` was read), written a batch of conversations at a time (indexing 5,000 events
         at a time costs a quarter less than indexing them all at once)."""
         with self.store.transaction():
+            if self._mark("stamp") != seen:  # another look (a watcher, another process) wrote since we
+                return  # read the marks: what it wrote stands, and the next look takes it from there
             for episodes, events in self._batches(snapshot, report):
                 for episode in episodes:
                     if episode["id"] in snapshot.appends:
