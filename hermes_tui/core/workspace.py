@@ -79,16 +79,18 @@ class Workspace:
             self._memory = MemoryFiles(self.home)
         return self._memory
 
-    def sync(self) -> None:
+    def sync(self, *, hermes: bool = True) -> None:
         """Bring the store in line with the skill files and the memory files; install or
-        update the bundled skills (through the library's write path)."""
+        update the bundled skills (through the library's write path); mirror Hermes's
+        sessions unless ``hermes`` is False (the workbench's watcher does that itself)."""
         from hermes_tui.core.memory import sync_memory_notes
         from hermes_tui.core.skills.bundled import install_bundled_skills
 
         install_bundled_skills(self.library)
         self.library.sync()
         sync_memory_notes(self.home, self.store)
-        self.mirror_hermes()
+        if hermes:
+            self.mirror_hermes()
 
     def mirror_hermes(self) -> "MirrorReport":
         """Mirror the sessions of Hermes Agent's state.db in this home (read-only; cheap when

@@ -610,6 +610,8 @@ def run_app(home: str | None = None) -> int:
     # The files are synced right after the first frame (hand edits since the last run).
     with Workspace.open(home, sync=False, strict_config=False) as workspace:
         workspace.log_to_file()
-        app = make_app(workspace, background=workspace.sync, sandbox=sandbox_label(workspace), watch_hermes=True)
+        # (the Hermes watcher's first look mirrors state.db: the sync does not do it as well)
+        app = make_app(workspace, background=lambda: workspace.sync(hermes=False), sandbox=sandbox_label(workspace),
+                       watch_hermes=True)
         app.run()
     return app.return_code or 0
