@@ -154,13 +154,14 @@ class ApprovalsArea(Vertical):
                 yield Label("", id="approvals-change-label", classes="review-section")
                 yield Static("", id="approvals-change")
                 yield Markdown("", id="approvals-rendered")
-                yield Label("provenance (Enter or o opens an episode)", classes="review-section")
+                yield Label("provenance (Enter or o opens an episode)", id="approvals-provenance-label",
+                            classes="review-section")
                 yield DataTable(cursor_type="row", id="approvals-provenance")
                 yield Label("evidence", classes="review-section")
                 yield Static("", id="approvals-evidence")
                 yield Label("security scan", classes="review-section")
                 yield Static("", id="approvals-scan")
-                yield Label("decisions on this skill", classes="review-section")
+                yield Label("decisions on this skill", id="approvals-decided-label", classes="review-section")
                 yield Static("", id="approvals-decided")
         yield Static("[b]a[/b] approve [b]r[/b] reject [b]e[/b] edit+approve [b]n[/b]/[b]p[/b] next/prev "
                      "[b]Space[/b] select [b]A[/b] approve selected [b]o[/b] episode [b]m[/b] raw/rendered "
@@ -280,7 +281,8 @@ class ApprovalsArea(Vertical):
         now = self.now()
         waiting = sum(len(g.items) for g in self.groups)
         long_ = sum(1 for g in self.groups for i in g.items if now - i.created_at > WAITED_LONG_DAYS * 86400)
-        parts = [f"[b]{waiting}[/b] changes wait" if waiting else "nothing waits for a decision"]
+        parts = [f"[b]{waiting}[/b] {'change waits' if waiting == 1 else 'changes wait'}" if waiting
+                 else "nothing waits for a decision"]
         staged = sum(1 for g in self.groups if g.hermes)
         if staged:
             parts[0] += f" ({staged} staged by Hermes)"
@@ -318,7 +320,13 @@ class ApprovalsArea(Vertical):
             self.query_one("#approvals-provenance", DataTable).clear()
             self.provenance = []
             return
-        if isinstance(group, HermesGroup):
+        hermes = isinstance(group, HermesGroup)
+        # A Hermes write comes from no workbench episode; a memory write has no skill history.
+        for part in ("#approvals-provenance-label", "#approvals-provenance"):
+            self.query_one(part).display = not hermes
+        for part in ("#approvals-decided-label", "#approvals-decided"):
+            self.query_one(part).display = group.data.get("subsystem") != "memory"
+        if hermes:
             self._hermes_detail(group)
             return
         data = group.data
