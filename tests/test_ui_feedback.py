@@ -15,6 +15,7 @@ from hermes_tui.ui.commands import workbench_actions
 from hermes_tui.ui.feedback import CorrectionDialog, NoteDialog
 from hermes_tui.ui.screens.episodes import EpisodeScreen
 from hermes_tui.ui.widgets.conversation import Notice
+from hermes_tui.ui.widgets.trace import TraceTable
 from tests.llm_server import Reply, llm_server  # noqa: F401
 from tests.ui_fixtures import fixed_workspace, server_workspace, until
 
@@ -95,6 +96,19 @@ def test_the_episode_list_and_view_rate_and_show_ratings(tmp_path: Path) -> None
             await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
             fix = [r for r in ws.store.episode_feedback(target) if r["kind"] == "correction"]
             assert [(r["rejected"], r["chosen"]) for r in fix] == [(original, "Raise POOL_SIZE to 5.")]
+            trace = app.screen.query_one(TraceTable)
+            # x on a call of the trace: that tool step marked wrong, with what it should have been
+            assert trace.row_count > 1
+            await pilot.press("j", "x")
+            await until(pilot, lambda: isinstance(app.screen, CorrectionDialog))
+            assert app.screen.query_one(TextArea).text.startswith(trace.selected.name)
+            app.screen.query_one(TextArea).load_text("grep -c ERROR app.log")
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, EpisodeScreen))
+            step = [r for r in ws.store.episode_feedback(target) if r["kind"] == "correction" and r["event_seq"] is not None]
+            call = next(e for e in ws.store.get_episode(target)["events"] if e["seq"] == step[0]["event_seq"])
+            assert call["type"] == "tool_call" and call["data"]["call_id"] == trace.selected.call_id
+            assert step[0]["chosen"] == "grep -c ERROR app.log"
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, EpisodeScreen))
             area.refresh_list()

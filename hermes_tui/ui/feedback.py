@@ -79,13 +79,14 @@ class CorrectionDialog(ModalScreen["str | None"]):
         Binding("escape", "leave", "Leave", id="correct.leave"),
     ]
 
-    def __init__(self, original: str) -> None:
+    def __init__(self, original: str, what: str = "the answer") -> None:
         super().__init__()
         self.original = original
+        self.what = what
 
     def compose(self) -> ComposeResult:
         with Vertical(id="correct-box"):
-            yield Label("Correct the answer: Ctrl+S keeps it, Esc leaves it", id="correct-title")
+            yield Label(f"Correct {self.what}: Ctrl+S keeps it, Esc leaves it", id="correct-title")
             yield TextArea(self.original, soft_wrap=True, id="correct-text")
 
     def action_keep(self) -> None:
@@ -96,22 +97,37 @@ class CorrectionDialog(ModalScreen["str | None"]):
         self.dismiss(None)
 
 
-def correct_in_editor(app: Any, episode_id: str | None) -> None:
-    """Open ``episode_id``'s answer in a :class:`CorrectionDialog`; keep what it returns."""
+def correct_in_editor(app: Any, episode_id: str | None, *, call_id: str | None = None) -> None:
+    """Open ``episode_id``'s answer (or, with ``call_id``, that tool call: a step marked wrong)
+    in a :class:`CorrectionDialog`; keep what it returns as the chosen side of a correction."""
     from hermes_tui.core.feedback.ratings import correct
 
     episode = app.workspace.store.get_episode(episode_id) if episode_id else None
     if episode is None:
         app.notify("nothing to correct yet: no episode", severity="warning")
         return
+    original, what, seq = episode.get("answer") or "", "the answer", None
+    if call_id is not None:
+        call = next((e for e in episode["events"] if e["type"] == "tool_call" and e["data"].get("call_id") == call_id),
+                    None)
+        if call is None:
+            app.notify("this call is not in the recorded episode", severity="warning")
+            return
+        seq, what = call["seq"], f"this {call.get('tool_name') or 'tool'} call (what it should have done)"
+        original = f"{call.get('tool_name') or ''} {call.get('arguments') or ''}".strip()
 
     def keep(text: str | None) -> None:
         if text is None:
             return
-        correct(app.workspace.store, episode["id"], text)
-        app.notify("correction kept (the original is kept as the rejected answer)", timeout=3)
+        try:
+            correct(app.workspace.store, episode["id"], text, event_seq=seq)
+        except HermesError as exc:
+            app.notify(exc.message, severity="error")
+            return
+        kept = "the call is marked wrong" if seq is not None else "correction kept"
+        app.notify(f"{kept} (the original is kept as the rejected side)", timeout=3)
 
-    app.push_screen(CorrectionDialog(episode.get("answer") or ""), keep)
+    app.push_screen(CorrectionDialog(original, what), keep)
 
 
 def rate_with_note(app: Any, episode_id: str | None, value: str, *, note: str | None = None) -> None:

@@ -221,6 +221,7 @@ class EpisodeScreen(Screen[None]):
         Binding("escape,q", "close", "Back", id="episode.close"),
         Binding("j", "step(1)", "Next call", id="episode.next"),
         Binding("k", "step(-1)", "Previous call", id="episode.previous"),
+        Binding("x", "wrong_call", "Mark the call wrong", id="episode.wrong_call"),
         *rating_bindings("episode"),
     ]
 
@@ -261,6 +262,13 @@ class EpisodeScreen(Screen[None]):
     def action_correct(self) -> None:
         correct_in_editor(self.app, self.episode["id"])
 
+    def action_wrong_call(self) -> None:
+        row = self.query_one(TraceTable).selected
+        if row is None:
+            self.app.notify("no tool call to mark: this episode made none", severity="warning")
+            return
+        correct_in_editor(self.app, self.episode["id"], call_id=row.call_id)
+
     def action_step(self, delta: int) -> None:
         trace = self.query_one(TraceTable)
         trace.move_cursor(row=trace.cursor_row + delta)
@@ -280,7 +288,7 @@ class EpisodeScreen(Screen[None]):
         self.query_one("#episode-step", Static).update(
             f"call {index + 1}/{trace.row_count}: {row.name} {short_arguments(row.arguments)}  "
             f"[b]+{row.ts - previous:.1f} s[/b] since the {'previous call' if index else 'start'}  "
-            "[dim]j/k step · Enter opens · Esc back[/dim]"
+            "[dim]j/k step · Enter opens · x marks it wrong · Esc back[/dim]"
         )
 
 
