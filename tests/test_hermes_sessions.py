@@ -463,3 +463,31 @@ def test_two_looks_at_once_write_a_conversation_once(home, tmp_path: Path) -> No
         assert [e["seq"] for e in events] == list(range(len(events)))
         assert sum("walruses" in (e["result"] or "") for e in events) == 1
         assert not ws.mirror_hermes().looked  # the marks are current
+
+
+def test_a_look_that_finds_its_conversation_taken_leaves_the_marks_for_the_next(home) -> None:
+    """Look A reads, Hermes writes, look B reads (newer), A writes its older view, B writes: B
+    leaves A's conversation as A wrote it and does not move the marks past it, so the next look
+    mirrors the newer message."""
+    from hermes_tui.core.hermes import statedb
+    from hermes_tui.core.hermes.mirror import MirrorReport
+    from hermes_tui.core.hermes.statedb import file_stamp
+
+    ids = sample_home(home.root)
+    with Workspace(home, sync=False) as ws:
+        ws.mirror_hermes()
+        looks = []
+        for text in ("first walrus answer", "second walrus answer"):
+            db = HermesStateDb(home.root / "state.db", 30)
+            db.message(ids["telegram"], "assistant", text, timestamp=1_760_000_300.0 + len(looks))
+            db.close()
+            look = HermesMirror(home, ws.store)
+            looks.append((look, look._mark("stamp"), file_stamp(look.path), statedb.read(look.path, look._read)))
+        for look, seen, stamp, snapshot in looks:  # A (older) writes first, then B
+            look._write(snapshot, stamp, MirrorReport(), seen)
+        texts = [e["result"] for e in ws.store.get_episode(ids["telegram"])["events"]]
+        assert "first walrus answer" in texts and "second walrus answer" not in texts
+        assert ws.mirror_hermes().conversations == 1  # the marks were not moved past it
+        events = ws.store.get_episode(ids["telegram"])["events"]
+        assert [e["result"] for e in events].count("second walrus answer") == 1
+        assert [e["seq"] for e in events] == list(range(len(events)))

@@ -11,7 +11,7 @@
   and every new message sorting after them) gets its new messages appended and its
   episode row updated; any other change mirrors the whole conversation again. Its
   state for the next look is kept in ``hermes_marks`` ("conversation:" + root id).
-  One store transaction, written 5,000 events at a time.
+  Written 5,000 events at a time, a store transaction each (the marks last).
 * A conversation is a session with its compression continuations (a child whose
   parent ended with ``end_reason = 'compression'``): one episode whose id is the
   root session's id, ``source`` "hermes", ``platform`` Hermes's session source.
@@ -86,6 +86,7 @@ class _Snapshot:
     messages: dict[str, list[dict[str, Any]]]  # root id -> its messages, in order
     signatures: dict[str, str]  # session id -> signature (every session read)
     appends: dict[str, dict[str, Any]] = field(default_factory=dict)  # root id -> its state (its messages: the new ones)
+    seen: dict[str, str | None] = field(default_factory=dict)  # root id -> its state mark as read (None: none)
 
 
 class HermesMirror:
@@ -149,16 +150,17 @@ class HermesMirror:
         chains = _chains(sessions)
         roots = {_root(sid, sessions) for sid in touched if sid in sessions}
         conversations = {root: chains[root] for root in roots}
-        messages, appends = {}, {}
+        messages, appends, seen = {}, {}, {}
         for root, chain in conversations.items():
-            state = self._appendable(conn, chain, known, message_cols)
+            seen[root] = self._mark(STATE_KEY + root)
+            state = self._appendable(conn, chain, known, message_cols, seen[root])
             after = state["max_id"] if state else 0
             messages[root] = self._messages(conn, chain, message_cols, after)
             if state and (not messages[root] or _order(chain, messages[root][0]) > tuple(state["last"])):
                 appends[root] = state
             elif state:  # a new message sorts before one mirrored: the whole conversation again
                 messages[root] = self._messages(conn, chain, message_cols)
-        return _Snapshot(version, max(int(top or 0), high_water), conversations, messages, signatures, appends)
+        return _Snapshot(version, max(int(top or 0), high_water), conversations, messages, signatures, appends, seen)
 
     @staticmethod
     def _messages(conn: apsw.Connection, chain: list[dict[str, Any]], present: set[str],
@@ -171,10 +173,9 @@ class HermesMirror:
         return out
 
     def _appendable(self, conn: apsw.Connection, chain: list[dict[str, Any]], known: dict[str, str],
-                    present: set[str]) -> dict[str, Any] | None:
+                    present: set[str], raw: str | None) -> dict[str, Any] | None:
         """The mirrored state of a conversation that only grew since (same sessions, none rewound,
         the messages mirrored unchanged), else None: it is mirrored whole again."""
-        raw = self._mark(STATE_KEY + chain[0]["id"])
         state = json.loads(raw) if raw else None
         if not state or state.get("sessions") != [s["id"] for s in chain]:
             return None
@@ -191,55 +192,66 @@ class HermesMirror:
         return state if [int(v or 0) for v in row] == state["fingerprint"] else None
 
     def _write(self, snapshot: _Snapshot, stamp: str, report: MirrorReport, seen: str | None) -> None:
-        """One store transaction (only if no other look wrote since ``seen`` was read), written a batch of conversations at a time (indexing 5,000 events
-        at a time costs a quarter less than indexing them all at once)."""
-        with self.store.transaction():
-            if self._mark("stamp") != seen:  # another look (a watcher, another process) wrote since we
-                return  # read the marks: what it wrote stands, and the next look takes it from there
-            for episodes, events in self._batches(snapshot, report):
-                for episode in episodes:
-                    if episode["id"] in snapshot.appends:
-                        update_episode(self.store, episode)
+        """The conversations written a batch of about :data:`BATCH_EVENTS` events at a time, a
+        store transaction each (a first mirror of a large state.db never holds the store's write
+        lock for long: the workbench records its own episodes in between); the marks last. Each
+        conversation is written only if no other look (the TUI's watcher, another process) wrote
+        it since its state was read: else what that look wrote stands, and the marks are left
+        for the next look to go on from. A look cut short leaves whole conversations."""
+        skipped = 0
+        for batch in self._batches(snapshot):
+            written = 0
+            with self.store.transaction():
+                rows = []
+                for root, chain, episode, events, state in batch:
+                    if self._mark(STATE_KEY + root) != snapshot.seen[root]:
+                        skipped += 1
                         continue
-                    self.store.execute("DELETE FROM events WHERE episode_id = ?", (episode["id"],))
-                    self.store.execute("DELETE FROM episodes WHERE id = ?", (episode["id"],))
-                    insert_episode(self.store, episode)
-                if events:
-                    self.store.add_events(events)
-            for root, chain in snapshot.conversations.items():
-                for session in chain:
-                    self.store.execute(
-                        "INSERT INTO hermes_sessions(session_id, conversation, signature) VALUES (?, ?, ?)"
-                        " ON CONFLICT(session_id) DO UPDATE SET conversation = excluded.conversation,"
-                        " signature = excluded.signature",
-                        (session["id"], root, snapshot.signatures[session["id"]]),
-                    )
-            self._set_marks(stamp=stamp, high_water=snapshot.high_water, schema=snapshot.version)
+                    written += 1
+                    report.messages += len(snapshot.messages[root])
+                    rows.extend(events)
+                    if root in snapshot.appends:
+                        update_episode(self.store, episode)
+                    else:
+                        self.store.execute("DELETE FROM events WHERE episode_id = ?", (root,))
+                        self.store.execute("DELETE FROM episodes WHERE id = ?", (root,))
+                        insert_episode(self.store, episode)
+                    for session in chain:
+                        self.store.execute(
+                            "INSERT INTO hermes_sessions(session_id, conversation, signature) VALUES (?, ?, ?)"
+                            " ON CONFLICT(session_id) DO UPDATE SET conversation = excluded.conversation,"
+                            " signature = excluded.signature",
+                            (session["id"], root, snapshot.signatures[session["id"]]),
+                        )
+                    self._set_marks(**{STATE_KEY + root: json.dumps(state)})
+                if rows:
+                    self.store.add_events(rows)
+            report.conversations += written
+        with self.store.transaction():
+            if not skipped and self._mark("stamp") == seen:
+                self._set_marks(stamp=stamp, high_water=snapshot.high_water, schema=snapshot.version)
 
-    def _batches(self, snapshot: _Snapshot, report: MirrorReport) -> Iterator[tuple[list[dict[str, Any]], Any]]:
-        """(episodes, their event rows) of about :data:`BATCH_EVENTS` events at a time."""
+    def _batches(self, snapshot: _Snapshot) -> Iterator[list[tuple[str, list[dict[str, Any]], dict[str, Any],
+                                                                     list[dict[str, Any]], dict[str, Any]]]]:
+        """(root, chain, episode, event rows, state for the next look) of each conversation, about
+        :data:`BATCH_EVENTS` events at a time."""
         from hermes_tui.core.guard.redact import secret_environment
 
         env = secret_environment()
-        episodes: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
+        batch: list[Any] = []
+        size = 0
         for root, chain in snapshot.conversations.items():
             state = snapshot.appends.get(root)
             prior = self._prior(root, state, snapshot.messages[root]) if state else None
             built = conversation_episode(chain, snapshot.messages[root], env, prior)
-            episode, rows = built.episode, built.rows
-            episode["extra"]["hermes_schema"] = snapshot.version
-            self._set_marks(**{STATE_KEY + root: json.dumps(_state(chain, snapshot.messages[root], built, state))})
-            episodes.append(episode)
-            events.extend(rows)
-            report.messages += len(snapshot.messages[root])
-            report.conversations += 1
-            if len(events) >= BATCH_EVENTS:
-                yield episodes, events
-                episodes, events = [], []
-        if episodes:
-            yield episodes, events
-
+            built.episode["extra"]["hermes_schema"] = snapshot.version
+            batch.append((root, chain, built.episode, built.rows, _state(chain, snapshot.messages[root], built, state)))
+            size += len(built.rows)
+            if size >= BATCH_EVENTS:
+                yield batch
+                batch, size = [], 0
+        if batch:
+            yield batch
 
     def _prior(self, root: str, state: dict[str, Any], new: list[dict[str, Any]]) -> "Prior":
         """What the mirrored part of a conversation holds, for appending ``new`` messages to it
