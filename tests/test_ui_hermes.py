@@ -217,3 +217,15 @@ def test_a_corrupt_state_db_is_one_notice(tmp_path: Path) -> None:
 
     asyncio.run(drive())
     ws.close()
+
+
+def test_the_episode_list_filters_and_labels_hermes_sessions() -> None:
+    from hermes_tui.ui.screens.episodes import matches, outcome_label
+
+    own = {"task": "fix the build", "outcome": None}
+    chat = {"task": "what is in this picture", "outcome": None, "source": "hermes", "platform": "telegram"}
+    assert (outcome_label(own), outcome_label(chat), outcome_label({**chat, "outcome": "ended"})) == ("running", "open", "ended")
+    assert [matches(e, ["from:hermes"]) for e in (own, chat)] == [False, True]
+    assert [matches(e, ["from:telegram"]) for e in (own, chat)] == [False, True]
+    assert [matches(e, ["from:workbench"]) for e in (own, chat)] == [True, False]
+    assert [matches(e, ["from:discord"]) for e in (own, chat)] == [False, False]

@@ -63,13 +63,19 @@ def rating_text(rating: int | None) -> Text:
     return Text("★" * rating, style=style)
 
 
+def outcome_label(e: dict[str, Any]) -> str:
+    """An episode's outcome; one not ended is "running" (a Hermes session: "open", as a chat can stay open for days)."""
+    return e.get("outcome") or ("open" if e.get("source") == "hermes" else "running")
+
+
 def when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M") if ts else ""
 
 
 def matches(episode: dict[str, Any], words: list[str]) -> bool:
     """The list filter: plain words match the task; ``outcome:``, ``skill:``, ``rated:`` (good, bad,
-    neutral, any), ``since:`` and ``until:`` (dates)."""
+    neutral, any), ``since:`` and ``until:`` (dates), ``from:`` (workbench, hermes, or a Hermes
+    platform: cli, telegram, discord ...)."""
     for word in words:
         key, _, value = word.partition(":")
         if key == "outcome" and value:
@@ -81,6 +87,9 @@ def matches(episode: dict[str, Any], words: list[str]) -> bool:
         elif key == "rated" and value:
             rating = episode.get("rating")
             if rating is None or polarity(rating) != value and value != "any":
+                return False
+        elif key == "from" and value:
+            if value not in (episode.get("source") or "workbench", episode.get("platform")):
                 return False
         elif key in ("since", "until") and value:
             day = when(episode.get("started_at"))[:10]
@@ -147,8 +156,9 @@ class EpisodesArea(Vertical):
             tokens = (e.get("prompt_tokens") or 0) + (e.get("completion_tokens") or 0)
             table.add_row(
                 "●" if e["id"] in self.marked else "",
-                (e.get("task") or "")[:60],
-                Text(e.get("outcome") or "running", style=OUTCOME_STYLE.get(e.get("outcome") or "", "")),
+                Text.assemble((f"{e.get('platform') or 'hermes'} · ", "dim") if e.get("source") == "hermes" else "",
+                              (e.get("task") or "")[:60]),
+                Text(outcome_label(e), style=OUTCOME_STYLE.get(e.get("outcome") or "", "")),
                 when(e.get("started_at")),
                 str(e["tool_calls"]),
                 f"{tokens:,}",
@@ -234,7 +244,7 @@ class EpisodeScreen(Screen[None]):
         e = self.episode
         tokens = (e.get("prompt_tokens") or 0) + (e.get("completion_tokens") or 0)
         yield Label(
-            f"[b]{e.get('outcome') or 'running'}[/b] · {when(e.get('started_at'))}  {e.get('steps') or 0} steps  "
+            f"[b]{outcome_label(e)}[/b] · {when(e.get('started_at'))}  {e.get('steps') or 0} steps  "
             f"{tokens:,} tokens  model {e.get('model') or '?'}",
             id="episode-title",
         )
