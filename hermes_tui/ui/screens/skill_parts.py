@@ -103,25 +103,26 @@ def _date(value: Any) -> str:
 
 
 def hermes_block(info: dict[str, Any]) -> Text:
-    """Hermes's view of a skill (its ``skills/.usage.json`` record, its hub lock entry)."""
+    """Hermes's view of a skill (its ``skills/.usage.json`` record, its hub lock entry), in
+    short lines for the side panel's width."""
     text = Text("Hermes", style="bold")
     usage = info.get("usage")
     if usage is not None:
         text.append(
-            f": used {usage.get('use_count') or 0}×, viewed {usage.get('view_count') or 0}×, "
-            f"patched {usage.get('patch_count') or 0}×\nlast used {_date(usage.get('last_used_at'))}"
+            f": used {usage.get('use_count') or 0}×, viewed {usage.get('view_count') or 0}×\n"
+            f"patched {usage.get('patch_count') or 0}×" + (f", by {usage['created_by']}" if usage.get("created_by") else "")
+            + f"\nlast used {_date(usage.get('last_used_at'))}\n"
         )
+    else:
+        text.append(": ")
     state = info.get("state") or "active"
-    text.append(" · " if usage is not None else ": ")
     text.append(state, style=STATE_STYLE.get(state, "magenta"))
     if info.get("pinned"):
         text.append(" · pinned", style="cyan")
-    if usage is not None and usage.get("created_by"):
-        text.append(f" · by {usage['created_by']}")
     hub = info.get("hub")
     if hub is not None:
         verdict = hub.get("scan_verdict") or "?"
-        text.append(f"\nhub {hub.get('identifier') or hub.get('source') or '?'} · trust {hub.get('trust_level') or '?'} · scan ")
+        text.append(f"\nhub {hub.get('identifier') or hub.get('source') or '?'}\ntrust {hub.get('trust_level') or '?'} · scan ")
         text.append(verdict, style={"safe": "green", "caution": "yellow", "dangerous": "bold red"}.get(verdict, ""))
     return text
 
