@@ -45,6 +45,9 @@ def test_a_hermes_hub_install_is_source_hub_and_a_dangerous_verdict_quarantines_
         rows = {r["name"]: r for r in ws.library.list()}
         assert (rows["fetcher"]["source"], rows["fetcher"]["state"]) == ("hub", "active")
         assert (rows["mine"]["source"], rows["mine"]["state"]) == ("user", "active")
+        # Whoever changes it since (an approved agent edit here), Hermes's hub install stays "hub".
+        ws.library.save("fetcher", SKILL.format(name="fetcher", desc="Fetch pages politely."), author="agent")
+        assert ws.library.row("fetcher")["source"] == "hub"
         shady = rows["shady"]
         assert (shady["source"], shady["state"]) == ("hub", "quarantined")
         assert any(w.startswith("scan: dangerous") and "supply-chain" in w for w in shady["warnings"])

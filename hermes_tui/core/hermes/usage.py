@@ -8,9 +8,9 @@
 * ``skills/.hub/lock.json``: ``{"version": 1, "installed": {name: {source,
   identifier, trust_level, scan_verdict, installed_at, ...}}}`` for hub installs.
 
-:func:`skill_info` gives one skill's ``"hermes"`` object for ``skills list/show``
-(None when Hermes knows nothing of it). A missing or broken file reads as empty.
-The library's rows carry it too (``row["hermes"]``, :meth:`SkillLibrary.list`), so every
+``HermesSkillInfo(home).of(name)`` gives one skill's ``"hermes"`` object (None when Hermes
+knows nothing of it); a missing or broken file reads as empty. The library's rows carry it
+(``row["hermes"]``: :meth:`SkillLibrary.list`, ``active``, ``row``; ``skills list/show``), so every
 consumer honours Hermes's marks through the helpers below, the one place they are read:
 
 * pinned (``.usage.json``): Hermes's curator never moves it and its ``skill_manage`` refuses
@@ -99,10 +99,6 @@ class HermesSkillInfo:
         for row in rows:
             row["hermes"] = self.of(str(row.get("name") or ""), PurePosixPath(row["skill_id"]).name)
         return rows
-
-
-def skill_info(home: Home, name: str) -> dict[str, Any] | None:
-    return HermesSkillInfo(home).of(name)
 
 
 def hub_entry(home: Home, folder: str) -> dict[str, Any] | None:

@@ -273,9 +273,11 @@ class SkillLibrary:
         except ValueError:
             return folder.resolve().relative_to(self.root.resolve()).as_posix()
 
-    def _source_for(self, skill_id: str, row: dict[str, Any] | None) -> str:
+    def _source_for(self, skill_id: str, row: dict[str, Any] | None, given: str | None = None) -> str:
         if self._hermes_hub(skill_id) is not None:
-            return "hub"  # installed by Hermes from its hub, whatever the row said before
+            return "hub"  # installed by Hermes from its hub, whoever wrote it since
+        if given:
+            return given
         if row is not None and row.get("source"):
             return row["source"]
         if self._bundled is None:  # read once per sync, not once per new skill
@@ -322,7 +324,7 @@ class SkillLibrary:
                     "body": "",
                     "content_hash": "",
                     "state": BROKEN,
-                    "source": source or self._source_for(skill_id, None),
+                    "source": self._source_for(skill_id, None, source),
                     "error": loaded.reason,
                     "warnings": [],
                 }
@@ -363,7 +365,7 @@ class SkillLibrary:
                 "body": loaded.body,
                 "content_hash": loaded.content_hash,
                 "state": state,
-                "source": source or self._source_for(skill_id, row),
+                "source": self._source_for(skill_id, row, source),
                 "error": error,
                 "warnings": warnings,
             }
