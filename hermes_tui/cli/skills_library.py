@@ -90,12 +90,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     from hermes_tui.core.learning.review import row_flags
 
-    from hermes_tui.core.hermes.usage import HermesSkillInfo
-
     with Workspace(args) as ws:
-        hermes = HermesSkillInfo(ws.home)
         rows = [
-            {**public_row(r), "flags": row_flags(r, ws.config.learning), "hermes": hermes.of(r["name"])}
+            {**public_row(r), "flags": row_flags(r, ws.config.learning), "hermes": r.get("hermes")}
             for r in skills_with_pending(ws.library, args.state)
         ]
     if args.json:
@@ -125,7 +122,6 @@ def _hermes_flags(row: dict[str, Any]) -> list[str]:
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Show a skill; a broken one is shown too (what is known of it), then exit 1 with its error."""
-    from hermes_tui.core.hermes.usage import skill_info
     from hermes_tui.core.skills.validate import validate_skill
 
     with Workspace(args) as ws:
@@ -150,7 +146,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             "errors": [str(p) for p in problems if p.level == "error"],
             "warnings": [str(p) for p in problems if p.level == "warning"],
             "body": skill.body if skill else row.get("body", ""),
-            "hermes": skill_info(ws.home, row["name"]),
+            "hermes": row.get("hermes"),
             **review,
         }
     )

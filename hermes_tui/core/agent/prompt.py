@@ -31,6 +31,7 @@ from hermes_tui.core.agent.tokens import count_tokens
 from hermes_tui.core.config import LearningConfig
 from hermes_tui.core.learning.review import row_flags
 from hermes_tui.core.guard.unicode import strip_invisible
+from hermes_tui.core.hermes.usage import hermes_stale, is_pinned
 from hermes_tui.errors import HermesError
 
 if TYPE_CHECKING:  # only for type checkers: keeps imports light
@@ -357,9 +358,10 @@ class _IndexBuilder:
         far = len(rank_of) + 1
 
         def priority(sid: str) -> tuple[Any, ...]:
+            # Among equals: pinned (here or in Hermes) first, Hermes's stale ones last, then use.
             row = rows[sid]
             used = int(row.get("uses") or 0) + int(row.get("views") or 0)
-            return (rank_of.get(sid, far), not row.get("pinned"), -used, handles[sid].casefold(), sid)
+            return (rank_of.get(sid, far), not is_pinned(row), hermes_stale(row), -used, handles[sid].casefold(), sid)
 
         self.categories = {c: sorted(ids, key=priority) for c, ids in sorted(categories.items())}
 

@@ -19,7 +19,9 @@ hub               review      review      refuse
 
 Skills already on disk (hand edits, bundled updates, anything synced) are scanned when
 they are loaded: a dangerous one is "quarantined" whatever its source, until a person
-clears it (``hermes-tui skills approve NAME``) or edits it clean.
+clears it (``hermes-tui skills approve NAME``) or edits it clean. A skill Hermes Agent
+installed from its hub (``skills/.hub/lock.json``) is source "hub", and one its lock's
+``scan_verdict`` calls dangerous is quarantined the same way (``SkillLibrary``).
 """
 
 from __future__ import annotations

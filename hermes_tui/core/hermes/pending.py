@@ -219,9 +219,9 @@ def _approve_skill(library: Any, item: HermesPending) -> str:
         version = library.save(item.target, str(p.get("content") or ""), author="agent", category=p.get("category"))
         return f"created {item.target} (version {version})"
     if item.action == "delete":
-        from hermes_tui.core.hermes.usage import load_usage
+        from hermes_tui.core.hermes.usage import hermes_pinned
 
-        if (load_usage(library.home).get(item.target) or {}).get("pinned"):
+        if hermes_pinned(library.row(item.target)):
             raise HermesError(f"skill {item.target!r} is pinned in Hermes; unpin it there to delete it")
         return f"archived {item.target} to {library.archive(item.target, author='agent')}"
     skill_id, path, is_skill_md = _skill_file(library, item)

@@ -18,7 +18,8 @@ nothing otherwise. What it does, in order:
    already holds becomes a patch proposal adding only the new pitfalls to its
    Pitfalls section (or nothing when it adds nothing); a patch from episodes about
    another task than the skill's is rejected and logged (workbench/learning.log);
-   new candidates are capped per day.
+   new candidates are capped per day. A skill pinned (in the workbench or in Hermes's
+   ``skills/.usage.json``) is never patched, rolled back or given more evidence.
 5. Approve: every item goes through ``gate.PendingQueue`` with its evidence;
    ``[learning] auto_approve`` approves the loop's own items at once when the scan
    found them clean (anything flagged waits for a person).
@@ -38,6 +39,7 @@ from hermes_tui.core.agent.events import CandidateCreated, Event, SkillPatchProp
 from hermes_tui.core.gate import PendingItem, PendingQueue, SkillChange
 from hermes_tui.core.learning.distill import Candidate, distill, section_texts
 from hermes_tui.core.learning.traces import Trace, normalise_task, shape_similarity, trace_of
+from hermes_tui.errors import HermesError
 
 SOURCE = "learning"  # evidence.json "source" of the loop's items
 TEXT_SIMILARITY = 0.5  # Jaccard of content words: the same kind of task
@@ -163,9 +165,14 @@ class Learner:
             return Outcome(episode_id, "skipped", f"nothing to distill: {one_line(exc)}")
         waiting = self._waiting_for(candidate, group)
         if waiting is not None:
+            pinned = self._pinned(waiting.change.skill) if waiting.change.op != "create" else ""
+            if pinned:
+                return Outcome(episode_id, "skipped", pinned, waiting.id, waiting.change.skill)
             return self._merge(episode_id, waiting, group, candidate)
         known = self._followed_skill(trace) or self._overlapping_skill(candidate, trace.task)
         if known is not None:
+            if self._pinned(known):
+                return Outcome(episode_id, "skipped", self._pinned(known), None, known)
             if not self._relevant(known, group):
                 return self._reject(episode_id, known, "the episodes are about another task than the skill")
             return self._propose_patch(episode_id, known, candidate, group)
@@ -250,7 +257,7 @@ class Learner:
         """A rollback to the previous version when the current one does worse (once)."""
         from hermes_tui.core.learning.review import regression
 
-        if self.store.get_skill(skill_id) is None:
+        if self.store.get_skill(skill_id) is None or self._pinned(skill_id):
             return []
         worse = regression(self.store, skill_id)
         if worse is None:
@@ -310,6 +317,17 @@ class Learner:
             if self.store.get_skill(skill_id) is not None:
                 return skill_id
         return None
+
+    def _pinned(self, skill: str) -> str:
+        """Why the loop leaves a skill alone: pinned here or in Hermes ("" when it may change it)."""
+        from hermes_tui.core.hermes.usage import pinned_by
+
+        try:
+            skill_id = self.library.find(skill)
+        except HermesError:  # an ambiguous name: not one skill to leave alone
+            return ""
+        why = pinned_by(self.library.row(skill_id)) if skill_id is not None else ""
+        return f"the skill {skill_id} is {why}: the learning loop does not change it" if why else ""
 
     def _relevant(self, skill_id: str, group: Sequence[Trace]) -> bool:
         """Whether the episodes are about the skill's task: enough of their task words are

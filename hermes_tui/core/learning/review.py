@@ -15,7 +15,7 @@ whether it is still alive.
   version's (episodes that loaded the skill while each version was the latest); a
   worse success rate flags the skill and the loop proposes a rollback.
 * :func:`curate`: archive the long-stale skills the agent wrote (never deletes; never
-  touches pinned, bundled or user-written skills); ``dry_run`` writes nothing.
+  touches pinned (here or in Hermes), bundled or user-written skills); ``dry_run`` writes nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import time
 from typing import Any, Iterable
 
 from hermes_tui.core.feedback.ratings import skill_feedback
+from hermes_tui.core.hermes.usage import is_pinned, pinned_by
 from hermes_tui.core.learning.traces import Trace, trace_of
 
 DAY = 86400.0
@@ -176,8 +177,8 @@ def curate(store: Any, library: Any, settings: Any, *, dry_run: bool, now: float
         if flags["idle_days"] < limit:
             continue
         entry = {"skill_id": row["skill_id"], "idle_days": flags["idle_days"], "source": row.get("source")}
-        if row.get("pinned") or row.get("source") != "agent":
-            why = "pinned" if row.get("pinned") else f"{row.get('source') or 'user'}-written"
+        if is_pinned(row) or row.get("source") != "agent":
+            why = pinned_by(row) or f"{row.get('source') or 'user'}-written"
             report.append({**entry, "action": "kept", "reason": f"unused for {flags['idle_days']:g} days, but {why}: archive it yourself"})
             continue
         reason = f"unused for {flags['idle_days']:g} days (more than {limit})"

@@ -15,6 +15,11 @@ of its folder). One judged dangerous is "quarantined": listed, never in a prompt
 a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui skills
 approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
 clean. The scan's summary is kept among the row's warnings (``scan: ...``).
+
+Attached to a Hermes Agent home: rows carry Hermes's view of the skill (``row["hermes"]``,
+``core/hermes/usage.py``: telemetry, curator state, pin, hub lock); a skill Hermes installed
+from its hub (``skills/.hub/lock.json``) is source "hub", and one whose lock says
+``scan_verdict: dangerous`` is quarantined as if our scanner had found it dangerous.
 """
 
 from __future__ import annotations
@@ -86,11 +91,17 @@ class SkillLibrary:
 
     # -- reading ----------------------------------------------------------------------
     def list(self, state: str | None = None) -> list[dict[str, Any]]:
-        return self.store.list_skills(state)
+        return self._with_hermes(self.store.list_skills(state))
 
     def active(self) -> list[dict[str, Any]]:
         """Skills a prompt may show: active, loaded without error, with a description."""
-        return [r for r in self.store.list_skills(ACTIVE) if (r.get("description") or "").strip()]
+        return self._with_hermes([r for r in self.store.list_skills(ACTIVE) if (r.get("description") or "").strip()])
+
+    def _with_hermes(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each row with ``"hermes"``: Hermes's telemetry, state, pin and hub lock (None when unknown)."""
+        from hermes_tui.core.hermes.usage import HermesSkillInfo
+
+        return HermesSkillInfo(self.home).add_to(rows)
 
     def find(self, name_or_id: str) -> str | None:
         """The skill_id for a skill id, a name, or a folder name; None when unknown.
@@ -120,7 +131,7 @@ class SkillLibrary:
         skill_id = self.resolve(name_or_id)
         row = self.store.get_skill(skill_id)
         assert row is not None
-        return row
+        return self._with_hermes([row])[0]
 
     def load(self, name_or_id: str) -> Skill:
         """Parse a skill from disk (the source of truth)."""
@@ -178,12 +189,15 @@ class SkillLibrary:
         work = {i: p for i, p in found.items() if not self._unchanged_on_disk(p, known.get(i))}
         report.unchanged += len(found) - len(work)
         gone = [i for i, row in known.items() if i not in found and row.get("state") != ARCHIVED]
-        if not (work or gone):
+        late = [i for i in self._hub_lock_unapplied(known) if i in found and i not in work]
+        if not (work or gone or late):
             return report
         with self.store.transaction():
             known = {r["skill_id"]: r for r in self.store.list_skills()}  # as of the write lock
             for skill_id, path in work.items():
                 self._sync_one(path, skill_id, known.get(skill_id), report)
+            for skill_id in late:
+                self._rescan(skill_id, report)
             for skill_id in gone:
                 if skill_id in known:
                     self.store.delete_skill(skill_id)
@@ -208,7 +222,7 @@ class SkillLibrary:
                 except ValueError:
                     continue
             parts = rel.parts
-            if not parts:
+            if not parts or parts[0] == ".hub":  # the root, or Hermes's hub lock: look at everything
                 return self.sync()
             # The skill folder is the nearest ancestor (or the path) that holds a skill file.
             found = False
@@ -259,7 +273,11 @@ class SkillLibrary:
         except ValueError:
             return folder.resolve().relative_to(self.root.resolve()).as_posix()
 
-    def _source_for(self, skill_id: str, row: dict[str, Any] | None) -> str:
+    def _source_for(self, skill_id: str, row: dict[str, Any] | None, given: str | None = None) -> str:
+        if self._hermes_hub(skill_id) is not None:
+            return "hub"  # installed by Hermes from its hub, whoever wrote it since
+        if given:
+            return given
         if row is not None and row.get("source"):
             return row["source"]
         if self._bundled is None:  # read once per sync, not once per new skill
@@ -306,7 +324,7 @@ class SkillLibrary:
                     "body": "",
                     "content_hash": "",
                     "state": BROKEN,
-                    "source": source or self._source_for(skill_id, None),
+                    "source": self._source_for(skill_id, None, source),
                     "error": loaded.reason,
                     "warnings": [],
                 }
@@ -347,7 +365,7 @@ class SkillLibrary:
                 "body": loaded.body,
                 "content_hash": loaded.content_hash,
                 "state": state,
-                "source": source or self._source_for(skill_id, row),
+                "source": self._source_for(skill_id, row, source),
                 "error": error,
                 "warnings": warnings,
             }
@@ -366,12 +384,18 @@ class SkillLibrary:
         from hermes_tui.core.guard.policy import Clearances
 
         report = scan_folder(folder)
+        hub = self._hermes_hub(skill_id) or {}
+        if hub.get("scan_verdict") == "dangerous":  # Hermes's own scan of the hub install
+            from hermes_tui.core.guard.scan import ScanReport
+            from hermes_tui.core.hermes.usage import hub_finding
+
+            report = ScanReport.of([*report.findings, hub_finding(hub)])
         if report.verdict == "dangerous" and Clearances(self.home).has(skill_id, text_hash):
             report.verdict = "caution"  # a person read it and let it in
         return report if report.flagged else None
 
     def _rescan(self, skill_id: str, report: SyncReport) -> None:
-        """Scan a loaded skill's folder again (one of its support files changed)."""
+        """Scan a loaded skill's folder again (one of its support files changed, or Hermes's hub lock)."""
         row = self.store.get_skill(skill_id)
         if row is None or row.get("state") not in (ACTIVE, QUARANTINED) or not row.get("content_hash"):
             return
@@ -379,10 +403,37 @@ class SkillLibrary:
         state = QUARANTINED if scan is not None and scan.verdict == "dangerous" else ACTIVE
         warnings = [w for w in row.get("warnings") or [] if not w.startswith("scan: ")]
         warnings += [f"scan: {scan.summary()}"] if scan is not None else []
-        if (state, warnings) != (row["state"], list(row.get("warnings") or [])):
-            self.store.upsert_skill({**row, "state": state, "warnings": warnings})
+        source = self._source_for(skill_id, row)
+        if (state, warnings, source) != (row["state"], list(row.get("warnings") or []), row.get("source")):
+            self.store.upsert_skill({**row, "state": state, "warnings": warnings, "source": source})
             if skill_id not in report.updated:
                 report.updated.append(skill_id)
+
+    def _hermes_hub(self, skill_id: str) -> dict[str, Any] | None:
+        """The entry of Hermes's hub lock for the skill's folder (a Hermes hub install), or None."""
+        from hermes_tui.core.hermes.usage import hub_entry
+
+        return hub_entry(self.home, PurePosixPath(skill_id).name)
+
+    def _hub_lock_unapplied(self, known: dict[str, dict[str, Any]]) -> list[str]:
+        """Skills whose row does not say yet what Hermes's hub lock does (the lock may be written
+        after the files a sync already took): not source "hub", or active although the lock
+        judged them dangerous and no person cleared that text. Reads only (the lock, once)."""
+        from hermes_tui.core.guard.policy import Clearances
+        from hermes_tui.core.hermes.usage import hub_installed
+
+        hub = hub_installed(self.home)
+        late = []
+        for skill_id, row in known.items() if hub else ():
+            entry = hub.get(PurePosixPath(skill_id).name)
+            if entry is None or row.get("state") not in (ACTIVE, QUARANTINED):
+                continue
+            dangerous = entry.get("scan_verdict") == "dangerous" and row.get("state") == ACTIVE
+            if row.get("source") != "hub" or (
+                dangerous and not Clearances(self.home).has(skill_id, row.get("content_hash") or "")
+            ):
+                late.append(skill_id)
+        return late
 
     def clear_quarantine(self, name_or_id: str) -> str:
         """A person lets a quarantined skill in: its current text is cleared (kept by content

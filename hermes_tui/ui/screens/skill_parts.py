@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, Static
 
 from hermes_tui.cli.common import plural
+from hermes_tui.core.hermes.usage import hermes_pinned, hermes_stale, is_pinned
 from hermes_tui.ui.screens.episodes import when as episode_time
 from hermes_tui.ui.widgets.diff_view import DiffView
 
@@ -46,25 +47,33 @@ def language_for(name: str, available: Any) -> str | None:
 
 
 def badges(row: dict[str, Any]) -> Text:
-    """A tree label: the name, a state badge (a dot when active), "pin" when pinned."""
+    """A tree label: the name, a state badge (a dot when active), "pin" when pinned; Hermes's
+    marks after an "H:" ("H:pin" pinned in Hermes, "H:stale" its curator found it unused)."""
     state = row.get("state") or "?"
     label = Text(row.get("name") or PurePosixPath(row["skill_id"]).name)
     label.append(" ")
     label.append("●" if state == "active" else state, style=STATE_STYLE.get(state, "magenta"))
     if row.get("pinned"):
         label.append(" pin", style="cyan")
+    marks = [("pin", "cyan")] if hermes_pinned(row) else []
+    marks += [("stale", STATE_STYLE["stale"])] if hermes_stale(row) else []
+    if marks:
+        label.append(" H:", style="dim")
+        for index, (mark, style) in enumerate(marks):
+            label.append(("," if index else "") + mark, style=style)
     return label
 
 
 def matches(row: dict[str, Any], words: list[str]) -> bool:
-    """The filter: plain words match the id and description; ``state:``, ``source:``; ``pinned``."""
+    """The filter: plain words match the id and description; ``state:``, ``source:``; ``pinned``
+    (here or in Hermes)."""""
     for word in words:
         key, _, value = word.lower().partition(":")
         if key in ("state", "source") and value:
             if not (row.get(key) or "").startswith(value):
                 return False
         elif word.lower() == "pinned":
-            if not row.get("pinned"):
+            if not is_pinned(row):
                 return False
         elif word.lower() not in f"{row['skill_id']} {row.get('description') or ''}".lower():
             return False
@@ -72,7 +81,7 @@ def matches(row: dict[str, Any], words: list[str]) -> bool:
 
 
 def describe(row: dict[str, Any], versions: int) -> Text:
-    """The info panel: state, source, usage."""
+    """The info panel: state, source, usage; then Hermes's view of it (:func:`hermes_block`)."""
     text = Text()
     text.append(row["skill_id"] + "\n", style="bold")
     text.append(row.get("state") or "?", style=STATE_STYLE.get(row.get("state") or "", "magenta"))
@@ -82,6 +91,39 @@ def describe(row: dict[str, Any], versions: int) -> Text:
     text.append(f"last used {when(row.get('last_used'))} · {plural(versions, 'version')}")
     if row.get("error"):
         text.append("\n" + row["error"], style="red")
+    if row.get("hermes"):
+        text.append("\n")
+        text.append_text(hermes_block(row["hermes"]))
+    return text
+
+
+def _date(value: Any) -> str:
+    """The date of Hermes's ISO timestamp ("never" for none)."""
+    return str(value)[:10] if value else "never"
+
+
+def hermes_block(info: dict[str, Any]) -> Text:
+    """Hermes's view of a skill (its ``skills/.usage.json`` record, its hub lock entry), in
+    short lines for the side panel's width."""
+    text = Text("Hermes", style="bold")
+    usage = info.get("usage")
+    if usage is not None:
+        text.append(
+            f": used {usage.get('use_count') or 0}×, viewed {usage.get('view_count') or 0}×\n"
+            f"patched {usage.get('patch_count') or 0}×" + (f", by {usage['created_by']}" if usage.get("created_by") else "")
+            + f"\nlast used {_date(usage.get('last_used_at'))}\n"
+        )
+    else:
+        text.append(": ")
+    state = info.get("state") or "active"
+    text.append(state, style=STATE_STYLE.get(state, "magenta"))
+    if info.get("pinned"):
+        text.append(" · pinned", style="cyan")
+    hub = info.get("hub")
+    if hub is not None:
+        verdict = hub.get("scan_verdict") or "?"
+        text.append(f"\nhub {hub.get('identifier') or hub.get('source') or '?'}\ntrust {hub.get('trust_level') or '?'} · scan ")
+        text.append(verdict, style={"safe": "green", "caution": "yellow", "dangerous": "bold red"}.get(verdict, ""))
     return text
 
 

@@ -35,6 +35,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, Sparkline, Static, TabbedContent, TabPane, TextArea, Tree
 
 from hermes_tui.cli.common import plural
+from hermes_tui.core.hermes.usage import pinned_by
 from hermes_tui.core.skills.diff import has_conflict_markers, merge_by_hand
 from hermes_tui.core.skills.model import ARCHIVED, PENDING
 from hermes_tui.core.skills.template import new_skill_text
@@ -227,6 +228,7 @@ class SkillsArea(Horizontal):
             info.update(Text(f"{len(self.rows)} skills", style="dim"))
             return
         versions = len(self.library.history(skill_id)) if row.get("state") != PENDING else 0
+        info.set_class(bool(row.get("hermes")), "hermes")  # Hermes's block: room for a few more lines
         info.update(describe(row, versions))
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -414,8 +416,8 @@ class SkillsArea(Horizontal):
             row = self.rows.get(buffer.skill_id) or {}
             state = row.get("state") or "?"
             parts.append((state, STATE_STYLE.get(state, "magenta")))
-            if row.get("pinned"):
-                parts.append(("pinned", "cyan"))
+            if pinned_by(row):  # pinned in Hermes: a person may edit it, Hermes's agent may not
+                parts.append((pinned_by(row), "cyan"))
             if self.versions:
                 parts.append((f"v{self.versions[-1]['version']}", ""))
         if buffer.on_saved is not None:

@@ -59,6 +59,9 @@ class SkillManageTool:
             author="agent",
         )
         change.check()
+        refusal = _pinned_in_hermes(change.skill, ctx) if action != "create" else None
+        if refusal:
+            raise ToolError(refusal)
         if ctx.config.approvals.skill_gate or not may_skip_review(change, scan_change(change)):
             item = PendingQueue(ctx.home, on_change=ctx.emit).submit(change)
             return ToolResult(
@@ -68,3 +71,17 @@ class SkillManageTool:
         if ctx.library is None:
             raise ToolError("the skill library is not available in this session")
         return ToolResult(output=apply_change(change, ctx.library))
+
+
+def _pinned_in_hermes(name: str, ctx: ToolContext) -> str | None:
+    """Hermes refuses skill_manage on a skill pinned in its .usage.json; so does the workbench's
+    agent (a person may still change it: F5, the ``skills`` CLI). The one line, or None."""
+    from pathlib import PurePosixPath
+
+    from hermes_tui.core.hermes.usage import HermesSkillInfo, pin_refusal
+
+    skill_id = ctx.library.find(name) if ctx.library is not None else None
+    if skill_id is not None:
+        return pin_refusal(ctx.library.row(skill_id))
+    key = PurePosixPath(name).name  # no library here: Hermes's own key, the skill's name
+    return pin_refusal({"skill_id": key, "name": key, "hermes": HermesSkillInfo(ctx.home).of(key)})
