@@ -587,6 +587,21 @@ class Store:
         )
         return {episode_id: rating for episode_id, rating in rows}
 
+    def episode_corrections(self, episode_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The corrections (turn, event_seq; both None: the final answer) of each corrected episode of ``episode_ids``."""
+        ids = list(episode_ids)
+        if not ids:
+            return {}
+        out: dict[str, list[dict[str, Any]]] = {}
+        rows = self.execute(
+            "SELECT episode_id, turn, event_seq FROM feedback WHERE kind = 'correction'"
+            f" AND episode_id IN ({', '.join('?' * len(ids))}) ORDER BY created_at, id",
+            ids,
+        )
+        for episode_id, turn, event_seq in rows:
+            out.setdefault(episode_id, []).append({"turn": turn, "event_seq": event_seq})
+        return out
+
     def skill_feedback_rows(self, skill_id: str) -> list[dict[str, Any]]:
         """Feedback rows (kind, rating, episode_id) of the episodes that loaded ``skill_id``."""
         return self._rows(
