@@ -35,6 +35,27 @@ def write_skill(home: Home, rel: str, text: str) -> Path:
     return path
 
 
+def test_a_settled_library_syncs_from_stamps_and_a_moved_stamp_rescans(bare_home: Home, lib: SkillLibrary, monkeypatch) -> None:
+    from hermes_tui.core.skills import library
+
+    monkeypatch.setattr(library, "RACY_NS", 0)  # the files below are not touched again within a clock tick
+    skill = write_skill(bare_home, "ops/deploy", skill_text("deploy"))
+    (skill.parent / "references").mkdir()
+    (skill.parent / "references" / "steps.md").write_text("Staging first.\n", "utf-8")
+    lib.sync()
+    stamp = lib.store.get_skill("ops/deploy")["folder_stamp"]
+    assert stamp == library.folder_stamp(skill.parent) and " racy " not in stamp
+    before = lib.store.data_version()
+    again = lib.sync()
+    assert not again.changed and again.unchanged == 1 and lib.store.data_version() == before  # nothing written
+    (skill.parent / "references" / "more.md").write_text("A new file.\n", "utf-8")
+    assert library.folder_stamp(skill.parent) != stamp
+    lib.sync()
+    assert lib.store.get_skill("ops/deploy")["folder_stamp"] == library.folder_stamp(skill.parent)
+    monkeypatch.setattr(library, "RACY_NS", 10**18)  # a file changed just now: no stamp is trusted
+    assert " racy " in library.folder_stamp(skill.parent)
+
+
 def test_sync_picks_up_files_and_records_versions(bare_home: Home, lib: SkillLibrary) -> None:
     write_skill(bare_home, "devops/docker-basics", skill_text("docker-basics", "Build and run containers with docker."))
     write_skill(bare_home, "notes", skill_text("notes"))

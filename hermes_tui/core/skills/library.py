@@ -15,10 +15,18 @@ of its folder). One judged dangerous is "quarantined": listed, never in a prompt
 a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui skills
 approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
 clean. The scan's summary is kept among the row's warnings (``scan: ...``).
+
+A full sync notices an edit to any file of a skill folder, a support file alone
+(``scripts/x.sh``, ``references/y.md``) too: each row keeps the stamp of its folder as
+last synced (:func:`folder_stamp`: names, sizes, mtimes and change times; nothing is
+read). A folder whose stamp is unchanged is skipped without reading its SKILL.md; one
+whose stamp moved has its SKILL.md compared by hash and its folder scanned again, so a
+support file that now scans dangerous quarantines its skill.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -174,8 +182,10 @@ class SkillLibrary:
         report.errors.extend(errors)
         known = {r["skill_id"]: r for r in self.store.list_skills()}
         found = {self._skill_id_for(path.parent): path for path in paths}
+        # The stamp is taken before any scan: a file changed during the scan moves it again.
+        stamps = {i: folder_stamp(p.parent) for i, p in found.items()}
         # Only a sync with work to do takes the write lock (readers never wait for it).
-        work = {i: p for i, p in found.items() if not self._unchanged_on_disk(p, known.get(i))}
+        work = {i: p for i, p in found.items() if not self._stamped(p, known.get(i), stamps[i])}
         report.unchanged += len(found) - len(work)
         gone = [i for i, row in known.items() if i not in found and row.get("state") != ARCHIVED]
         if not (work or gone):
@@ -183,7 +193,9 @@ class SkillLibrary:
         with self.store.transaction():
             known = {r["skill_id"]: r for r in self.store.list_skills()}  # as of the write lock
             for skill_id, path in work.items():
-                self._sync_one(path, skill_id, known.get(skill_id), report)
+                if not self._sync_one(path, skill_id, known.get(skill_id), report):
+                    self._rescan(skill_id, report)  # SKILL.md's text is as it was: another file may have changed
+                self.store.set_skill_folder_stamp(skill_id, stamps[skill_id])
             for skill_id in gone:
                 if skill_id in known:
                     self.store.delete_skill(skill_id)
@@ -240,9 +252,11 @@ class SkillLibrary:
                 if skill_file is None:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
-                self._sync_one(skill_file, skill_id, known.get(skill_id), report)
-                if folder in support:
+                stamp = folder_stamp(folder)
+                scanned = self._sync_one(skill_file, skill_id, known.get(skill_id), report)
+                if folder in support and not scanned:
                     self._rescan(skill_id, report)
+                self.store.set_skill_folder_stamp(skill_id, stamp)
             for prefix in gone_prefixes:
                 for skill_id, row in known.items():
                     if row.get("state") == ARCHIVED:
@@ -275,7 +289,8 @@ class SkillLibrary:
         *,
         author: str | None = None,
         source: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Bring one skill's row in line with its file; True when its folder was scanned."""
         from hermes_tui.core.skills.parse import load_skill
 
         if author is None and self._same_hash(path, row):
@@ -283,7 +298,7 @@ class SkillLibrary:
             if row.get("path") != str(path):
                 self.store.upsert_skill({**row, "path": str(path)})
             report.unchanged += 1
-            return
+            return False
         loaded = load_skill(path, self.root)
         if isinstance(loaded, LoadError):
             report.errors.append(loaded)
@@ -294,7 +309,7 @@ class SkillLibrary:
                     report.updated.append(skill_id)
                 else:
                     report.unchanged += 1
-                return
+                return False
             self.store.upsert_skill(
                 {
                     "skill_id": skill_id,
@@ -312,18 +327,18 @@ class SkillLibrary:
                 }
             )
             report.added.append(skill_id)
-            return
+            return False
         if row is not None and row.get("content_hash") == loaded.content_hash and not row.get("error"):
             if row.get("path") != str(path):
                 self.store.upsert_skill({**row, "path": str(path)})
             report.unchanged += 1
-            return
+            return False
         if not loaded.usable:
             reason = "no description: the skill cannot be shown to the model"
             if row is not None and row.get("content_hash") and row.get("state") != BROKEN:
                 self.store.upsert_skill({**row, "error": reason})
                 report.updated.append(skill_id)
-                return
+                return False
             state, error = BROKEN, reason
         else:
             previous = row.get("state") if row else None
@@ -357,6 +372,7 @@ class SkillLibrary:
             who = author or ("import" if latest is None else "user")
             self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
         (report.added if row is None else report.updated).append(skill_id)
+        return loaded.usable
 
     # -- the scan: quarantine ---------------------------------------------------------
     def _scan(self, folder: Path, skill_id: str, text_hash: str) -> Any:
@@ -409,9 +425,10 @@ class SkillLibrary:
         except OSError:
             return False
 
-    def _unchanged_on_disk(self, path: Path, row: dict[str, Any] | None) -> bool:
-        """True when syncing ``path`` would write nothing (same bytes, same place)."""
-        return self._same_hash(path, row) and row.get("path") == str(path)
+    @staticmethod
+    def _stamped(path: Path, row: dict[str, Any] | None, stamp: str) -> bool:
+        """True when the folder is as last synced (same stamp, same place): nothing to read."""
+        return row is not None and row.get("folder_stamp") == stamp and row.get("path") == str(path)
 
     def _latest_version(self, skill_id: str) -> dict[str, Any] | None:
         versions = self.store.skill_versions(skill_id)
@@ -590,6 +607,39 @@ class SkillLibrary:
         self.store.bump_skill_usage(
             skill_id, uses=1, successes=1 if success is True else 0, failures=1 if success is False else 0
         )
+
+
+RACY_NS = 50_000_000  # a file changed this recently may change again within the clock's tick
+
+
+def folder_stamp(folder: Path) -> str:
+    """A stamp of a skill folder's files as the scanner reads them (``.git`` and
+    ``__pycache__`` left out, symlinks not followed): each file's path, size, mtime and
+    change time (which no one can set back), hashed. Nothing is read: an unchanged
+    folder costs a listing and a stat per file. A folder with a file changed in the
+    last :data:`RACY_NS` gets a stamp no later one equals: a second edit within the
+    same clock tick would leave the times as they were."""
+    entries: list[str] = []
+    now = time.time_ns()
+    latest = 0
+    pending = [(str(folder), "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            with os.scandir(path) as listing:
+                for entry in listing:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in (".git", "__pycache__"):
+                            pending.append((entry.path, rel + "/"))
+                    else:
+                        stat = entry.stat(follow_symlinks=False)
+                        entries.append(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+                        latest = max(latest, stat.st_mtime_ns, stat.st_ctime_ns)
+        except OSError as exc:
+            entries.append(f"{prefix}\0{exc.errno}")  # unreadable now: a stamp of its own
+    stamp = hashlib.blake2b("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+    return f"{stamp} racy {now}" if now - latest < RACY_NS else stamp
 
 
 def safe_join(folder: Path, rel_path: str) -> Path:

@@ -743,6 +743,11 @@ class Store:
                 values,
             )
 
+    def set_skill_folder_stamp(self, skill_id: str, stamp: str | None) -> None:
+        """Record the stamp of a skill folder's support files as last scanned (``SkillLibrary.sync``)."""
+        with self._guard():
+            self._conn.execute("UPDATE skills SET folder_stamp = ? WHERE skill_id = ?", (stamp, skill_id))
+
     def delete_skill(self, skill_id: str) -> None:
         with self._guard():
             self._conn.execute("DELETE FROM skills WHERE skill_id = ?", (skill_id,))
