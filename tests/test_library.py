@@ -35,25 +35,24 @@ def write_skill(home: Home, rel: str, text: str) -> Path:
     return path
 
 
-def test_a_settled_library_syncs_from_stamps_and_a_moved_stamp_rescans(bare_home: Home, lib: SkillLibrary, monkeypatch) -> None:
-    from hermes_tui.core.skills import library
+def test_sync_keeps_a_folder_stamp_and_an_unchanged_library_writes_nothing(bare_home: Home, lib: SkillLibrary) -> None:
+    from hermes_tui.core.skills.library import folder_stamp
 
-    monkeypatch.setattr(library, "RACY_NS", 0)  # the files below are not touched again within a clock tick
     skill = write_skill(bare_home, "ops/deploy", skill_text("deploy"))
     (skill.parent / "references").mkdir()
     (skill.parent / "references" / "steps.md").write_text("Staging first.\n", "utf-8")
     lib.sync()
     stamp = lib.store.get_skill("ops/deploy")["folder_stamp"]
-    assert stamp == library.folder_stamp(skill.parent) and " racy " not in stamp
+    assert stamp == folder_stamp(skill.parent)
     before = lib.store.data_version()
     again = lib.sync()
     assert not again.changed and again.unchanged == 1 and lib.store.data_version() == before  # nothing written
+    skill.write_text(skill_text("deploy", body="Edited.\n"), "utf-8")
+    assert folder_stamp(skill.parent) == stamp  # SKILL.md is compared by its hash, not in the stamp
     (skill.parent / "references" / "more.md").write_text("A new file.\n", "utf-8")
-    assert library.folder_stamp(skill.parent) != stamp
-    lib.sync()
-    assert lib.store.get_skill("ops/deploy")["folder_stamp"] == library.folder_stamp(skill.parent)
-    monkeypatch.setattr(library, "RACY_NS", 10**18)  # a file changed just now: no stamp is trusted
-    assert " racy " in library.folder_stamp(skill.parent)
+    assert folder_stamp(skill.parent) != stamp
+    assert lib.sync().updated == ["ops/deploy"]
+    assert lib.store.get_skill("ops/deploy")["folder_stamp"] == folder_stamp(skill.parent)
 
 
 def test_sync_picks_up_files_and_records_versions(bare_home: Home, lib: SkillLibrary) -> None:

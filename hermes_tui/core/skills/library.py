@@ -16,12 +16,11 @@ a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui s
 approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
 clean. The scan's summary is kept among the row's warnings (``scan: ...``).
 
-A full sync notices an edit to any file of a skill folder, a support file alone
-(``scripts/x.sh``, ``references/y.md``) too: each row keeps the stamp of its folder as
-last synced (:func:`folder_stamp`: names, sizes, mtimes and change times; nothing is
-read). A folder whose stamp is unchanged is skipped without reading its SKILL.md; one
-whose stamp moved has its SKILL.md compared by hash and its folder scanned again, so a
-support file that now scans dangerous quarantines its skill.
+A full sync notices an edit to a support file alone (``scripts/x.sh``,
+``references/y.md``), not only to SKILL.md (compared by hash): each row keeps the stamp
+of its folder's other files as last scanned (:func:`folder_stamp`: names, sizes, mtimes
+and change times; nothing is read), and a folder whose stamp moved is scanned again, so
+a support file that now scans dangerous quarantines its skill.
 """
 
 from __future__ import annotations
@@ -180,12 +179,15 @@ class SkillLibrary:
         self._bundled = None
         paths, errors = find_skill_files(self.root) if self.root.is_dir() else ([], [])
         report.errors.extend(errors)
-        known = {r["skill_id"]: r for r in self.store.list_skills()}
+        known = self.store.skill_marks()  # what the check needs: no bodies
         found = {self._skill_id_for(path.parent): path for path in paths}
         # The stamp is taken before any scan: a file changed during the scan moves it again.
-        stamps = {i: folder_stamp(p.parent) for i, p in found.items()}
+        stamps = {i: folder_stamp(p.parent, p.name) for i, p in found.items()}
         # Only a sync with work to do takes the write lock (readers never wait for it).
-        work = {i: p for i, p in found.items() if not self._stamped(p, known.get(i), stamps[i])}
+        work = {
+            i: p for i, p in found.items()
+            if not self._unchanged_on_disk(p, known.get(i)) or stamps[i] != (known.get(i) or {}).get("folder_stamp")
+        }  # fmt: skip
         report.unchanged += len(found) - len(work)
         gone = [i for i, row in known.items() if i not in found and row.get("state") != ARCHIVED]
         if not (work or gone):
@@ -193,9 +195,14 @@ class SkillLibrary:
         with self.store.transaction():
             known = {r["skill_id"]: r for r in self.store.list_skills()}  # as of the write lock
             for skill_id, path in work.items():
-                if not self._sync_one(path, skill_id, known.get(skill_id), report):
-                    self._rescan(skill_id, report)  # SKILL.md's text is as it was: another file may have changed
-                self.store.set_skill_folder_stamp(skill_id, stamps[skill_id])
+                row = known.get(skill_id)
+                scanned = self._sync_one(path, skill_id, row, report)
+                if stamps[skill_id] != (row or {}).get("folder_stamp"):
+                    # SKILL.md's text is as it was: a support file changed (a row never stamped, from
+                    # before stamps, whose folder holds nothing else was scanned whole when loaded)
+                    if not scanned and not (row and row.get("folder_stamp") is None and stamps[skill_id] == EMPTY_STAMP):
+                        self._rescan(skill_id, report)
+                    self.store.set_skill_folder_stamp(skill_id, stamps[skill_id])
             for skill_id in gone:
                 if skill_id in known:
                     self.store.delete_skill(skill_id)
@@ -252,7 +259,7 @@ class SkillLibrary:
                 if skill_file is None:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
-                stamp = folder_stamp(folder)
+                stamp = folder_stamp(folder, skill_file.name)
                 scanned = self._sync_one(skill_file, skill_id, known.get(skill_id), report)
                 if folder in support and not scanned:
                     self._rescan(skill_id, report)
@@ -425,10 +432,9 @@ class SkillLibrary:
         except OSError:
             return False
 
-    @staticmethod
-    def _stamped(path: Path, row: dict[str, Any] | None, stamp: str) -> bool:
-        """True when the folder is as last synced (same stamp, same place): nothing to read."""
-        return row is not None and row.get("folder_stamp") == stamp and row.get("path") == str(path)
+    def _unchanged_on_disk(self, path: Path, row: dict[str, Any] | None) -> bool:
+        """True when syncing ``path`` would write nothing (same bytes, same place)."""
+        return self._same_hash(path, row) and row.get("path") == str(path)
 
     def _latest_version(self, skill_id: str) -> dict[str, Any] | None:
         versions = self.store.skill_versions(skill_id)
@@ -609,19 +615,15 @@ class SkillLibrary:
         )
 
 
-RACY_NS = 50_000_000  # a file changed this recently may change again within the clock's tick
+EMPTY_STAMP = hashlib.blake2b(b"", digest_size=16).hexdigest()  # a folder holding its skill file only
 
 
-def folder_stamp(folder: Path) -> str:
-    """A stamp of a skill folder's files as the scanner reads them (``.git`` and
-    ``__pycache__`` left out, symlinks not followed): each file's path, size, mtime and
-    change time (which no one can set back), hashed. Nothing is read: an unchanged
-    folder costs a listing and a stat per file. A folder with a file changed in the
-    last :data:`RACY_NS` gets a stamp no later one equals: a second edit within the
-    same clock tick would leave the times as they were."""
+def folder_stamp(folder: Path, skill_file: str = "SKILL.md") -> str:
+    """A stamp of a skill folder's files besides its skill file, as the scanner reads them
+    (``.git`` and ``__pycache__`` left out, symlinks not followed): each file's path,
+    size, mtime and change time (which no one can set back), hashed. Nothing is read:
+    an unchanged folder costs a listing and a stat per file."""
     entries: list[str] = []
-    now = time.time_ns()
-    latest = 0
     pending = [(str(folder), "")]
     while pending:
         path, prefix = pending.pop()
@@ -632,14 +634,12 @@ def folder_stamp(folder: Path) -> str:
                     if entry.is_dir(follow_symlinks=False):
                         if entry.name not in (".git", "__pycache__"):
                             pending.append((entry.path, rel + "/"))
-                    else:
+                    elif rel != skill_file:
                         stat = entry.stat(follow_symlinks=False)
                         entries.append(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
-                        latest = max(latest, stat.st_mtime_ns, stat.st_ctime_ns)
         except OSError as exc:
             entries.append(f"{prefix}\0{exc.errno}")  # unreadable now: a stamp of its own
-    stamp = hashlib.blake2b("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
-    return f"{stamp} racy {now}" if now - latest < RACY_NS else stamp
+    return hashlib.blake2b("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def safe_join(folder: Path, rel_path: str) -> Path:

@@ -743,6 +743,12 @@ class Store:
                 values,
             )
 
+    def skill_marks(self) -> dict[str, dict[str, Any]]:
+        """skill_id -> path, content_hash, error, state, folder_stamp of every skill (a sync's
+        check of what changed on disk; no bodies are read)."""
+        rows = self._rows("SELECT skill_id, path, content_hash, error, state, folder_stamp FROM skills")
+        return {row["skill_id"]: row for row in rows}
+
     def set_skill_folder_stamp(self, skill_id: str, stamp: str | None) -> None:
         """Record the stamp of a skill folder's support files as last scanned (``SkillLibrary.sync``)."""
         with self._guard():
