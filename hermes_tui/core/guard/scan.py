@@ -1175,6 +1175,7 @@ def _trie(keys: list[str]) -> str:
     return alts[0] if len(alts) == 1 else "|".join(alts)
 
 
+_SPACE_ASCII = {c: " " for c in range(128) if chr(c).isspace()}
 _RUN = re.compile(r"[A-Za-z0-9+/]{20}")  # where a base64 or hex run may start (the scan decodes those)
 _TITLE_ATTRIBUTE = re.compile(r"title\s*=")
 _SQUEEZE_ASCII = {c: _LEET.get(c, chr(c) if 97 <= c <= 122 else None) for c in range(128)}
@@ -1195,7 +1196,9 @@ def nothing_to_find(text: str, file: str = "SKILL.md") -> bool:
     squeezed = folded.translate(_SQUEEZE_ASCII) if folded.isascii() else squeeze(folded)
     if _held(_squeezed_need(), squeezed) and _SQUEEZED.search(squeezed):
         return False
-    spaced = " ".join(folded.split())
+    spaced = folded.translate(_SPACE_ASCII)  # whitespace runs as one space (the text here is ASCII or CJK)
+    while "  " in spaced:
+        spaced = spaced.replace("  ", " ")
     regexes, by_key = _quick()
     if not by_key:
         return False
