@@ -17,6 +17,7 @@ import pytest
 from hermes_tui.core.agent.events import EpisodeFinished, EpisodeStarted, ToolCallFinished, ToolCallStarted
 from hermes_tui.core.agent.recorder import Recorder
 from hermes_tui.core.config import Config
+from hermes_tui.core.feedback.ratings import correct, rate
 from hermes_tui.core.gate import PendingQueue
 from hermes_tui.core.home import Home
 from hermes_tui.core.learning import Learner
@@ -228,6 +229,74 @@ def test_daily_cap(env) -> None:
     assert loop.consider("a").action == "created"
     out = loop.consider("b")
     assert out.action == "skipped" and "daily cap of 1" in out.reason
+
+
+# -- people's feedback: a bad rating or a corrected step is never learned from --------------
+def test_an_episode_rated_bad_is_never_a_source_and_never_a_merge(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib)
+    queue = PendingQueue(home)
+    record(store, "e1", TASK, LONG, ts=1000)
+    rate(store, "e1", "bad")
+    out = loop.consider("e1")
+    assert (out.action, out.reason, out.feedback) == ("skipped", "rated bad by a person (1/5)", "rated-bad")
+    assert out.to_dict()["feedback"] == "rated-bad" and queue.list() == []
+    rate(store, "e1", "3")  # rated again: neutral replaces bad
+    created = loop.consider("e1")
+    assert created.action == "created" and created.feedback is None
+    record(store, "e2", TASK.lower(), LONG, ts=2000)
+    rate(store, "e2", "good", turn=None)
+    rate(store, "e2", "2")  # the whole-episode rating replaced: 2 counts as bad
+    merged = loop.consider("e2")
+    assert merged.action == "skipped" and merged.feedback == "rated-bad" and "2/5" in merged.reason
+    assert [e["episode_id"] for e in queue.evidence(queue.get(created.pending_id))["episodes"]] == ["e1"]
+
+
+def test_similar_episodes_rated_bad_are_not_evidence(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib)
+    for n in (1, 2, 3):
+        record(store, f"s{n}", "build the weekly report", SHORT, ts=1000 * n)
+    rate(store, "s2", "1")
+    assert [t.episode_id for t in loop.similar(trace_of(store.get_episode("s3")))] == ["s1", "s3"]
+    assert "below the thresholds" in loop.consider("s3").reason  # 2 successes a person did not reject
+    record(store, "s4", "build the weekly report", SHORT, ts=4000)
+    created = loop.consider("s4")
+    assert created.action == "created" and created.events[0].episodes == ("s1", "s3", "s4")
+
+
+def test_a_corrected_step_stops_learning_a_corrected_answer_does_not(env) -> None:
+    home, store, lib = env
+    loop = learner(home, store, lib)
+    record(store, "e1", TASK, LONG, ts=1000)
+    correct(store, "e1", "the total is 6")  # the final answer: the tool calls are still what worked
+    assert loop.consider("e1").action == "created"
+    record(store, "e2", TASK, LONG, ts=2000)
+    call_seq = next(e["seq"] for e in store.get_episode("e2")["events"] if e["type"] == "tool_call")
+    correct(store, "e2", "use grep -c instead", event_seq=call_seq)
+    record(store, "e3", TASK, LONG, ts=3000)
+    store.add_event(episode_id="e3", seq=99, ts=3001.0, type="turn_finished", data={"step": 1, "text": "thinking"})
+    correct(store, "e3", "count with grep first", turn=1)
+    for eid, step in (("e2", f"tool step at event {call_seq}"), ("e3", "turn 1")):
+        out = loop.consider(eid)
+        assert (out.action, out.reason, out.feedback) == ("skipped", f"corrected by a person ({step})", "corrected")
+    assert [t.episode_id for t in loop.similar(trace_of(store.get_episode("e1")))] == ["e1"]  # nor evidence
+
+
+def test_learn_json_says_why_a_rated_episode_was_skipped(env, capsys) -> None:
+    from hermes_tui.cli import main
+
+    home, store, lib = env
+    record(store, "e1", TASK, LONG, ts=1000)
+    rate(store, "e1", "bad", note="it deleted the wrong file")
+    assert main(["--home", str(home.root), "learn", "--episodes", "e1", "--json"]) == 0
+    (outcome,) = json.loads(capsys.readouterr().out)["outcomes"]
+    assert outcome == {
+        "episode_id": "e1", "action": "skipped", "reason": "rated bad by a person (1/5)", "pending_id": None,
+        "skill": None, "distiller": None, "feedback": "rated-bad",
+    }  # fmt: skip
+    assert main(["--home", str(home.root), "learn", "--episodes", "e1"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "e1: skipped: rated bad by a person (1/5)"
 
 
 def test_learning_settings_in_config(home) -> None:

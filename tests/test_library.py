@@ -35,6 +35,26 @@ def write_skill(home: Home, rel: str, text: str) -> Path:
     return path
 
 
+def test_sync_keeps_a_folder_stamp_and_an_unchanged_library_writes_nothing(bare_home: Home, lib: SkillLibrary) -> None:
+    from hermes_tui.core.skills.library import folder_stamp
+
+    skill = write_skill(bare_home, "ops/deploy", skill_text("deploy"))
+    (skill.parent / "references").mkdir()
+    (skill.parent / "references" / "steps.md").write_text("Staging first.\n", "utf-8")
+    lib.sync()
+    stamp = lib.store.get_skill("ops/deploy")["folder_stamp"]
+    assert stamp == folder_stamp(skill.parent)
+    before = lib.store.data_version()
+    again = lib.sync()
+    assert not again.changed and again.unchanged == 1 and lib.store.data_version() == before  # nothing written
+    skill.write_text(skill_text("deploy", body="Edited.\n"), "utf-8")
+    assert folder_stamp(skill.parent) == stamp  # SKILL.md is compared by its hash, not in the stamp
+    (skill.parent / "references" / "more.md").write_text("A new file.\n", "utf-8")
+    assert folder_stamp(skill.parent) != stamp
+    assert lib.sync().updated == ["ops/deploy"]
+    assert lib.store.get_skill("ops/deploy")["folder_stamp"] == folder_stamp(skill.parent)
+
+
 def test_sync_picks_up_files_and_records_versions(bare_home: Home, lib: SkillLibrary) -> None:
     write_skill(bare_home, "devops/docker-basics", skill_text("docker-basics", "Build and run containers with docker."))
     write_skill(bare_home, "notes", skill_text("notes"))

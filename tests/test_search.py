@@ -251,3 +251,18 @@ def test_cached_plans_keep_each_tables_frequencies(tmp_path: Path) -> None:
                 assert [g[2] for g in got] == pytest.approx([e[2] for e in expected], rel=1e-6)
     with Store.open(db) as s:
         assert {h.kind for h in search(s, "alpha beta", limit=30)} == {"note", "event"}
+
+
+def test_search_is_search_result_hits_for_every_keyword(mixed: Store) -> None:
+    # search() passes every keyword through: a filter added to search_result works in both.
+    from hermes_tui.core.store.search import search_result
+
+    for filters in ({"outcome": "success"}, {"kinds": ["note"], "limit": 1}, {"session": "ep1", "snippets": False}):
+        assert [h.id for h in search(mixed, "rsync", **filters)] == [
+            h.id for h in search_result(mixed, "rsync", **filters).hits
+        ]
+    assert {h.kind for h in search(mixed, "rsync", outcome="success")} == {"episode", "event"}
+    unbounded = search(mixed, "rsync", time_limit=None, cancel=None)  # search_result's own keywords too
+    assert [h.id for h in unbounded] == [h.id for h in search(mixed, "rsync")]
+    with pytest.raises(TypeError):
+        search(mixed, "rsync", no_such_filter=1)

@@ -6,7 +6,9 @@ oldest first, so patterns build up as they did). Every candidate goes to the gat
 Runs whether or not ``[learning] enabled`` is set: asking is the user's decision.
 
 ``--json`` prints ``{"outcomes": [{episode_id, action, reason, pending_id, skill,
-distiller}, ...]}``; action is created, merged, patch or skipped.
+distiller, feedback}, ...]}``; action is created, merged, patch, rejected or skipped.
+``feedback`` says when a person's feedback kept the loop from learning from the
+episode: "rated-bad" (rated 1-2) or "corrected" (a turn or tool step corrected); else null.
 """
 
 from __future__ import annotations

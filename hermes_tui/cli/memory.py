@@ -6,11 +6,17 @@ Blank lines are ignored. A line may hold at most 10 MB; a note longer than 8,192
 characters is stored as parts ("TITLE (2/7)"), each found by search. Notes already
 in the store (the same kind, title and text) are skipped and counted.
 
-Malformed lines (not JSON, not UTF-8, no text, too long): by default a file with a
-bad line imports nothing (each bad line is reported with its number, exit 1), so a
-fixed file can simply be imported again. With ``--skip-bad`` the good lines are
-imported and the bad ones reported and skipped. The file is read as a stream, in
-one transaction: all or nothing, whatever its size.
+Every note (title and text) goes through the scanner and the trust policy as text a
+person wrote (source "user", whatever the line's "source" says): a note the scan
+judges dangerous (prompt injection, exfiltration, invisible characters ...) is
+refused like a malformed line, its finding named, so nothing dangerous lands in
+memory search unseen.
+
+Malformed or refused lines (not JSON, not UTF-8, no text, too long, dangerous): by
+default a file with such a line imports nothing (each is reported with its number,
+exit 1), so a fixed file can simply be imported again. With ``--skip-bad`` the good
+lines are imported and the others reported and skipped. The file is read as a
+stream, in one transaction: all or nothing, whatever its size.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from hermes_tui.core.fsutil import os_error_reason
+from hermes_tui.core.guard.policy import note_refusal
 from hermes_tui.cli.common import home_from_args
 from hermes_tui.errors import HermesError, UsageError
 
@@ -152,6 +159,9 @@ class ImportReport:
                 if isinstance(text, BadLine):
                     raise text
                 row = parse_note_line(text)
+                refusal = note_refusal(row["text"], row.get("title"))
+                if refusal is not None:
+                    raise BadLine(refusal)
             except ValueError as exc:
                 self.bad.append((number, str(exc)))
                 continue
@@ -245,7 +255,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"hermes-tui: warning: ... and {len(bad) - MAX_REPORTED} more bad lines", file=sys.stderr)
     if bad and not args.skip_bad:
         print(
-            f"imported 0 notes: {len(bad)} bad line(s) in {path}; fix them or use --skip-bad",
+            f"imported 0 notes: {len(bad)} bad or refused line(s) in {path}; fix them or use --skip-bad",
             file=sys.stderr,
         )
         return 1
@@ -270,5 +280,5 @@ def register(sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("file", metavar="FILE.jsonl")
-    imp.add_argument("--skip-bad", action="store_true", help="import the good lines even if some are malformed")
+    imp.add_argument("--skip-bad", action="store_true", help="import the good lines even if some are malformed or refused")
     imp.set_defaults(func=cmd_import)

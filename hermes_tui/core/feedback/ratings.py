@@ -10,11 +10,14 @@
   as a rejected/chosen pair (the preference exports read them).
 * Both count for the skills the episode loaded (:func:`skill_feedback`): a good rating
   +1, a bad rating or a correction -1 against each skill used.
+* The learning loop never learns from an episode a person rated bad or whose turn or
+  tool step a person corrected (:func:`learning_vetoes`); a correction of the final
+  answer alone does not stop it (the loop distils the tool calls, not the answer).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Iterable
 
 from hermes_tui.core.guard.redact import redact
 from hermes_tui.errors import HermesError, UsageError
@@ -67,6 +70,27 @@ def rating_condition(rated: str | None, min_rating: int | None) -> tuple[str, li
         return "", []
     where = " AND ".join(clauses) or "1"
     return f"SELECT episode_id FROM episode_ratings WHERE {where}", args
+
+
+def learning_vetoes(store: Any, episode_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The episodes of ``episode_ids`` a person's feedback keeps the learning loop from
+    learning from: ``{episode_id: (kind, one-line reason)}``, kind "rated-bad" (the
+    episode's rating is at most :data:`BAD_MAX`) or "corrected" (a correction of a turn
+    or a tool step: the procedure itself went wrong). A correction of the final answer
+    alone is no veto: the loop distils the tool calls, never the answer."""
+    ids = list(dict.fromkeys(episode_ids))
+    vetoes: dict[str, tuple[str, str]] = {}
+    for episode_id, rating in store.episode_ratings(ids).items():
+        if polarity(rating) == "bad":
+            vetoes[episode_id] = ("rated-bad", f"rated bad by a person ({rating}/5)")
+    for episode_id, rows in store.episode_corrections([i for i in ids if i not in vetoes]).items():
+        steps = [
+            f"tool step at event {r['event_seq']}" if r["event_seq"] is not None else f"turn {r['turn']}"
+            for r in rows if r["event_seq"] is not None or r["turn"] is not None
+        ]  # fmt: skip
+        if steps:
+            vetoes[episode_id] = ("corrected", f"corrected by a person ({', '.join(dict.fromkeys(steps))})")
+    return vetoes
 
 
 def _episode(store: Any, episode_id: str) -> dict[str, Any]:

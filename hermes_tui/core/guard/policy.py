@@ -22,6 +22,11 @@ they are loaded: a dangerous one is "quarantined" whatever its source, until a p
 clears it (``hermes-tui skills approve NAME``) or edits it clean. A skill Hermes Agent
 installed from its hub (``skills/.hub/lock.json``) is source "hub", and one its lock's
 ``scan_verdict`` calls dangerous is quarantined the same way (``SkillLibrary``).
+
+Memory notes a person imports (``hermes-tui memory import``) are "user" text, whatever
+their file says of their origin (:func:`note_refusal`). Notes have no review queue:
+the person importing is there, so what the policy would send to review is refused
+with its reason, line by line, and they fix the line or skip it (``--skip-bad``).
 """
 
 from __future__ import annotations
@@ -39,6 +44,21 @@ POLICY: dict[str, dict[str, str]] = {
     "agent": {"safe": ALLOW, "caution": REVIEW, "dangerous": REVIEW},
     "hub": {"safe": REVIEW, "caution": REVIEW, "dangerous": REFUSE},
 }
+
+
+def note_refusal(text: str, title: str | None = None, *, source: str = "user") -> str | None:
+    """Why a memory note may not be stored without a person's look (one line), or None
+    when the scan and the policy allow it. The title is scanned with the text."""
+    from hermes_tui.core.guard.scan import nothing_to_find, scan_text
+
+    whole = f"{title}\n\n{text}" if title else text
+    if nothing_to_find(whole, "note.md"):  # the scan would find nothing: safe (and much cheaper)
+        return None
+    report = scan_text(whole, "note.md")
+    if decide(source, report.verdict) == ALLOW:
+        return None
+    first = report.flagged[0]
+    return f"refused: the scan judged it {report.summary()}; {first.id}: {first.explanation}: {first.excerpt}"
 
 
 def decide(source: str, verdict: str) -> str:
@@ -81,4 +101,4 @@ class Clearances:
         atomic_write(self.path, json.dumps(data, indent=1) + "\n")
 
 
-__all__ = ["ALLOW", "Clearances", "POLICY", "REFUSE", "REVIEW", "decide"]
+__all__ = ["ALLOW", "Clearances", "POLICY", "REFUSE", "REVIEW", "decide", "note_refusal"]

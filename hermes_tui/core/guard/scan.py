@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import re
 import unicodedata
@@ -544,11 +545,17 @@ _CODE_SUFFIXES = {".sh", ".bash", ".zsh", ".py", ".js", ".mjs", ".cjs", ".ts", "
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdx", ".txt", ".rst", ""}
 
 
+@lru_cache(maxsize=256)
+def _read_as_code(file: str) -> bool:
+    """Whether a file of this name is read as code (every line), not as Markdown."""
+    suffix = PurePosixPath(file).suffix.lower()
+    return suffix in _CODE_SUFFIXES or (suffix not in _MARKDOWN_SUFFIXES and not file.lower().endswith("skill.md"))
+
+
 def _segments(text: str, file: str) -> list[_Segment]:
     lines = text.splitlines()
     context = _Context(lines)
-    suffix = PurePosixPath(file).suffix.lower()
-    if suffix in _CODE_SUFFIXES or (suffix not in _MARKDOWN_SUFFIXES and not file.lower().endswith("skill.md")):
+    if _read_as_code(file):
         return [_Segment(line, i, CODE, block=1, **context(i - 1)) for i, line in enumerate(_logical(lines), 1) if line.strip()]
     out: list[_Segment] = []
     fence: str | None = None
@@ -838,7 +845,7 @@ def _guard_findings(seg: _Segment, file: str, security_topic: bool) -> Iterator[
 
 def scan_text(text: str, file: str = "SKILL.md", *, security_topic: bool | None = None) -> ScanReport:
     """Scan one file's text. ``file`` names it in findings and says how to read it
-    (Markdown, or code for scripts)."""
+    (Markdown, or code for scripts). For many texts, :func:`nothing_to_find` first."""
     return ScanReport.of(_scan(text, file, security_topic))
 
 
@@ -875,6 +882,329 @@ def _escalate(block: list[Finding]) -> list[Finding]:
         for f in block
         if f.category == "persistence" and f.severity == MEDIUM
     ]
+
+
+# -- the quick check: text no rule can match is safe without the full scan ---------------
+# Each rule's pattern (and its hints) is read once for the literal strings any match must
+# contain, as a tree of AND / OR (``ignore`` or ``disregard`` ..., and ``instruction`` or
+# ``rules`` ...; whitespace as one space, the text's runs of whitespace read as one space
+# too). One regex of a "key" string per way a rule can match finds whether any may; only
+# then are the trees checked, and only a text some rule may match is scanned in full.
+# This is exact only where every segment the scan reads is a piece of the folded text,
+# so a text holding anything the scan transforms first is always scanned in full:
+# characters folding changes (anything but ASCII and plain CJK), Markdown that makes
+# hidden segments (comments, links, <img>, title=), line continuations, variables,
+# base64 / hex runs, code with a word the command guard reads, a squeezed evasion.
+_QUICK_CHARS = re.compile(r"[^\x00-\x7f\u3041-\u3096\u30a1-\u30fa\u4e00-\u9fff\uac00-\ud7a3]")
+_CLASS_CHARS = 12  # a character class of more characters is no requirement
+_EDGE = "\x00"  # a word edge (\b) in a required string: only ever searched for as a regex
+_EXACT_STRINGS = 64  # a run of items matching more strings is cut
+
+Need = Any  # None (nothing required) | str (present) | ("and" | "or", tuple[Need, ...])
+
+
+def _all_of(needs: list[Need]) -> Need:
+    needs = [n for n in dict.fromkeys(needs) if n is not None]
+    return None if not needs else needs[0] if len(needs) == 1 else ("and", tuple(needs))
+
+
+def _one_of(needs: list[Need]) -> Need:
+    if not needs or any(n is None for n in needs):
+        return None
+    needs = list(dict.fromkeys(needs))
+    return needs[0] if len(needs) == 1 else ("or", tuple(needs))
+
+
+def _class(items: Any) -> set[str] | None:
+    """The characters a class matches (lower case, whitespace as " "), None when too many or unknown."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    chars: set[str] = set()
+    for op, arg in items:
+        if op == c.LITERAL and arg < 128:
+            chars.add(" " if chr(arg).isspace() else chr(arg).lower())
+        elif op == c.RANGE and arg[1] < 128 and arg[1] - arg[0] < _CLASS_CHARS:
+            chars.update(" " if chr(o).isspace() else chr(o).lower() for o in range(arg[0], arg[1] + 1))
+        elif op == c.CATEGORY and arg == c.CATEGORY_SPACE:
+            chars.add(" ")
+        else:  # a negation, another category, a non-ASCII character, a wide range
+            return None
+    return chars if len(chars) <= _CLASS_CHARS else None
+
+
+def _join(a: str, b: str) -> str:
+    joined = a + b[1:] if a.endswith(" ") and b.startswith(" ") else a + b  # whitespace runs are one space
+    return joined.replace(_EDGE + _EDGE, _EDGE)
+
+
+def _product(left: set[str], right: set[str]) -> set[str] | None:
+    out = {_join(a, b) for a in left for b in right}
+    return out if len(out) <= _EXACT_STRINGS else None
+
+
+def _exact(op: Any, arg: Any) -> set[str] | None:
+    """The strings one pattern item matches, when they are few (lower case, whitespace
+    runs as one space); None otherwise."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    if op == c.LITERAL:
+        return {" " if chr(arg).isspace() else chr(arg).lower()} if arg < 128 else None
+    if op == c.AT and arg == c.AT_BOUNDARY:
+        return {_EDGE}
+    if op in (c.AT, c.ASSERT, c.ASSERT_NOT):
+        return {""}  # zero width
+    if op == c.IN:
+        return _class(arg)
+    if op in _repeats() and arg[1] <= 1:  # x? (or x{1})
+        inner = _exact_seq(arg[2])
+        return None if inner is None else inner | ({""} if arg[0] == 0 else set())
+    if op in _repeats() and len(arg[2]) == 1 and arg[2][0][0] == c.IN and _class(arg[2][0][1]) == {" "}:
+        return {" "} if arg[0] >= 1 else {"", " "}  # \s+ / \s*: one space in the text as read
+    if op == c.SUBPATTERN and not arg[1] and not arg[2]:
+        return _exact_seq(arg[3])
+    if op == c.BRANCH:
+        alts = [_exact_seq(alt) for alt in arg[1]]
+        if any(a is None for a in alts):
+            return None
+        out = set().union(*alts)  # type: ignore[arg-type]
+        return out if len(out) <= _EXACT_STRINGS else None
+    return None
+
+
+def _exact_seq(items: Any) -> set[str] | None:
+    out: set[str] | None = {""}
+    for op, arg in items:
+        part = _exact(op, arg)
+        out = None if part is None or out is None else _product(out, part)
+        if out is None:
+            return None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _repeats() -> tuple[Any, ...]:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    return (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT))
+
+
+def _needs(items: Any) -> Need:
+    """What a match of a parsed pattern must contain. Sound: when in doubt, require less.
+    Runs of items with few exact strings become an OR of those strings ("https?://" is
+    "http://" or "https://"); other items add what they need themselves."""
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    parts: list[Need] = []
+    exact: set[str] = {""}
+
+    def flush() -> None:
+        nonlocal exact
+        if all(_size(s) for s in exact):  # a string that is empty or a space requires nothing
+            parts.append(_one_of(sorted(exact)))
+        exact = {""}
+
+    for op, arg in items:
+        part = _exact(op, arg)
+        if part is not None:
+            joined = _product(exact, part)
+            if joined is None:
+                flush()
+                joined = part
+            exact = joined
+            continue
+        flush()
+        if op in _repeats() and arg[0] >= 1:
+            parts.append(_needs(arg[2]))
+        elif op == c.SUBPATTERN and not arg[1] and not arg[2]:  # a group without inline flags
+            parts.append(_needs(arg[3]))
+        elif op == getattr(c, "ATOMIC_GROUP", None):
+            parts.append(_needs(arg))
+        elif op == c.BRANCH:
+            parts.append(_one_of([_needs(alt) for alt in arg[1]]))
+        # anything else (ANY, NOT_LITERAL, references, a non-ASCII literal, an optional part): nothing
+    flush()
+    return _all_of(parts)
+
+
+def _keys(need: Need) -> frozenset[str]:
+    """Strings one of which any text meeting ``need`` holds: the best child of an AND
+    (its shortest key the longest), every child of an OR."""
+    if isinstance(need, str):
+        return frozenset([need])
+    kind, children = need
+    keys = [_keys(child) for child in children]
+    if kind == "or":
+        return frozenset().union(*keys)
+    return min(keys, key=_odds)
+
+
+def _odds(keys: frozenset[str]) -> float:
+    """How likely ordinary text holds one of ``keys``, roughly (English letter frequencies;
+    digits and punctuation rarer)."""
+    return sum(math.prod(_char_odds(ch) for ch in key) for key in keys)
+
+
+def _char_odds(ch: str) -> float:
+    rank = _LETTER_ORDER.find(ch)
+    return 1.0 if ch == _EDGE else 0.15 if rank == 0 else 0.07 if 0 < rank <= 10 else 0.02 if rank > 10 else 0.005
+
+
+def _size(key: str) -> int:
+    """How telling a key is: its characters besides spaces and word edges."""
+    return len(key.replace(_EDGE, "").replace(" ", ""))
+
+
+def _regex(strings: Iterable[str]) -> str:
+    """A regex of any of ``strings`` (a word edge as ``\\b``)."""
+    return "|".join(r"\b".join(map(re.escape, s.split(_EDGE))) for s in sorted(strings, key=len, reverse=True))
+
+
+def _held(need: Need, text: str) -> bool:
+    kind, children = need
+    if kind == "in":
+        return children in text
+    if kind == "rx":  # an OR of strings, as one regex (made when first needed: most never are)
+        return _one_regex(children).search(text) is not None
+    if kind == "or":
+        for child in children:
+            if _held(child, text):
+                return True
+        return False
+    for child in children:
+        if not _held(child, text):
+            return False
+    return True
+
+
+def _compiled(need: Need) -> Need:
+    """``need`` ready to check: each AND's children in the order that fails soonest (the
+    longest keys first), each OR of plain strings one regex ("rx")."""
+    if isinstance(need, str):
+        return ("rx", (need,)) if _EDGE in need else ("in", need)
+    kind, children = need
+    if kind == "or" and all(isinstance(c, str) for c in children):
+        return ("rx", tuple(_fewest(children)))
+    if kind == "and":
+        children = tuple(sorted(children, key=lambda c: _odds(_keys(c))))
+    return (kind, tuple(map(_compiled, children)))
+
+
+_LETTER_ORDER = " etaoinshrdlcumwfgypbvkjxqz"  # English, most frequent first
+_GROUPS = 3
+
+
+@lru_cache(maxsize=1)
+def _quick() -> tuple[tuple[re.Pattern[str], ...], dict[str, tuple[Need, ...]]]:
+    """The key regexes, and per key the needs of the rules it shows may match (rules that
+    read hidden segments only are left out: the quick check is never taken for a text
+    with hidden segments). ``((), {})`` when some rule requires nothing (then no text is
+    cleared). Built once, in about 0.2 s."""
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    needs, own_keys = [], []
+    for rule in RULES:
+        if rule.where == frozenset({HIDDEN}):
+            continue
+        pattern = _needs(parser.parse(rule.pattern.pattern, rule.pattern.flags))
+        hints = [_needs(parser.parse(h.pattern, h.flags)) for h in (rule.needles, rule.also) if h is not None]
+        needs.append(_all_of([pattern, *hints]))
+        # Keys from the pattern: a rule's hints are common words ("user"), its phrases are not.
+        own_keys.append(_keys(pattern) if pattern is not None else None)
+    if any(n is None for n in [*needs, *own_keys]):  # a rule that requires nothing: no text could be cleared
+        return (), {}
+    # A rule that matches holds one of its keys, so every listed key inside one of them
+    # (word edges dropped: requiring less is always safe). The list holds no key inside
+    # another, so no two keys start at one place of a text: searching on from each key
+    # found finds every key a text holds.
+    plain = [frozenset(k.replace(_EDGE, "") for k in own) for own in own_keys]
+    keys = _fewest(frozenset().union(*plain))
+    known = frozenset(keys)
+    shown = [frozenset(k for mine in own for k in _inside(mine, known)) for own in plain]
+    # Three regexes, each for the keys starting with a third of the characters (common and
+    # rare ones spread): the engine skips the places where no key of a regex starts.
+    heads = sorted({k[0] for k in keys}, key=lambda ch: (_LETTER_ORDER.find(ch) % 99, ch))
+    groups = [set(heads[i::_GROUPS]) for i in range(_GROUPS)]
+    regexes = tuple(re.compile(_trie([k for k in keys if k[0] in group])) for group in groups if group)
+    compiled = [_compiled(need) for need in needs]
+    return regexes, {key: tuple(need for own, need in zip(shown, compiled) if key in own) for key in keys}
+
+
+def _every(regex: re.Pattern[str], text: str) -> Iterator[str]:
+    """Every match of ``regex`` at every place of ``text`` (overlapping ones too)."""
+    pos = 0
+    while (found := regex.search(text, pos)) is not None:
+        yield found.group()
+        pos = found.start() + 1
+
+
+@lru_cache(maxsize=1)
+def _squeezed_need() -> Need:
+    """What a squeezed phrase needs (the evasion check's regex, read like a rule's)."""
+    from re import _parser as parser  # type: ignore[attr-defined]
+
+    need = _needs(parser.parse(_SQUEEZED.pattern, _SQUEEZED.flags))
+    return ("in", "") if need is None else _compiled(need)
+
+
+@lru_cache(maxsize=None)
+def _one_regex(strings: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(_trie(list(strings)))
+
+
+def _inside(string: str, strings: "set[str] | frozenset[str]") -> Iterator[str]:
+    """The members of ``strings`` that ``string`` holds."""
+    return (string[i:j] for i in range(len(string)) for j in range(i + 1, len(string) + 1) if string[i:j] in strings)
+
+
+def _fewest(strings: Iterable[str]) -> list[str]:
+    """``strings`` without those holding a shorter one (which is present whenever they are)."""
+    kept: set[str] = set()
+    for string in sorted(strings, key=lambda k: (len(k), k)):
+        if next(_inside(string, kept), None) is None:
+            kept.add(string)
+    return sorted(kept)
+
+
+def _trie(keys: list[str]) -> str:
+    """One regex matching any of ``keys`` (none a prefix of another), as a trie: at each
+    position of the text the regex tries only the keys starting with its character."""
+    heads: dict[str, list[str]] = {}
+    for key in keys:
+        heads.setdefault(key[0], []).append(key[1:])
+    alts = [_regex([h]) + (f"(?:{_trie(rest)})" if rest != [""] else "") for h, rest in sorted(heads.items())]
+    return alts[0] if len(alts) == 1 else "|".join(alts)
+
+
+_SPACE_ASCII = {c: " " for c in range(128) if chr(c).isspace()}
+_RUN = re.compile(r"[A-Za-z0-9+/]{20}")  # where a base64 or hex run may start (the scan decodes those)
+_TITLE_ATTRIBUTE = re.compile(r"title\s*=")
+_SQUEEZE_ASCII = {c: _LEET.get(c, chr(c) if 97 <= c <= 122 else None) for c in range(128)}
+
+
+def nothing_to_find(text: str, file: str = "SKILL.md") -> bool:
+    """True only when :func:`scan_text` would find nothing at all in ``text`` (no rule
+    can match it); False means "scan it". Much cheaper than the scan on ordinary text."""
+    if _QUICK_CHARS.search(text) or "\\" in text or "<!--" in text or "](" in text or "]:" in text:
+        return False
+    if ("$" in text and "=" in text) or _RUN.search(text):
+        return False
+    folded = text.lower()
+    if "<img" in folded or ("title" in folded and _TITLE_ATTRIBUTE.search(folded)):
+        return False
+    if ("`" in text or "~~~" in text or _read_as_code(file)) and _GUARD_HINT.search(text):
+        return False
+    squeezed = folded.translate(_SQUEEZE_ASCII) if folded.isascii() else squeeze(folded)
+    if _held(_squeezed_need(), squeezed) and _SQUEEZED.search(squeezed):
+        return False
+    spaced = folded.translate(_SPACE_ASCII)  # whitespace runs as one space (the text here is ASCII or CJK)
+    while "  " in spaced:
+        spaced = spaced.replace("  ", " ")
+    regexes, by_key = _quick()
+    if not by_key:
+        return False
+    present = {key for rx in regexes for key in _every(rx, spaced)}
+    maybe = {id(need): need for key in present for need in by_key[key]}
+    return not any(_held(need, spaced) for need in maybe.values())
 
 
 # -- folders ----------------------------------------------------------------------------

@@ -8,6 +8,9 @@ nothing otherwise. What it does, in order:
 1. Observe: the episode's trace; similar episodes are found with the one search API
    on the normalised task text, kept when their content words overlap
    (``TEXT_SIMILARITY``) and their tool-call shapes are alike (``SHAPE_SIMILARITY``).
+   A person's word comes first (``feedback.ratings.learning_vetoes``): an episode
+   rated bad, or whose turn or tool step was corrected, is never a source of a skill,
+   a patch or a merge, nor evidence for another episode's candidate.
 2. Trigger: the pattern succeeded ``[learning] min_successes`` times, or this
    success took ``min_tool_calls`` tool calls, or it failed while following a loaded
    skill and then recovered ("recovery": a patch of that skill). An episode that
@@ -36,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from hermes_tui.core.agent.events import CandidateCreated, Event, SkillPatchProposed
+from hermes_tui.core.feedback.ratings import learning_vetoes
 from hermes_tui.core.gate import PendingItem, PendingQueue, SkillChange
 from hermes_tui.core.learning.distill import Candidate, distill, section_texts
 from hermes_tui.core.learning.traces import Trace, normalise_task, shape_similarity, trace_of
@@ -61,6 +65,7 @@ class Outcome:
     skill: str | None = None
     distiller: str | None = None
     events: list[Event] = field(default_factory=list)
+    feedback: str | None = None  # skipped for a person's feedback: "rated-bad" | "corrected"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,19 +75,23 @@ class Outcome:
             "pending_id": self.pending_id,
             "skill": self.skill,
             "distiller": self.distiller,
+            "feedback": self.feedback,
         }
 
 
 def similar_traces(store: Any, trace: Trace) -> list[Trace]:
-    """Recorded episodes of the same pattern as ``trace`` (itself included), oldest first."""
+    """Recorded episodes of the same pattern as ``trace`` (itself included), oldest first;
+    never one a person rated bad or corrected (:func:`learning_vetoes`)."""
     from hermes_tui.core.store.search import search
 
     query = normalise_task(trace.task)
     found = {trace.episode_id: trace}
     mine = words(trace.task)
-    for hit in search(store, query, kinds=["episode"], limit=SIMILAR_LIMIT, snippets=False) if query else []:
-        eid = hit.episode_id or hit.id
-        episode = store.get_episode(eid) if eid not in found else None
+    hits = search(store, query, kinds=["episode"], limit=SIMILAR_LIMIT, snippets=False) if query else []
+    ids = [eid for eid in dict.fromkeys(hit.episode_id or hit.id for hit in hits) if eid not in found]
+    vetoed = learning_vetoes(store, ids)
+    for eid in ids:
+        episode = store.get_episode(eid) if eid not in vetoed else None
         if episode is None:
             continue
         other = trace_of(episode)
@@ -145,6 +154,9 @@ class Learner:
         episode_id = trace.episode_id
         if not trace.succeeded:
             return Outcome(episode_id, "skipped", f"the episode ended in {trace.outcome or 'nothing'}")
+        veto = learning_vetoes(self.store, [episode_id]).get(episode_id)
+        if veto is not None:
+            return Outcome(episode_id, "skipped", veto[1], feedback=veto[0])
         if trace.skills_loaded and not trace.failed_calls:
             return Outcome(episode_id, "skipped", f"the loaded skill {trace.skills_loaded[0]} did the work")
         group = [t for t in self.similar(trace) if t.succeeded or t.failed_calls]

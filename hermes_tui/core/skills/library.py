@@ -16,6 +16,12 @@ a person clears that text (:meth:`SkillLibrary.clear_quarantine`, ``hermes-tui s
 approve NAME``; kept in ``workbench/scan-cleared.json`` by content hash) or edits it
 clean. The scan's summary is kept among the row's warnings (``scan: ...``).
 
+A full sync notices an edit to a support file alone (``scripts/x.sh``,
+``references/y.md``), not only to SKILL.md (compared by hash): each row keeps the stamp
+of its folder's other files as last scanned (:func:`folder_stamp`: names, sizes, mtimes
+and change times; nothing is read), and a folder whose stamp moved is scanned again, so
+a support file that now scans dangerous quarantines its skill.
+
 Attached to a Hermes Agent home: rows carry Hermes's view of the skill (``row["hermes"]``,
 ``core/hermes/usage.py``: telemetry, curator state, pin, hub lock); a skill Hermes installed
 from its hub (``skills/.hub/lock.json``) is source "hub", and one whose lock says
@@ -24,6 +30,7 @@ from its hub (``skills/.hub/lock.json``) is source "hub", and one whose lock say
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -183,10 +190,15 @@ class SkillLibrary:
         self._bundled = None
         paths, errors = find_skill_files(self.root) if self.root.is_dir() else ([], [])
         report.errors.extend(errors)
-        known = {r["skill_id"]: r for r in self.store.list_skills()}
+        known = self.store.skill_marks()  # what the check needs: no bodies
         found = {self._skill_id_for(path.parent): path for path in paths}
+        # The stamp is taken before any scan: a file changed during the scan moves it again.
+        stamps = {i: folder_stamp(p.parent, p.name) for i, p in found.items()}
         # Only a sync with work to do takes the write lock (readers never wait for it).
-        work = {i: p for i, p in found.items() if not self._unchanged_on_disk(p, known.get(i))}
+        work = {
+            i: p for i, p in found.items()
+            if not self._unchanged_on_disk(p, known.get(i)) or stamps[i] != (known.get(i) or {}).get("folder_stamp")
+        }  # fmt: skip
         report.unchanged += len(found) - len(work)
         gone = [i for i, row in known.items() if i not in found and row.get("state") != ARCHIVED]
         late = [i for i in self._hub_lock_unapplied(known) if i in found and i not in work]
@@ -195,7 +207,14 @@ class SkillLibrary:
         with self.store.transaction():
             known = {r["skill_id"]: r for r in self.store.list_skills()}  # as of the write lock
             for skill_id, path in work.items():
-                self._sync_one(path, skill_id, known.get(skill_id), report)
+                row = known.get(skill_id)
+                scanned = self._sync_one(path, skill_id, row, report)
+                if stamps[skill_id] != (row or {}).get("folder_stamp"):
+                    # SKILL.md's text is as it was: a support file changed (a row never stamped, from
+                    # before stamps, whose folder holds nothing else was scanned whole when loaded)
+                    if not scanned and not (row and row.get("folder_stamp") is None and stamps[skill_id] == EMPTY_STAMP):
+                        self._rescan(skill_id, report)
+                    self.store.set_skill_folder_stamp(skill_id, stamps[skill_id])
             for skill_id in late:
                 self._rescan(skill_id, report)
             for skill_id in gone:
@@ -254,9 +273,11 @@ class SkillLibrary:
                 if skill_file is None:
                     continue
                 skill_id = folder.relative_to(root).as_posix()
-                self._sync_one(skill_file, skill_id, known.get(skill_id), report)
-                if folder in support:
+                stamp = folder_stamp(folder, skill_file.name)
+                scanned = self._sync_one(skill_file, skill_id, known.get(skill_id), report)
+                if folder in support and not scanned:
                     self._rescan(skill_id, report)
+                self.store.set_skill_folder_stamp(skill_id, stamp)
             for prefix in gone_prefixes:
                 for skill_id, row in known.items():
                     if row.get("state") == ARCHIVED:
@@ -293,7 +314,8 @@ class SkillLibrary:
         *,
         author: str | None = None,
         source: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Bring one skill's row in line with its file; True when its folder was scanned."""
         from hermes_tui.core.skills.parse import load_skill
 
         if author is None and self._same_hash(path, row):
@@ -301,7 +323,7 @@ class SkillLibrary:
             if row.get("path") != str(path):
                 self.store.upsert_skill({**row, "path": str(path)})
             report.unchanged += 1
-            return
+            return False
         loaded = load_skill(path, self.root)
         if isinstance(loaded, LoadError):
             report.errors.append(loaded)
@@ -312,7 +334,7 @@ class SkillLibrary:
                     report.updated.append(skill_id)
                 else:
                     report.unchanged += 1
-                return
+                return False
             self.store.upsert_skill(
                 {
                     "skill_id": skill_id,
@@ -330,18 +352,18 @@ class SkillLibrary:
                 }
             )
             report.added.append(skill_id)
-            return
+            return False
         if row is not None and row.get("content_hash") == loaded.content_hash and not row.get("error"):
             if row.get("path") != str(path):
                 self.store.upsert_skill({**row, "path": str(path)})
             report.unchanged += 1
-            return
+            return False
         if not loaded.usable:
             reason = "no description: the skill cannot be shown to the model"
             if row is not None and row.get("content_hash") and row.get("state") != BROKEN:
                 self.store.upsert_skill({**row, "error": reason})
                 report.updated.append(skill_id)
-                return
+                return False
             state, error = BROKEN, reason
         else:
             previous = row.get("state") if row else None
@@ -375,6 +397,7 @@ class SkillLibrary:
             who = author or ("import" if latest is None else "user")
             self.store.add_skill_version(skill_id, text=loaded.text, content_hash=loaded.content_hash, author=who)
         (report.added if row is None else report.updated).append(skill_id)
+        return loaded.usable
 
     # -- the scan: quarantine ---------------------------------------------------------
     def _scan(self, folder: Path, skill_id: str, text_hash: str) -> Any:
@@ -641,6 +664,33 @@ class SkillLibrary:
         self.store.bump_skill_usage(
             skill_id, uses=1, successes=1 if success is True else 0, failures=1 if success is False else 0
         )
+
+
+EMPTY_STAMP = hashlib.blake2b(b"", digest_size=16).hexdigest()  # a folder holding its skill file only
+
+
+def folder_stamp(folder: Path, skill_file: str = "SKILL.md") -> str:
+    """A stamp of a skill folder's files besides its skill file, as the scanner reads them
+    (``.git`` and ``__pycache__`` left out, symlinks not followed): each file's path,
+    size, mtime and change time (which no one can set back), hashed. Nothing is read:
+    an unchanged folder costs a listing and a stat per file."""
+    entries: list[str] = []
+    pending = [(str(folder), "")]
+    while pending:
+        path, prefix = pending.pop()
+        try:
+            with os.scandir(path) as listing:
+                for entry in listing:
+                    rel = prefix + entry.name
+                    if entry.is_dir(follow_symlinks=False):
+                        if entry.name not in (".git", "__pycache__"):
+                            pending.append((entry.path, rel + "/"))
+                    elif rel != skill_file:
+                        stat = entry.stat(follow_symlinks=False)
+                        entries.append(f"{rel}\0{stat.st_size}\0{stat.st_mtime_ns}\0{stat.st_ctime_ns}")
+        except OSError as exc:
+            entries.append(f"{prefix}\0{exc.errno}")  # unreadable now: a stamp of its own
+    return hashlib.blake2b("\n".join(sorted(entries)).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 def safe_join(folder: Path, rel_path: str) -> Path:

@@ -602,6 +602,21 @@ class Store:
         )
         return {episode_id: rating for episode_id, rating in rows}
 
+    def episode_corrections(self, episode_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The corrections (turn, event_seq; both None: the final answer) of each corrected episode of ``episode_ids``."""
+        ids = list(episode_ids)
+        if not ids:
+            return {}
+        out: dict[str, list[dict[str, Any]]] = {}
+        rows = self.execute(
+            "SELECT episode_id, turn, event_seq FROM feedback WHERE kind = 'correction'"
+            f" AND episode_id IN ({', '.join('?' * len(ids))}) ORDER BY created_at, id",
+            ids,
+        )
+        for episode_id, turn, event_seq in rows:
+            out.setdefault(episode_id, []).append({"turn": turn, "event_seq": event_seq})
+        return out
+
     def skill_feedback_rows(self, skill_id: str) -> list[dict[str, Any]]:
         """Feedback rows (kind, rating, episode_id) of the episodes that loaded ``skill_id``."""
         return self._rows(
@@ -742,6 +757,17 @@ class Store:
                 f"INSERT INTO skills({columns}) VALUES ({marks}) ON CONFLICT(skill_id) DO UPDATE SET {updates}",
                 values,
             )
+
+    def skill_marks(self) -> dict[str, dict[str, Any]]:
+        """skill_id -> path, content_hash, error, state, source, folder_stamp of every skill (a sync's
+        check of what changed on disk; no bodies are read)."""
+        rows = self._rows("SELECT skill_id, path, content_hash, error, state, source, folder_stamp FROM skills")
+        return {row["skill_id"]: row for row in rows}
+
+    def set_skill_folder_stamp(self, skill_id: str, stamp: str | None) -> None:
+        """Record the stamp of a skill folder's support files as last scanned (``SkillLibrary.sync``)."""
+        with self._guard():
+            self._conn.execute("UPDATE skills SET folder_stamp = ? WHERE skill_id = ?", (stamp, skill_id))
 
     def delete_skill(self, skill_id: str) -> None:
         with self._guard():

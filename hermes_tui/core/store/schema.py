@@ -496,8 +496,15 @@ CREATE TABLE hermes_sessions (
 CREATE TABLE hermes_marks (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# v9: ``skills.folder_stamp``, the stamp (names, sizes, mtimes) of a skill folder's files
+# besides SKILL.md when they were last scanned: a full sync sees a support file change
+# (core/skills/library.py). NULL until the next sync scans the folder.
+_V9_FOLDER_STAMP = """
+ALTER TABLE skills ADD COLUMN folder_stamp TEXT;
+"""
+
 MIGRATIONS: list[str] = [_V1_TABLES, _V2_WORD_INDEXES, _V3_TRIGRAM_AND_FEEDBACK, _V4_EVENTS_BULK, _V5_NOTES_CUT,
-    _V6_SESSIONS, _V7_FEEDBACK, _V8_HERMES_MIRROR]
+    _V6_SESSIONS, _V7_FEEDBACK, _V8_HERMES_MIRROR, _V9_FOLDER_STAMP]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 WORD_FTS_TABLES = ("skills_fts", "episodes_fts", "events_fts", "notes_fts")

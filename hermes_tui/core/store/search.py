@@ -986,41 +986,17 @@ class SearchResult:
     partial: bool = False
 
 
-def search(
-    store: Store,
-    query: str,
-    *,
-    kinds: Iterable[str] | None = None,
-    skill: str | None = None,
-    session: str | None = None,
-    since: float | None = None,
-    until: float | None = None,
-    skill_states: Iterable[str] | None = None,
-    limit: int = 20,
-    snippets: bool = True,
-    rated: str | None = None,
-    min_rating: int | None = None,
-    outcome: str | None = None,
-) -> list[Hit]:
+def search(store: Store, query: str, **filters: Any) -> list[Hit]:
     """Search skills, episodes, events and notes; best first (see the module doc).
 
-    ``kinds``: a subset of :data:`KINDS` (default all). ``skill``: a skill_id (that
-    skill; episodes that loaded it and their events; no notes). ``session``: an
-    episode id (that episode and its events). ``since``/``until``: unix seconds on
-    created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
-    must be in. ``rated`` (good | bad | any) and ``min_rating`` (1-5): only episodes
-    so rated and their events (no skills, no notes; see ``feedback.ratings``).
-    ``outcome``: episodes that ended so ("success", "failure", ...) and their
-    events (no skills, no notes). ``snippets=False`` leaves every ``Hit.snippet`` empty (same hits and
-    scores, less work: for callers that need only ids and scores). An unknown kind
-    raises :class:`HermesError`. Bounded by :data:`TIME_LIMIT`; use
-    :func:`search_result` to know whether the limit cut the search short.
+    The hits of :func:`search_result`: every keyword (``kinds``, ``skill``, ``session``,
+    ``since``, ``until``, ``skill_states``, ``limit``, ``snippets``, ``rated``,
+    ``min_rating``, ``outcome``, ``time_limit``, ``cancel``) is passed through and
+    documented there, so a new filter is added in one place. Bounded by
+    :data:`TIME_LIMIT`; use :func:`search_result` to know whether the limit cut the
+    search short.
     """
-    return search_result(
-        store, query, kinds=kinds, skill=skill, session=session, since=since, until=until,
-        skill_states=skill_states, limit=limit, snippets=snippets, rated=rated, min_rating=min_rating,
-        outcome=outcome,
-    ).hits
+    return search_result(store, query, **filters).hits
 
 
 def search_result(
@@ -1041,7 +1017,19 @@ def search_result(
     rated: str | None = None,
     min_rating: int | None = None,
 ) -> SearchResult:
-    """:func:`search` with its time limit exposed: a :class:`SearchResult`.
+    """Search skills, episodes, events and notes, best first, and say whether the time
+    limit cut it short: a :class:`SearchResult` (:func:`search` returns its hits).
+
+    ``kinds``: a subset of :data:`KINDS` (default all). ``skill``: a skill_id (that
+    skill; episodes that loaded it and their events; no notes). ``session``: an
+    episode id (that episode and its events). ``since``/``until``: unix seconds on
+    created_at / started_at / ts / updated_at. ``skill_states``: states a skill hit
+    must be in. ``rated`` (good | bad | any) and ``min_rating`` (1-5): only episodes
+    so rated and their events (no skills, no notes; see ``feedback.ratings``).
+    ``outcome``: episodes that ended so ("success", "failure", ...) and their
+    events (no skills, no notes). ``limit``: hits at most. ``snippets=False`` leaves
+    every ``Hit.snippet`` empty (same hits and scores, less work: for callers that
+    need only ids and scores). An unknown kind raises :class:`HermesError`.
 
     ``time_limit`` (seconds, None for none) bounds the ranking; the display fields
     of the hits found are then read within :data:`FETCH_GRACE` more seconds, else
