@@ -157,6 +157,9 @@ def query_set(seed: int = 7) -> list[tuple[str, str]]:
         out.append(("punct", q))
     for q in CJK + ["数据库 错误", "検索"]:
         out.append(("cjk", q))
+    # One or two CJK characters inside a word, or in no document: no trigram, a scan.
+    for q in ("据库", "误", "务", "索引 据", "猫", "一只"):
+        out.append(("cjk_short", q))
     for q in ("zzqqxxv", "qwertyuiopasdf", "the zzqqxxv", "nomatchword error"):
         out.append(("nomatch", q))
     return out

@@ -115,6 +115,17 @@ def test_cjk_and_substring(mixed: Store) -> None:
     assert [h.id for h in search(mixed, "eferenc")] == ["1"]
 
 
+def test_short_cjk_words_inside_a_run(mixed: Store) -> None:
+    """A one- or two-character CJK word inside a longer run has no trigram: a bounded scan finds it."""
+    hits = search(mixed, "据库")
+    assert [h.id for h in hits] == ["2"]
+    assert HIGHLIGHT_START + "据库" + HIGHLIGHT_END in hits[0].snippet
+    assert [h.id for h in search(mixed, "库")] == ["2"]
+    assert [h.id for h in search(mixed, "据库", snippets=False)] == ["2"]
+    assert search(mixed, "猫") == []
+    assert search(mixed, "据库", kinds=["skill"]) == []  # filters still apply
+
+
 def test_diacritics_fold(mixed: Store) -> None:
     assert [h.id for h in search(mixed, "resume")] == ["4"]
     assert [h.id for h in search(mixed, "CAFE")] == ["4"]

@@ -41,7 +41,10 @@ How a query runs:
    all kinds are merged by score.
 5. Substring search with the trigram index: for terms with CJK characters (added to
    the word results) and, when the word indexes find nothing, for any query of >= 3
-   characters. Trigram hits are ordered newest first.
+   characters. Trigram hits are ordered newest first. A CJK word of one or two
+   characters inside a longer run (Chinese has no spaces: "猫" in "图片里是一只猫")
+   has no trigram: the indexed texts are scanned for it, newest first, under the
+   same time limit.
 6. Secrets: every hit's title and snippet is redacted on the way out (rows stored
    before a detector knew a key shape are masked too).
 7. Bounded time: a note is indexed up to ``schema.NOTE_INDEX_CHARS`` characters (an
@@ -931,13 +934,24 @@ def _trigram_scan(
     store: Store, needles: list[str], kinds: Iterable[str], filters: _Filters, limit: int, snippets: bool,
     hits: list[Hit],
 ) -> None:
-    """:func:`_trigram_search`'s loop: appends to ``hits`` as it finds them."""
-    needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
+    """:func:`_trigram_search`'s loop: appends to ``hits`` as it finds them.
+
+    Every needle must occur; the trigram index finds candidates from the needles of
+    >= 3 characters. When only shorter CJK needles are left (a two-character Chinese
+    word, one kanji), there is no trigram to look up: the texts are scanned newest
+    first (:func:`_short_scan`), under the same time limit."""
     kinds = [k for k in kinds if filters.applies(k)]
+    short = [n for n in needles if len(n) < TRIGRAM_MIN_CHARS and any(_is_cjk(c) for c in n)]
+    folded = [_fold(n) for n in needles if len(n) >= TRIGRAM_MIN_CHARS or n in short]
+    needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
     expr = _trigram_expr(needles)
-    if not expr or not kinds:
+    if not kinds:
         return
-    folded = [_fold(n) for n in needles]
+    if not expr:
+        if short:
+            _short_scan(store, short, folded, kinds, filters, limit, snippets, hits)
+        return
+    needles = needles + short
     codes = [code for code, kind in TRI_KINDS.items() if kind in kinds]
     checked = 0
     batch = max(limit * 3, 30)
@@ -975,6 +989,36 @@ def _trigram_scan(
             hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
             if len(hits) >= limit:
                 break
+
+
+def _short_scan(
+    store: Store, needles: list[str], folded: list[str], kinds: list[str], filters: _Filters, limit: int,
+    snippets: bool, hits: list[Hit],
+) -> None:
+    """Texts holding every (short, CJK) needle, newest first per kind, then merged
+    newest first: a linear scan of the indexed texts, bounded by the caller's time
+    limit (a huge store gives what was found by then, marked partial)."""
+    now = time.time()
+    found_hits: list[Hit] = []
+    for kind in kinds:
+        source = _SOURCES[kind]
+        where, args = filters.sql(source)
+        text = _TRI_TEXT[kind]
+        conditions = " AND ".join([f"instr({text}, ?) > 0" for _ in needles] + ([where] if where else []))
+        rows = store.execute(
+            f"SELECT {text}, {_HIT_COLUMNS[kind]} FROM {source.base} b WHERE {conditions}"
+            f" ORDER BY b.{source.key} DESC LIMIT ?",
+            [*needles, *args, limit],
+        )
+        for found_text, *row in rows:
+            found_text = found_text or ""
+            haystack = _fold(found_text)
+            if not all(n in haystack for n in folded):
+                continue
+            hit = _hit_from_row(kind, row, _python_snippet(found_text, needles) if snippets else "", 0.5)
+            found_hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
+    found_hits.sort(key=lambda h: -(h.created_at or 0.0))
+    hits.extend(found_hits[: max(0, limit - len(hits))])
 
 
 @dataclass(frozen=True)
