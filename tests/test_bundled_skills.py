@@ -217,3 +217,27 @@ def test_a_users_skill_of_the_same_name_wins(tmp_path: Path) -> None:
         assert SKILL_IDS[0] not in installed and sorted(installed) == SKILL_IDS[1:]
         assert not (home.skills_dir / SKILL_IDS[0]).exists()
         assert ws.library.find(name) == f"mine/{name}"
+
+
+@pytest.mark.parametrize("marker", ["state.db", "config.yaml", "skills/.usage.json"])
+def test_a_hermes_agent_home_gets_them_only_when_asked(tmp_path: Path, capsys, marker: str) -> None:
+    """Hermes's skills folder is Hermes's prompt too: nothing of ours lands there unasked."""
+    import json
+
+    from hermes_tui.cli import main
+
+    root = tmp_path / "hermes"
+    (root / marker).parent.mkdir(parents=True, exist_ok=True)
+    (root / marker).write_bytes(b"{}" if marker.endswith(".json") else b"")
+    home = _open(root)
+    assert list(home.skills_dir.rglob("SKILL.md")) == [] and not home.bundled_manifest.exists()
+
+    assert main(["--home", str(root), "skills", "install-bundled", "--json"]) == 0
+    assert sorted(json.loads(capsys.readouterr().out)["installed"]) == SKILL_IDS
+    assert sorted(p.parent.relative_to(home.skills_dir).as_posix() for p in home.skills_dir.rglob("SKILL.md")) == SKILL_IDS
+    assert main(["--home", str(root), "skills", "install-bundled", "--json"]) == 0  # nothing new: nothing written
+    assert json.loads(capsys.readouterr().out) == {"installed": []}
+    # once asked for, they are kept like anywhere else: a removed one stays removed
+    shutil.rmtree(home.skills_dir / SKILL_IDS[0])
+    Workspace(home).close()
+    assert not (home.skills_dir / SKILL_IDS[0]).exists()

@@ -39,6 +39,20 @@ def add_hub_commands(skills_sub: argparse._SubParsersAction, parent: argparse.Ar
     p.add_argument("--json", action="store_true", help="print a JSON object")
     p.set_defaults(func=cmd_export)
 
+    p = skills_sub.add_parser(
+        "install-bundled",
+        parents=[parent],
+        help="install the workbench's own skills (done on its own except in a Hermes Agent home)",
+        description=(
+            "Install or update the skills that come with the workbench (using-the-workbench, "
+            "safe-shell-commands, ...). A new home gets them on its own; a home Hermes Agent "
+            "already uses does not, since Hermes's agent would list them too. A skill you edited, "
+            "removed or have under the same name is left alone."
+        ),
+    )
+    p.add_argument("--json", action="store_true", help="print a JSON object")
+    p.set_defaults(func=cmd_install_bundled)
+
 
 def cmd_install(args: argparse.Namespace) -> int:
     from hermes_tui.core.skills.hub import install_skill
@@ -70,4 +84,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     print(f"exported {data['skill_id']} to {data['out']} ({plural(len(data['files']), 'file')}, {data['bytes']:,} bytes)")
+    return 0
+
+
+def cmd_install_bundled(args: argparse.Namespace) -> int:
+    from hermes_tui.core.skills.bundled import install_bundled_skills
+
+    with Workspace(args) as ws:
+        if getattr(ws.store, "readonly", False):
+            from hermes_tui.errors import HermesError
+
+            raise HermesError("the home is read-only: nothing installed")
+        written = install_bundled_skills(ws.library, force=True)
+    if args.json:
+        print_json({"installed": written})
+        return 0
+    print(f"installed or updated {plural(len(written), 'bundled skill')}" + (f": {', '.join(written)}" if written else ""))
     return 0

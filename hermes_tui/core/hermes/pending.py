@@ -200,7 +200,8 @@ def _skill_change(library: Any, item: HermesPending) -> tuple[str, str, str]:
     """(label, text now, text after) of a create/edit/patch/write_file."""
     p = item.payload
     if item.action == "create":
-        return f"{item.target}/SKILL.md", "", str(p.get("content") or "")
+        category = str(p.get("category") or "").strip("/")
+        return f"{category + '/' if category else ''}{item.target}/SKILL.md", "", str(p.get("content") or "")
     skill_id, path, _is_skill_md = _skill_file(library, item)
     label = f"{skill_id}/{path.relative_to(library.folder(skill_id)).as_posix()}"
     current = _read(path)
@@ -343,7 +344,7 @@ def _approve_memory(home: Home, item: HermesPending) -> str:
 
 # -- the queue operations -----------------------------------------------------------------------
 def diff(item: HermesPending, library: Any) -> str | None:
-    """What approving would change: a unified diff (a create: its whole text; memory: the entries
+    """What approving would change: a unified diff (a create: from /dev/null; memory: the entries
     before and after); None for a malformed item. A change that cannot apply now says why."""
     if item.problem and not item.payload:
         return None
@@ -359,14 +360,14 @@ def diff(item: HermesPending, library: Any) -> str | None:
         if item.action == "remove_file":
             return f"remove file {item.payload.get('file_path')} from skill '{item.target}'"
         label, now, after = _skill_change(library, item)
-        return after if item.action == "create" else _unified(now, after, label)
+        return _unified(now, after, label, created=item.action == "create")
     except HermesError as exc:
         return f"(cannot apply now: {exc})"
 
 
-def _unified(before: str, after: str, label: str) -> str:
+def _unified(before: str, after: str, label: str, created: bool = False) -> str:
     lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"a/{label}", tofile=f"b/{label}")
+                                 fromfile="/dev/null" if created else f"a/{label}", tofile=f"b/{label}")
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines) or "(no textual change)\n"
 
 

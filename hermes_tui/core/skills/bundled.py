@@ -12,6 +12,11 @@ installs them when it syncs the library (the workbench: after its first frame).
 
 Several processes may open a new home at once: they install one after the other
 (a lock file in workbench/), so each sees what the one before installed.
+
+A home that Hermes Agent already lives in (:func:`hermes_agent_home`) gets none of
+them unasked: its skills folder is Hermes's too, and Hermes's agent would list our
+skills in its own prompt. ``hermes-tui skills install-bundled`` installs them there
+on purpose; from then on they are updated like anywhere else.
 """
 
 from __future__ import annotations
@@ -73,13 +78,27 @@ def _install_lock(home: Home) -> Iterator[None]:
         yield
 
 
-def install_bundled_skills(library: "SkillLibrary", source: Path | None = None) -> list[str]:
+# What Hermes Agent keeps in its home (hermes_cli/config.py, hermes_state.py, tools/skill_usage.py,
+# tools/skills_sync.py); the workbench itself creates none of these.
+HERMES_MARKERS = ("state.db", "config.yaml", "SOUL.md", "skills/.bundled_manifest", "skills/.usage.json",
+                  "skills/.hub")
+
+
+def hermes_agent_home(home: Home) -> bool:
+    """Whether Hermes Agent uses this home too (its state, config or skill records are there)."""
+    return any((home.root / marker).exists() for marker in HERMES_MARKERS)
+
+
+def install_bundled_skills(library: "SkillLibrary", source: Path | None = None, *, force: bool = False) -> list[str]:
     """Install or update bundled skills through ``library``; returns the skill ids written.
 
-    A home that cannot be written (a read-only folder or store) is used as it is."""
+    A home that cannot be written (a read-only folder or store) is used as it is. A
+    Hermes Agent home where they were never installed is left alone unless ``force``."""
     home = library.home
     source = source or package_data_dir("skills")
     if source is None or not os.access(home.root, os.W_OK) or getattr(library.store, "readonly", False):
+        return []
+    if not force and not home.bundled_manifest.exists() and hermes_agent_home(home):
         return []
     with _install_lock(home):
         return _install(library, source)
