@@ -165,10 +165,16 @@ class Exporter:
         episode = self.store.get_episode(episode_id)
         if episode is None:
             return None
-        if episode.get("finished_at") is None:
+        # A Hermes session stays open for days (a gateway chat ends at a reset): what it has
+        # answered so far is a whole conversation. The workbench's own running one is not.
+        open_hermes = episode.get("finished_at") is None and episode.get("source") == "hermes"
+        if episode.get("finished_at") is None and not open_hermes:
             self.report.skipped["still running"] += 1
             return None
         conv = conversation_of(episode)
+        if open_hermes and not conv.answered:
+            self.report.skipped["still running"] += 1
+            return None
         if conv.problems:
             self.report.skipped[conv.problems[0]] += 1
             return None
