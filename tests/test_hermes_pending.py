@@ -175,6 +175,7 @@ def test_malformed_and_orphan_items_are_shown_and_rejectable(hermes_home, capsys
                                               "file_content": "A\n"})
     items = listed(hermes_home, capsys)
     assert "unreadable" in items["broken01"]["problem"] and items["broken01"]["diff"] is None
+    assert 0 <= items["broken01"]["age"] < 600  # as old as the file, not as old as 1970
     assert items[orphan]["problem"] == "skill 'ghost' no longer exists"
     assert items[good]["problem"] is None
     code, _out, err = run(hermes_home, capsys, "pending", "approve", orphan)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def hermes_workspace(tmp_path: Path) -> Workspace:
     stage(root, "memory", {"action": "add", "target": "memory", "content": "User likes green tea"},
           created_at=T0 + 7200, pending_id="mem1")
     (root / "pending" / "skills" / "broken.json").write_text("{not json", "utf-8")
+    os.utime(root / "pending" / "skills" / "broken.json", (T0 + 1800, T0 + 1800))  # its age: the file's
     return ws
 
 

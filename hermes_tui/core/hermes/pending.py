@@ -89,6 +89,10 @@ def pending_root(home: Home) -> Path:
 
 def _load(path: Path, subsystem: str) -> HermesPending:
     item = HermesPending(id=path.stem, subsystem=subsystem, path=path)
+    try:  # a file that says nothing of its age is as old as its last write
+        item.created_at = path.stat().st_mtime
+    except OSError:
+        pass
     try:
         record = json.loads(path.read_text("utf-8-sig"))
     except (OSError, ValueError) as exc:
@@ -102,9 +106,9 @@ def _load(path: Path, subsystem: str) -> HermesPending:
     item.summary = str(record.get("summary") or "")
     item.origin = str(record.get("origin") or "foreground")
     try:
-        item.created_at = float(record.get("created_at") or path.stat().st_mtime)
-    except (TypeError, ValueError, OSError):
-        item.created_at = 0.0
+        item.created_at = float(record.get("created_at") or item.created_at)
+    except (TypeError, ValueError):
+        pass
     allowed = SKILL_ACTIONS if subsystem == "skills" else MEMORY_ACTIONS
     if item.action not in allowed:
         item.problem = f"unknown {subsystem} action {item.action!r}"

@@ -105,7 +105,9 @@ class HermesGroup:
 
     @property
     def title(self) -> str:
-        """"patch deploy", "add MEMORY.md", "replace USER.md"."""
+        """"patch deploy", "add MEMORY.md", "replace USER.md"; an unreadable file: its name."""
+        if not self.data.get("action") and not self.data.get("target"):
+            return f"{self.data.get('subsystem') or '?'} file {self.id}.json"
         target = self.data.get("target") or "?"
         if self.data.get("subsystem") == "memory":
             target = {"memory": "MEMORY.md", "user": "USER.md"}.get(target, target)
