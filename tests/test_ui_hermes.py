@@ -231,3 +231,26 @@ def test_the_episode_list_filters_and_labels_hermes_sessions() -> None:
     assert [matches(e, ["from:telegram"]) for e in (own, chat)] == [False, True]
     assert [matches(e, ["from:workbench"]) for e in (own, chat)] == [True, False]
     assert [matches(e, ["from:discord"]) for e in (own, chat)] == [False, False]
+
+
+def test_a_hermes_create_shows_its_new_skill_md(tmp_path: Path) -> None:
+    """A create's diff (from /dev/null) is for the CLI; F6 shows the SKILL.md itself, raw or rendered."""
+    ws = Workspace(Home(tmp_path / "home").ensure(), sync=False)
+    text = "---\nname: tidy-up\ndescription: Tidy the build folder before a release.\n---\n# Tidy up\n\nRun make clean.\n"
+    stage(ws.home.root, "skills", {"action": "create", "name": "tidy-up", "category": "devops", "content": text},
+          created_at=T0, pending_id="create1")
+
+    async def drive() -> None:
+        app = make_app(ws, warm_up=False)
+        async with app.run_test(size=(140, 40)) as pilot:
+            area = await open_queue(pilot, 1)
+            await pilot.pause()
+            assert "the whole new SKILL.md (raw" in text_of(area, "#approvals-change-label")
+            change = area.query_one("#approvals-change").content.code  # a rich Syntax of the SKILL.md
+            assert change == text
+            await pilot.press("m")
+            await pilot.pause()
+            assert "the whole new SKILL.md (rendered" in text_of(area, "#approvals-change-label")
+
+    asyncio.run(drive())
+    ws.close()

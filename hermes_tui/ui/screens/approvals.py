@@ -440,11 +440,12 @@ class ApprovalsArea(Vertical):
             label.update(f"{'USER.md' if data.get('target') == 'user' else 'MEMORY.md'} entries before and after")
             view.update(unified_text(str(diff)))
         elif data.get("action") == "create":
+            content = str((data.get("payload") or {}).get("content") or "")  # the diff is all "+" lines
             label.update(f"the whole new SKILL.md ({'rendered' if self.rendered else 'raw'}; m switches)")
-            view.update(skill_syntax(str(diff)))
+            view.update(skill_syntax(content))
             show_rendered = self.rendered
             if show_rendered:
-                rendered.update(reveal_invisible(str(diff)))
+                rendered.update(reveal_invisible(content))
         elif data.get("action") in ("delete", "remove_file"):
             label.update("what approving does")
             view.update(Text(str(diff)))
