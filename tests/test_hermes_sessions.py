@@ -56,6 +56,9 @@ def test_episodes_list_has_hermes_sessions(hermes, capsys) -> None:
     assert rows[ids["telegram"]]["platform"] == "telegram" and rows[ids["telegram"]]["cost"] == 0.001
     everything = {r["id"]: r for r in cli_json(home, capsys, "episodes", "list", "--all")}
     assert everything[ids["archived"]]["archived"] is (version == 30)
+    assert main(["--home", str(home.root), "episodes", "list"]) == 0  # the text list: an unended chat is "open"
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert " open " in lines[ids["telegram"]] and " success " in lines[ids["cli"]]
 
 
 def test_show_reads_messages_as_hermes_means_them(hermes, capsys) -> None:

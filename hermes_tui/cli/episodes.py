@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from hermes_tui.cli.common import Workspace, print_json
+from hermes_tui.core.hermes import outcome_label
 from hermes_tui.errors import HermesError, UsageError, one_line
 
 LIST_KEYS = ("id", "started_at", "outcome", "task", "steps", "prompt_tokens", "completion_tokens", "cost")
@@ -93,7 +94,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     for row in rows:
         cost = f"${row['cost']:.4f}" if row["cost"] is not None else "-"
         print(
-            f"{row['id']}  {_when(row['started_at'])}  {(row['outcome'] or 'running'):<11} "
+            f"{row['id']}  {_when(row['started_at'])}  {outcome_label(row):<11} "
             f"{row['steps'] or 0:>3} steps {row['tokens']:>7} tok {cost:>9} {rating_mark(row['rating']):>4}  "
             f"{_origin(row)}{one_line(row['task'], 60)}"
         )
@@ -142,7 +143,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"model    {episode.get('model') or '-'}   cwd {episode.get('cwd') or '-'}")
     print(f"started  {_when(episode.get('started_at'))}   finished {_when(episode.get('finished_at'))}")
     print(
-        f"outcome  {episode.get('outcome') or 'running'}"
+        f"outcome  {outcome_label(episode)}"
         + (f": {episode['reason']}" if episode.get("reason") else "")
     )
     tokens = (episode.get("prompt_tokens") or 0) + (episode.get("completion_tokens") or 0)

@@ -23,6 +23,7 @@ from hermes_tui.core.agent.events import (
     event_from_dict,
 )
 from hermes_tui.core.feedback.ratings import polarity
+from hermes_tui.core.hermes import outcome_label
 from hermes_tui.ui.feedback import correct_in_editor, rate_with_note, rating_bindings
 from hermes_tui.ui.widgets.conversation import Conversation
 from hermes_tui.ui.widgets.trace import TraceTable, short_arguments
@@ -61,11 +62,6 @@ def rating_text(rating: int | None) -> Text:
         return Text("")
     style = "green" if rating >= 4 else "red" if rating <= 2 else ""
     return Text("★" * rating, style=style)
-
-
-def outcome_label(e: dict[str, Any]) -> str:
-    """An episode's outcome; one not ended is "running" (a Hermes session: "open", as a chat can stay open for days)."""
-    return e.get("outcome") or ("open" if e.get("source") == "hermes" else "running")
 
 
 def when(ts: float | None) -> str:
