@@ -980,15 +980,23 @@ def _trigram_scan(
             found = store.execute(sql, [rowid // 4, *args])
             if not found:
                 continue
-            text, *row = found[0]
-            text = text or ""
-            haystack = _fold(text)
-            if not all(n in haystack for n in folded):
-                continue
-            hit = _hit_from_row(kind, row, _python_snippet(text, needles) if snippets else "", 0.5)
-            hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
+            hit = _substring_hit(kind, found[0], needles, folded, snippets, now)
+            if hit is not None:
+                hits.append(hit)
             if len(hits) >= limit:
                 break
+
+
+def _substring_hit(kind: str, found: Sequence[Any], needles: list[str], folded: list[str], snippets: bool,
+                   now: float) -> Hit | None:
+    """A substring hit from a row (its text, then the hit columns), if every folded needle is in it."""
+    text, *row = found
+    text = text or ""
+    haystack = _fold(text)
+    if not all(n in haystack for n in folded):
+        return None
+    hit = _hit_from_row(kind, row, _python_snippet(text, needles) if snippets else "", 0.5)
+    return replace(hit, score=_boost(0.5, hit.created_at, now))
 
 
 def _short_scan(
@@ -1010,13 +1018,7 @@ def _short_scan(
             f" ORDER BY b.{source.key} DESC LIMIT ?",
             [*needles, *args, limit],
         )
-        for found_text, *row in rows:
-            found_text = found_text or ""
-            haystack = _fold(found_text)
-            if not all(n in haystack for n in folded):
-                continue
-            hit = _hit_from_row(kind, row, _python_snippet(found_text, needles) if snippets else "", 0.5)
-            found_hits.append(replace(hit, score=_boost(0.5, hit.created_at, now)))
+        found_hits += [h for h in (_substring_hit(kind, r, needles, folded, snippets, now) for r in rows) if h]
     found_hits.sort(key=lambda h: -(h.created_at or 0.0))
     hits.extend(found_hits[: max(0, limit - len(hits))])
 
