@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import logging
 import os
 import sys
 from typing import Any, Sequence
@@ -135,15 +136,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _ending(code: int) -> None:
     """The process ends next: skip the slow or unsafe parts of the interpreter's teardown.
 
-    A background litellm import still running (a task cancelled early, a model that
-    failed at once) holds the import lock, and the teardown imports (litellm's
-    ``__del__`` methods do): it would hang. Then the process ends here, output flushed.
-    Otherwise the live objects are frozen: litellm's heap makes the teardown's last
-    garbage collection take 1-2 s, and nothing in it needs collecting.
+    Once litellm is loaded, the teardown is not safe: a thread still inside litellm (a
+    background import, or a stream cancelled by Ctrl+C while litellm imported lazily)
+    is frozen holding a module's import lock, and litellm's ``__del__`` methods import
+    during the teardown: exit hung for ever (seen about one run in ten of a Ctrl+C'd
+    ``run`` under load). Then the process ends here, once logs and output are flushed;
+    every command has closed its store and files by now. Otherwise the live objects
+    are frozen: nothing in them needs collecting, and the last collection is skipped.
     """
     from hermes_tui.core.agent.llm import litellm_importing
 
-    if litellm_importing():
+    if litellm_importing() or "litellm" in sys.modules:
+        logging.shutdown()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
