@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from hermes_tui.cli.common import Workspace, plural, print_json
+from hermes_tui.errors import HermesError
 
 
 def add_hub_commands(skills_sub: argparse._SubParsersAction, parent: argparse.ArgumentParser) -> None:
@@ -92,8 +93,6 @@ def cmd_install_bundled(args: argparse.Namespace) -> int:
 
     with Workspace(args) as ws:
         if getattr(ws.store, "readonly", False):
-            from hermes_tui.errors import HermesError
-
             raise HermesError("the home is read-only: nothing installed")
         written = install_bundled_skills(ws.library, force=True)
     if args.json:

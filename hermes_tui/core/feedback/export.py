@@ -167,12 +167,9 @@ class Exporter:
             return None
         # A Hermes session stays open for days (a gateway chat ends at a reset): what it has
         # answered so far is a whole conversation. The workbench's own running one is not.
-        open_hermes = episode.get("finished_at") is None and episode.get("source") == "hermes"
-        if episode.get("finished_at") is None and not open_hermes:
-            self.report.skipped["still running"] += 1
-            return None
-        conv = conversation_of(episode)
-        if open_hermes and not conv.answered:
+        running = episode.get("finished_at") is None
+        conv = conversation_of(episode) if not running or episode.get("source") == "hermes" else None
+        if conv is None or (running and not conv.answered):
             self.report.skipped["still running"] += 1
             return None
         if conv.problems:

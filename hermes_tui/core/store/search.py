@@ -941,17 +941,17 @@ def _trigram_scan(
     word, one kanji), there is no trigram to look up: the texts are scanned newest
     first (:func:`_short_scan`), under the same time limit."""
     kinds = [k for k in kinds if filters.applies(k)]
+    long = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
     short = [n for n in needles if len(n) < TRIGRAM_MIN_CHARS and any(_is_cjk(c) for c in n)]
-    folded = [_fold(n) for n in needles if len(n) >= TRIGRAM_MIN_CHARS or n in short]
-    needles = [n for n in needles if len(n) >= TRIGRAM_MIN_CHARS]
-    expr = _trigram_expr(needles)
+    needles = long + short
+    folded = [_fold(n) for n in needles]
+    expr = _trigram_expr(long)
     if not kinds:
         return
     if not expr:
         if short:
             _short_scan(store, short, folded, kinds, filters, limit, snippets, hits)
         return
-    needles = needles + short
     codes = [code for code, kind in TRI_KINDS.items() if kind in kinds]
     checked = 0
     batch = max(limit * 3, 30)
